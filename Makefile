@@ -1,0 +1,56 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything they need is
+# installed from here into .venv (Python), tests/gateway/node_modules (npm) and Debian.
+
+PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+GATEWAY := tests/gateway
+
+.PHONY: run test check lint install install-test gateway browser bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[wechat]'
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[wechat,test]'
+	@touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run
+
+install-test: $(VENV)/.installed-test
+
+# The official Wechaty PuppetServer with the mock puppet, pinned, for the gateway tests.
+$(GATEWAY)/node_modules/.installed: $(GATEWAY)/package.json
+	npm install --prefix $(GATEWAY) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+gateway: $(GATEWAY)/node_modules/.installed
+
+# Debian's Chromium for the real-browser tests (never a browser download of a test tool's own).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: install
+	$(BIN)/gridbot run
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: install-test gateway browser lint
+	$(BIN)/pytest
+
+bench: install-test gateway
+	$(BIN)/python bench/latency.py
+
+clean:
+	rm -rf $(VENV) $(GATEWAY)/node_modules var .pytest_cache .mypy_cache .ruff_cache

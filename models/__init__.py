@@ -1,0 +1,1 @@
+"""Tables, column types, engine set-up and migrations."""

@@ -1,0 +1,190 @@
+"""The schema. Every table change goes through an alembic migration in models/migrations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime
+
+
+def _utc(*, nullable: bool = False, index: bool = False) -> object:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Grid(SQLModel, table=True):
+    """A grid (网格) at some level; `room_topic` is the group it reports in (own or inherited)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200, index=True)
+    level: int
+    parent_id: int | None = Field(default=None, foreign_key="grid.id", index=True)
+    own_room_topic: str | None = Field(default=None, max_length=200)
+    room_topic: str | None = Field(default=None, max_length=200, index=True)
+
+
+class GridClosure(SQLModel, table=True):
+    """Ancestor/descendant pairs (including each grid with itself at depth 0).
+
+    Lets a briefing or an escalation find a subtree or the chain of ancestors with one indexed
+    query instead of walking parent links.
+    """
+
+    __tablename__ = "grid_closure"
+    __table_args__ = (Index("ix_grid_closure_descendant_depth", "descendant_id", "depth"),)
+
+    ancestor_id: int = Field(foreign_key="grid.id", primary_key=True)
+    descendant_id: int = Field(foreign_key="grid.id", primary_key=True)
+    depth: int
+
+
+class Person(SQLModel, table=True):
+    """Someone on the roster. `contact_id` is the chat platform's id once bound."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, index=True)
+    wechat_id: str | None = Field(default=None, max_length=100, unique=True)
+    phone: str | None = Field(default=None, max_length=40)
+    contact_id: str | None = Field(default=None, max_length=200, unique=True)
+
+
+class Membership(SQLModel, table=True):
+    """A person's role in one grid (网格长, 副网格长, 第一网格长, 网格员, 管理员)."""
+
+    __table_args__ = (
+        UniqueConstraint("person_id", "grid_id", name="uq_membership_person_grid"),
+        Index("ix_membership_grid_role", "grid_id", "role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    grid_id: int = Field(foreign_key="grid.id")
+    role: str = Field(max_length=20)
+
+
+class Room(SQLModel, table=True):
+    """A chat group bound to the grid that names it in the roster."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic: str = Field(max_length=200, unique=True)
+    grid_id: int | None = Field(default=None, foreign_key="grid.id", index=True)
+    platform_id: str | None = Field(default=None, max_length=200, unique=True)
+
+
+class Ticket(SQLModel, table=True):
+    """A problem on the ledger (工单), from report to close."""
+
+    __table_args__ = (
+        Index("ix_ticket_status_due", "status", "due_at"),
+        Index("ix_ticket_grid_status", "grid_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    grid_id: int = Field(foreign_key="grid.id")
+    category: str = Field(max_length=50)
+    location: str = Field(max_length=500)
+    description: str = Field(default="", max_length=4000)
+    reporter_id: int | None = Field(default=None, foreign_key="person.id")
+    responsible_id: int | None = Field(default=None, foreign_key="person.id")
+    status: str = Field(default="open", max_length=20)
+    room_topic: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _utc(index=True)  # type: ignore[assignment]
+    due_at: datetime = _utc()  # type: ignore[assignment]
+    accepted_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    resolved_at: datetime | None = _utc(nullable=True, index=True)  # type: ignore[assignment]
+    closed_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    escalation_step: int = 0
+    # When the next escalation step is due; NULL once resolved or closed, so the sweep's
+    # index range holds only live tickets.
+    next_escalation_at: datetime | None = _utc(nullable=True, index=True)  # type: ignore[assignment]
+    source_message_id: str | None = Field(default=None, max_length=200)
+
+
+class TicketSequence(SQLModel, table=True):
+    """Per-day counter behind ticket codes (MMDD + number), claimed with an atomic update."""
+
+    __tablename__ = "ticket_sequence"
+
+    day: date = Field(primary_key=True)
+    last: int = 0
+
+
+class TicketEvent(SQLModel, table=True):
+    """Trace of every change to a ticket (痕迹化管理): who, when, what, from which message."""
+
+    __tablename__ = "ticket_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    at: datetime = _utc()  # type: ignore[assignment]
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    kind: str = Field(max_length=30)
+    detail: str = Field(default="", max_length=4000)
+    message_id: str | None = Field(default=None, max_length=200)
+
+
+class Escalation(SQLModel, table=True):
+    """One escalation step sent for one ticket; the unique pair makes each step happen once."""
+
+    __table_args__ = (UniqueConstraint("ticket_id", "step", name="uq_escalation_ticket_step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    step: int
+    target_grid_id: int = Field(foreign_key="grid.id")
+    sent_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class BriefingLog(SQLModel, table=True):
+    """Which group got which day's briefing; the unique pair makes it once a day."""
+
+    __tablename__ = "briefing_log"
+    __table_args__ = (UniqueConstraint("room_topic", "day", name="uq_briefing_room_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    room_topic: str = Field(max_length=200)
+    day: date = Field(index=True)
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
+
+
+class InboundMessage(SQLModel, table=True):
+    """Platform message ids already handled, so a redelivery does nothing twice."""
+
+    __tablename__ = "inbound_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(max_length=200, unique=True)
+    received_at: datetime = _utc()  # type: ignore[assignment]
+    room_topic: str | None = Field(default=None, max_length=200)
+    sender_id: str = Field(default="", max_length=200)
+
+
+class Outbox(SQLModel, table=True):
+    """Every message the bot sends, written before it is delivered.
+
+    `dedupe_key` is unique: the same reply, ping or briefing cannot be queued twice.
+    `mentions` holds person ids as a comma-separated list.
+    """
+
+    __table_args__ = (Index("ix_outbox_status_next", "status", "priority", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=300, unique=True)
+    room_topic: str | None = Field(default=None, max_length=200)
+    private_person_id: int | None = Field(default=None, foreign_key="person.id")
+    text: str = Field(max_length=20000)
+    mentions: str = Field(default="", max_length=2000)
+    # Lower goes first: 0 replies to people waiting, 1 escalation pings, 2 briefings.
+    priority: int = 1
+    kind: str = Field(default="reply", max_length=20)
+    status: str = Field(default="pending", max_length=20)
+    attempts: int = 0
+    created_at: datetime = _utc()  # type: ignore[assignment]
+    next_attempt_at: datetime = _utc()  # type: ignore[assignment]
+    sent_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    platform_message_id: str | None = Field(default=None, max_length=200)
+    last_error: str | None = Field(default=None, max_length=2000)
