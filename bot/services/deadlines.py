@@ -1,0 +1,200 @@
+"""Rectification deadlines (整改期限): reading the 期限 a patroller wrote, and the default.
+
+A day given without a time of day ("11月25日", "明天", "周五前", "3个工作日") means 18:00 local
+time, the end of the working day: the people who must rectify and verify work office hours, and
+a deadline at midnight would pass unnoticed overnight. Durations ("2天", "48小时") count from now.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from bot.core import texts
+from bot.core.errors import UserError
+from bot.services.report_parser import Category
+
+END_OF_WORKDAY = time(18, 0)
+# "1月5日" written in late November means next January; "11月20日" written on 11月22日 is a
+# mistake to point out, not a deadline a year away.
+NEXT_YEAR_AFTER = timedelta(days=61)
+# Longer than anyone means; also keeps the working-day walk and date arithmetic bounded.
+_MAX_DAYS = 366
+
+_NUMBER = r"(?P<n>\d{1,4}|[零一二两三四五六七八九十]{1,3})"
+_TIME = r"(?:(?P<ampm>上午|中午|下午|晚上)?(?P<hour>\d{1,2})(?::|时|点)(?P<minute>\d{1,2}|半)?分?)?"
+_FRAME = re.compile(
+    r"(?:截止到|截止|截至|限|于|在|到)?(?P<core>.*?)"
+    r"(?:之前|以前|前|为止|之内|以内|内)?(?:完成|整改|办结|处理|处置)*[。.!]?"
+)
+_DURATION = re.compile(rf"{_NUMBER}个?(?P<unit>天|日|小时|钟头|h|hr|hrs|周|星期)")
+_WORKDAYS = re.compile(rf"{_NUMBER}个?工作日")
+_DATE = re.compile(
+    rf"(?:(?P<year>\d{{4}})[-/.年])?(?P<month>\d{{1,2}})[-/.月](?P<day>\d{{1,2}})[日号]?{_TIME}"
+)
+_RELATIVE_DAY = re.compile(rf"(?P<rel>今天|今日|明天|明日|后天|大后天)?{_TIME}")
+_WEEKDAY = re.compile(
+    rf"(?P<which>本|这|下)?个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7]){_TIME}"
+)
+
+_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
+_DIGITS |= {"八": 8, "九": 9}
+_DAYS_AHEAD = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3}
+_WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+
+
+def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
+    """The deadline a patroller wrote, as an aware UTC datetime; `now` is aware UTC.
+
+    Accepts durations ("2天", "两天", "3日", "48小时", "48h", "12个小时"), working days
+    ("3个工作日": 18:00 on the 3rd working day after today, per the official holiday calendar),
+    dates ("11月25日前", "11月25号", "2026-11-25", "11/25", "11月25日18时", "11月25日 18:00"),
+    and days by name ("明天", "后天", "本周五", "周五前", "下周一"). A date or day without a
+    time means 18:00 local. A month/day more than two months behind today means next year.
+    Raises UserError with REPORT_BAD_DEADLINE if unreadable, REPORT_PAST_DEADLINE if past.
+    """
+    given = text.strip()
+    frame = _FRAME.fullmatch(re.sub(r"\s+", "", unicodedata.normalize("NFKC", given).lower()))
+    core = frame.group("core") if frame else ""
+    local_now = now.astimezone(tz)
+    due = None
+    for parse in _PARSERS:
+        try:
+            due = parse(core, local_now)
+        except (ValueError, OverflowError):  # "2月30日", "25点": shaped right, not a moment
+            break
+        if due is not None:
+            break
+    if due is None:
+        raise UserError(texts.REPORT_BAD_DEADLINE.format(given=given))
+    if due <= now:
+        raise UserError(texts.REPORT_PAST_DEADLINE.format(given=given))
+    return due.astimezone(UTC)
+
+
+def default_deadline(category: Category, now: datetime) -> datetime:
+    """The deadline when the report names none: the category's usual time from now."""
+    return now + category.deadline
+
+
+def add_working_days(today: date, count: int) -> date:
+    """The `count`-th working day after `today`, skipping weekends and official holidays."""
+    day = today
+    while count > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count -= 1
+    return day
+
+
+def is_working_day(day: date) -> bool:
+    """Per the State Council holiday calendar, including make-up working weekends (调休)."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        # The package only knows years whose calendar has been published; Mon–Fri is the
+        # best guess for later ones and errs on a slightly early deadline at holidays.
+        return day.weekday() < 5
+
+
+def _duration(core: str, now: datetime) -> datetime | None:
+    match = _DURATION.fullmatch(core)
+    count = _number(match.group("n")) if match else None
+    if match is None or not count:
+        return None
+    unit = match.group("unit")
+    if unit in ("小时", "钟头", "h", "hr", "hrs"):
+        return now + timedelta(hours=count) if count <= _MAX_DAYS * 24 else None
+    days = count * 7 if unit in ("周", "星期") else count
+    return now + timedelta(days=days) if days <= _MAX_DAYS else None
+
+
+def _working_days(core: str, now: datetime) -> datetime | None:
+    match = _WORKDAYS.fullmatch(core)
+    count = _number(match.group("n")) if match else None
+    if match is None or not count or count > _MAX_DAYS:
+        return None
+    return _at(add_working_days(now.date(), count), END_OF_WORKDAY, now)
+
+
+def _calendar_date(core: str, now: datetime) -> datetime | None:
+    match = _DATE.fullmatch(core)
+    if match is None:
+        return None
+    month, day = int(match.group("month")), int(match.group("day"))
+    if match.group("year"):
+        year = int(match.group("year"))
+    else:
+        today = now.date()
+        behind = today - date(today.year, month, day)
+        year = today.year + 1 if behind > NEXT_YEAR_AFTER else today.year
+    return _at(date(year, month, day), _clock(match), now)
+
+
+def _relative_day(core: str, now: datetime) -> datetime | None:
+    match = _RELATIVE_DAY.fullmatch(core)
+    if match is None or not (match.group("rel") or match.group("hour")):
+        return None
+    ahead = _DAYS_AHEAD[match.group("rel") or "今天"]
+    return _at(now.date() + timedelta(days=ahead), _clock(match), now)
+
+
+def _weekday(core: str, now: datetime) -> datetime | None:
+    """本周五 is this Monday-to-Sunday week's Friday, 下周五 next week's, 周五 the next one."""
+    match = _WEEKDAY.fullmatch(core)
+    if match is None:
+        return None
+    name = match.group("wd")
+    target = int(name) - 1 if name.isdigit() else _WEEKDAY_INDEX[name]
+    today, clock = now.date(), _clock(match)
+    monday = today - timedelta(days=today.weekday())
+    which = match.group("which")
+    if which in ("本", "这"):
+        return _at(monday + timedelta(days=target), clock, now)
+    if which == "下":
+        return _at(monday + timedelta(days=7 + target), clock, now)
+    due = _at(today + timedelta(days=(target - today.weekday()) % 7), clock, now)
+    return due if due > now else due + timedelta(days=7)
+
+
+_PARSERS: tuple[Callable[[str, datetime], datetime | None], ...] = (
+    _duration,
+    _working_days,
+    _calendar_date,
+    _relative_day,
+    _weekday,
+)
+
+
+def _clock(match: re.Match[str]) -> time:
+    """The time of day written after a date, or the end of the working day."""
+    if match.group("hour") is None:
+        return END_OF_WORKDAY
+    hour, minute = int(match.group("hour")), match.group("minute") or "0"
+    if match.group("ampm") in ("下午", "晚上") and hour < 12:
+        hour += 12
+    return time(hour, 30 if minute == "半" else int(minute))
+
+
+def _at(day: date, clock: time, now: datetime) -> datetime:
+    """`day` at `clock` in the zone of `now` (local time)."""
+    return datetime.combine(day, clock, tzinfo=now.tzinfo)
+
+
+def _number(text: str) -> int | None:
+    """Arabic or Chinese numerals up to 99 ("12", "两", "十二", "二十四")."""
+    if text.isdigit():
+        return int(text)
+    tens, ten, ones = text.partition("十")
+    if not ten:
+        return _DIGITS.get(text) if len(text) == 1 else None
+    tens_value = _DIGITS.get(tens) if tens else 1
+    ones_value = _DIGITS.get(ones) if ones else 0
+    if tens_value is None or ones_value is None or len(ones) > 1:
+        return None
+    return tens_value * 10 + ones_value

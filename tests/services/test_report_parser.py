@@ -1,0 +1,442 @@
+"""Reports and ticket commands as patrollers really type them, against the shipped categories."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.services.report_parser import (
+    Category,
+    Command,
+    ParsedReport,
+    match_category,
+    missing_fields_reply,
+    parse_command,
+    parse_report,
+    unknown_category_reply,
+)
+
+CATEGORIES_FILE = Path(__file__).parents[2] / "config" / "categories.toml"
+
+
+def _load_categories() -> tuple[Category, ...]:
+    # The same conversion the composition root does; the real file, so synonyms stay honest.
+    data = tomllib.loads(CATEGORIES_FILE.read_text(encoding="utf-8"))
+    return tuple(
+        Category(
+            name=row["name"],
+            synonyms=tuple(row["synonyms"]),
+            deadline=timedelta(hours=row["deadline_hours"]),
+        )
+        for row in data["category"]
+    )
+
+
+CATEGORIES = _load_categories()
+BY_NAME = {category.name: category for category in CATEGORIES}
+
+
+def report(
+    category: str | None,
+    category_text: str | None,
+    location: str | None,
+    description: str | None = None,
+    deadline_text: str | None = None,
+    grid_text: str | None = None,
+) -> ParsedReport:
+    return ParsedReport(
+        category=BY_NAME[category] if category else None,
+        category_text=category_text,
+        location=location,
+        description=description,
+        deadline_text=deadline_text,
+        grid_text=grid_text,
+    )
+
+
+REPORTS = [
+    pytest.param(
+        "【问题上报】\n类型：散煤\n地点：东关社区3号楼东侧\n描述：居民使用燃煤炉取暖，冒黑烟",
+        report("散煤", "散煤", "东关社区3号楼东侧", "居民使用燃煤炉取暖，冒黑烟"),
+        id="issue-example",
+    ),
+    pytest.param(
+        "【上报】\n类型：燃煤锅炉\n地点：南关小学锅炉房\n描述：锅炉冒黑烟。",
+        report("燃煤锅炉", "燃煤锅炉", "南关小学锅炉房", "锅炉冒黑烟。"),
+        id="bracket-short-keyword-keeps-full-stop",
+    ),
+    pytest.param(
+        "上报：类型：散煤；地点：东关社区3号楼；描述：燃煤炉冒黑烟",
+        report("散煤", "散煤", "东关社区3号楼", "燃煤炉冒黑烟"),
+        id="full-width-semicolons-first-field-on-keyword-line",
+    ),
+    pytest.param(
+        "上报:类型:燃煤锅炉;地点:南关小学;描述:锅炉冒黑烟",
+        report("燃煤锅炉", "燃煤锅炉", "南关小学", "锅炉冒黑烟"),
+        id="half-width-colons-and-semicolons",
+    ),
+    pytest.param(
+        "#上报 油烟 西街烧烤摊 夜间油烟扰民",
+        report("餐饮油烟", "油烟", "西街烧烤摊", "夜间油烟扰民"),
+        id="one-line",
+    ),
+    pytest.param(
+        "#上报 工地 北环路与长兴路口工地 未苫盖 裸土扬尘严重",
+        report("工地扬尘", "工地", "北环路与长兴路口工地", "未苫盖 裸土扬尘严重"),
+        id="one-line-description-keeps-spaces",
+    ),
+    pytest.param(
+        "🔥【上报】🔥\n类型：🔥秸秆焚烧\n地点：王家庄村北麦田⚠️\n描述：有人焚烧秸秆，烟很大",
+        report("秸秆焚烧", "秸秆焚烧", "王家庄村北麦田", "有人焚烧秸秆，烟很大"),
+        id="emoji-around-keyword-and-values",
+    ),
+    pytest.param(
+        "⚠️⚠️ 问题上报：\n问题类型：渣土车\n位置：建设路中段\n问题描述：渣土车抛洒，路面污染",
+        report("渣土车", "渣土车", "建设路中段", "渣土车抛洒，路面污染"),
+        id="emoji-lead-and-long-keys",
+    ),
+    pytest.param(
+        "【上报】\n　类型　：　露天喷漆\n　地点：　汽修厂门口\n　描述：　露天喷漆，气味刺鼻　",
+        report("露天喷漆", "露天喷漆", "汽修厂门口", "露天喷漆，气味刺鼻"),
+        id="ideographic-spaces",
+    ),
+    pytest.param(
+        "【上报】\n类型：散乱污企业\n地点：河湾村东头\n描述：小作坊熔铝\n期限：3个工作日\n网格：河湾村",
+        report("散乱污企业", "散乱污企业", "河湾村东头", "小作坊熔铝", "3个工作日", "河湾村"),
+        id="deadline-and-grid",
+    ),
+    pytest.param(
+        "#上报\n类型：道路扬尘\n地点：解放路\n时限：11月25日前\n责任网格：解放路街道第二网格",
+        report("道路扬尘", "道路扬尘", "解放路", None, "11月25日前", "解放路街道第二网格"),
+        id="time-limit-and-responsible-grid-keys",
+    ),
+    pytest.param(
+        "上报\n类型 散煤\n地点 东关社区5号院\n描述 居民烧蜂窝煤\n期限 2天",
+        report("散煤", "散煤", "东关社区5号院", "居民烧蜂窝煤", "2天"),
+        id="keys-followed-by-space",
+    ),
+    pytest.param(
+        "上报：类型：散煤，地点：东关社区，描述：冒黑烟，味道很大",
+        report("散煤", "散煤", "东关社区", "冒黑烟，味道很大"),
+        id="commas-between-keyed-fields",
+    ),
+    pytest.param(
+        "#上报 类型：油烟 地点：西街烧烤摊 描述：夜间油烟扰民",
+        report("餐饮油烟", "油烟", "西街烧烤摊", "夜间油烟扰民"),
+        id="keyed-fields-on-one-line",
+    ),
+    pytest.param(
+        "上报：\n类别：水污染\n地址：护城河南岸排口\n情况：污水直排，水体发黑发臭",
+        report("水污染", "水污染", "护城河南岸排口", "污水直排，水体发黑发臭"),
+        id="alternative-keys",
+    ),
+    pytest.param(
+        "【上报】\n类型：烧煤取暖\n地点：西关村12号",
+        report("散煤", "烧煤取暖", "西关村12号"),
+        id="category-by-contained-synonym",
+    ),
+    pytest.param(
+        "【上报】\n类型：露天烧烤摊\n地点：人民路夜市",
+        report("餐饮油烟", "露天烧烤摊", "人民路夜市"),
+        id="category-longest-synonym",
+    ),
+    pytest.param(
+        "【上报】类型：散煤销售点；地点：城南煤场",
+        report("劣质煤销售", "散煤销售点", "城南煤场"),
+        id="longest-synonym-beats-shorter-other-category",
+    ),
+    pytest.param(
+        "【上报】类型：黑烟；地点：环城路",
+        report("冒黑烟车辆", "黑烟", "环城路"),
+        id="category-containing-the-text",
+    ),
+    pytest.param(
+        "【上报】类型：ＶＯＣＳ；地点：家具厂",
+        report("露天喷漆", "ＶＯＣＳ", "家具厂"),
+        id="category-full-width-any-case",
+    ),
+    pytest.param(
+        "【上报】\n类型：噪音扰民\n地点：建材市场",
+        report(None, "噪音扰民", "建材市场"),
+        id="unknown-category-text-kept",
+    ),
+    pytest.param(
+        "#上报 噪音 建材市场 夜间施工噪音",
+        report(None, "噪音", "建材市场", "夜间施工噪音"),
+        id="unknown-category-one-line",
+    ),
+    pytest.param("【上报】类型：散煤", report("散煤", "散煤", None), id="missing-location"),
+    pytest.param(
+        "上报：地点：东关社区；描述：有人烧煤",
+        report(None, None, "东关社区", "有人烧煤"),
+        id="missing-category",
+    ),
+    pytest.param("【上报】", report(None, None, None), id="keyword-only"),
+    pytest.param(
+        "【上报】\n类型：\n地点：东关社区",
+        report(None, None, "东关社区"),
+        id="empty-value-is-missing",
+    ),
+    pytest.param(
+        "#上报 东关社区有人烧煤",
+        report("散煤", "东关社区有人烧煤", None),
+        id="free-text-read-positionally",
+    ),
+    pytest.param(
+        "【上报】今天巡查发现问题\n类型：物料乱堆\n地点：长兴路料场",
+        report("物料乱堆", "物料乱堆", "长兴路料场", "今天巡查发现问题"),
+        id="text-before-fields-is-description",
+    ),
+    pytest.param(
+        "上报：\n类型：散煤\n地点：东关社区\n描述：3号楼东侧\n居民使用燃煤炉取暖",
+        report("散煤", "散煤", "东关社区", "3号楼东侧\n居民使用燃煤炉取暖"),
+        id="description-continues-on-next-line",
+    ),
+    pytest.param(
+        "上报：\n类型：散煤\n地点：东关社区\n描述：烟很大\n情况 已劝导未果",
+        report("散煤", "散煤", "东关社区", "烟很大\n情况 已劝导未果"),
+        id="repeated-key-stays-in-value",
+    ),
+    pytest.param(
+        "@网格通 上报：类型：秸秆；地点：李村南地",
+        report("秸秆焚烧", "秸秆", "李村南地"),
+        id="after-mention",
+    ),
+    pytest.param(
+        "@网格通\u2005#上报 烧烤 人民路夜市 露天烧烤",
+        report("餐饮油烟", "烧烤", "人民路夜市", "露天烧烤"),
+        id="after-wechat-mention-separator",
+    ),
+    pytest.param(
+        "报告：类型：黑加油站\n地点：312国道边流动加油车",
+        report("黑加油站", "黑加油站", "312国道边流动加油车"),
+        id="report-word-with-fields",
+    ),
+    pytest.param(
+        "报告\n类型：冒黑烟车辆\n地点：环城路",
+        report("冒黑烟车辆", "冒黑烟车辆", "环城路"),
+        id="report-word-newline-fields",
+    ),
+    pytest.param(
+        "[上报] 劣质煤 城南煤场 销售高硫煤",
+        report("劣质煤销售", "劣质煤", "城南煤场", "销售高硫煤"),
+        id="square-brackets",
+    ),
+    pytest.param(
+        "#问题上报\n类型：道路扬尘\n地点：解放路\n描述：路面积尘，车过扬尘",
+        report("道路扬尘", "道路扬尘", "解放路", "路面积尘，车过扬尘"),
+        id="hash-long-keyword",
+    ),
+    pytest.param(
+        "#上报# 渣土 建设路 渣土车未密闭",
+        report("渣土车", "渣土", "建设路", "渣土车未密闭"),
+        id="topic-hashtag",
+    ),
+    pytest.param(
+        "上报 烧秸秆 赵庄村西 下午有人点火",
+        report("秸秆焚烧", "烧秸秆", "赵庄村西", "下午有人点火"),
+        id="bare-keyword-one-line-known-category",
+    ),
+    pytest.param(
+        "上报：油烟，西街烧烤摊，夜间油烟扰民，持续一周",
+        report("餐饮油烟", "油烟", "西街烧烤摊", "夜间油烟扰民，持续一周"),
+        id="one-line-with-commas",
+    ),
+    pytest.param(
+        "〔上报〕类型：露天焚烧垃圾；地点：垃圾中转站",
+        report("露天焚烧垃圾", "露天焚烧垃圾", "垃圾中转站"),
+        id="tortoise-shell-brackets",
+    ),
+    pytest.param(
+        "【上报】：类型：土壤污染；地点：砖厂后院；描述：倾倒危废",
+        report("土壤污染", "土壤污染", "砖厂后院", "倾倒危废"),
+        id="colon-after-bracket",
+    ),
+    pytest.param(
+        "［上报］类型：其他；地点：北街；描述：噪音",
+        report("其他", "其他", "北街", "噪音"),
+        id="full-width-square-brackets",
+    ),
+    pytest.param(
+        "上报：类型：散煤；；地点：东关；",
+        report("散煤", "散煤", "东关"),
+        id="stray-separators",
+    ),
+    pytest.param(
+        "【上报】\r\n类型：散煤\r\n地点：东关社区\r\n",
+        report("散煤", "散煤", "东关社区"),
+        id="windows-line-ends",
+    ),
+    pytest.param(
+        "【上报】\n类型：散煤\n地点：东关社区\n描述：烟很大🔥很呛",
+        report("散煤", "散煤", "东关社区", "烟很大🔥很呛"),
+        id="emoji-inside-value-kept",
+    ),
+    pytest.param(
+        "＃上报　油烟　西街烧烤摊　夜间　油烟扰民",
+        report("餐饮油烟", "油烟", "西街烧烤摊", "夜间　油烟扰民"),
+        id="full-width-hash-and-spaces",
+    ),
+    pytest.param(
+        "  \n【问题上报】\n类型:\t工地扬尘\n地点:\t滨河新城三期工地\n描述:\t土方作业未洒水",
+        report("工地扬尘", "工地扬尘", "滨河新城三期工地", "土方作业未洒水"),
+        id="leading-blank-line-and-tabs",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), REPORTS)
+def test_reads_report(text: str, expected: ParsedReport) -> None:
+    assert parse_report(text, CATEGORIES) == expected
+
+
+CHAT = [
+    "我上报过了吗",
+    "报告领导，收到",
+    "今天上报了三件",
+    "上报了吗",
+    "上报",
+    "上报 一下吧",
+    "上报：今日巡查无异常",
+    "上报：类型还没定",
+    "上报网格员名单",
+    "报告：今日巡查完毕，无异常",
+    "【报告】东关社区今日巡查完毕",
+    "报告 领导 收到",
+    "报告\n今天没有发现问题",
+    "#上报过了",
+    "大家记得按时上报",
+    "收到，马上上报",
+    "问题上报了没有",
+    "上报材料在哪里交？",
+    "好的👍",
+    "@网格通 你好",
+    "",
+    "   ",
+]
+
+
+@pytest.mark.parametrize("text", CHAT)
+def test_ordinary_chat_is_not_a_report(text: str) -> None:
+    assert parse_report(text, CATEGORIES) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("散煤", "散煤"),
+        ("烧煤取暖", "散煤"),
+        ("油烟", "餐饮油烟"),
+        ("锅炉房冒烟", "燃煤锅炉"),
+        ("散煤销售", "劣质煤销售"),
+        ("vocs", "露天喷漆"),
+        (" 工地 ", "工地扬尘"),
+        ("加油", "黑加油站"),
+    ],
+)
+def test_matches_category(text: str, expected: str) -> None:
+    assert match_category(text, CATEGORIES) == BY_NAME[expected]
+
+
+@pytest.mark.parametrize("text", ["噪音", "燃煤", "煤", "焚烧", "", "🔥"])
+def test_unclear_category_matches_nothing(text: str) -> None:
+    # "燃煤" and "焚烧" belong to several categories: guessing would file the wrong ticket.
+    assert match_category(text, CATEGORIES) is None
+
+
+def test_every_configured_word_names_its_own_category() -> None:
+    for category in CATEGORIES:
+        for word in (category.name, *category.synonyms):
+            assert match_category(word, CATEGORIES) == category, word
+
+
+def test_missing_fields_are_named_in_order() -> None:
+    parsed = parse_report("【上报】\n描述：有人烧煤", CATEGORIES)
+    assert parsed is not None
+    assert parsed.missing == ("类型", "地点")
+
+
+def test_missing_fields_reply() -> None:
+    parsed = parse_report("【上报】", CATEGORIES)
+    assert parsed is not None
+    assert missing_fields_reply(parsed) == (
+        "上报未成功：缺少类型、地点。请按下面的格式补全后重新发送：\n"
+        "【问题上报】\n类型：散煤\n地点：东关社区3号楼东侧\n描述：居民使用燃煤炉取暖，冒黑烟"
+    )
+
+
+def test_missing_location_reply() -> None:
+    parsed = parse_report("#上报 油烟", CATEGORIES)
+    assert parsed is not None
+    assert missing_fields_reply(parsed).startswith("上报未成功：缺少地点。")
+
+
+def test_missing_fields_reply_needs_something_missing() -> None:
+    parsed = parse_report("#上报 油烟 西街", CATEGORIES)
+    assert parsed is not None and parsed.missing == ()
+    with pytest.raises(ValueError):
+        missing_fields_reply(parsed)
+
+
+def test_unknown_category_reply_lists_choices() -> None:
+    parsed = parse_report("#上报 噪音 建材市场", CATEGORIES)
+    assert parsed is not None
+    assert unknown_category_reply(parsed, CATEGORIES[:3]) == (
+        "上报未成功：不认识的问题类型「噪音」。可用类型：散煤、燃煤锅炉、散乱污企业。"
+    )
+
+
+COMMANDS = [
+    ("受理 112201", Command("accept", "112201", "")),
+    ("#受理 112201", Command("accept", "112201", "")),
+    ("受理　１１２２０１", Command("accept", "112201", "")),
+    ("受理112201", Command("accept", "112201", "")),
+    ("受理：112201", Command("accept", "112201", "")),
+    (
+        "办结：112201 已拆除燃煤炉，改用电取暖",
+        Command("resolve", "112201", "已拆除燃煤炉，改用电取暖"),
+    ),
+    ("办结 112201：已处理", Command("resolve", "112201", "已处理")),
+    ("办结112201已处理", Command("resolve", "112201", "已处理")),
+    ("办结 工单112201 已处理", Command("resolve", "112201", "已处理")),
+    ("办结 112201\n已劝导，\n炉具已拆除", Command("resolve", "112201", "已劝导，\n炉具已拆除")),
+    ("销号 ab12cd", Command("close", "AB12CD", "")),
+    ("销号 112201 核查通过", Command("close", "112201", "核查通过")),
+    ("查询 112201", Command("query", "112201", "")),
+    ("@网格通 查询 112201", Command("query", "112201", "")),
+    ("@网格通\u2005受理 112201", Command("accept", "112201", "")),
+    ("✅ 受理 112201", Command("accept", "112201", "")),
+    ("受理", Command("accept", None, "")),
+    ("办结：", Command("resolve", None, "")),
+    ("#办结 已处理完毕", Command("resolve", None, "已处理完毕")),
+    ("办结：已处理完毕", Command("resolve", None, "已处理完毕")),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), COMMANDS)
+def test_reads_command(text: str, expected: Command) -> None:
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "受理了吗",
+        "已经办结了",
+        "办结了",
+        "我已受理",
+        "查询一下",
+        "查询天气",
+        "受理 一下",
+        "办结 已处理",
+        "销号2件，办结3件",
+        "销号1个",
+        "【上报】类型：散煤",
+        "",
+    ],
+)
+def test_chat_is_not_a_command(text: str) -> None:
+    assert parse_command(text) is None
