@@ -80,7 +80,9 @@ def load_settings(env_file: Path | None = None, environ: dict[str, str] | None =
         env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
     env.update(os.environ if environ is None else environ)
     data_dir = Path(env.get("GRIDBOT_DATA_DIR", "") or Path.cwd() / "var")
-    database_url = env.get("GRIDBOT_DATABASE_URL", "").strip() or f"sqlite:///{data_dir / 'gridbot.db'}"
+    database_url = (
+        env.get("GRIDBOT_DATABASE_URL", "").strip() or f"sqlite:///{data_dir / 'gridbot.db'}"
+    )
     demo = env.get("GRIDBOT_DEMO_ROSTER", "").strip()
     return Settings(
         database_url=database_url,

@@ -11,7 +11,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlalchemy import Table
+from sqlmodel import Session, SQLModel, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -63,7 +64,13 @@ def transaction(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def insert_ignore(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a SQLModel class (typed, for bulk statements)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def insert_ignore(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> list[int]:
     """Insert rows, skipping any that hit a unique constraint; return the new rows' ids.
 
     The skip happens in the database (ON CONFLICT DO NOTHING), so two processes racing to
@@ -71,7 +78,9 @@ def insert_ignore(session: Session, table: Any, rows: list[dict[str, Any]]) -> l
     """
     if not rows:
         return []
+    table = table_of(model)
     dialect = session.get_bind().dialect.name
+    stmt: Any
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -83,5 +92,5 @@ def insert_ignore(session: Session, table: Any, rows: list[dict[str, Any]]) -> l
     if "id" not in table.c:
         session.execute(stmt)
         return []
-    result = session.execute(stmt.returning(table.c.id))  # type: ignore[attr-defined]
+    result = session.execute(stmt.returning(table.c.id))
     return [row[0] for row in result]

@@ -188,3 +188,25 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
     platform_message_id: str | None = Field(default=None, max_length=200)
     last_error: str | None = Field(default=None, max_length=2000)
+
+
+class Evidence(SQLModel, table=True):
+    """A photo, video or file attached to a ticket as evidence (痕迹化管理).
+
+    `status` is "saved" (the bytes are on disk under `path`, named by their sha256) or
+    "missing" (every download attempt failed; the sender was told).
+    """
+
+    __table_args__ = (UniqueConstraint("message_id", name="uq_evidence_message"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    message_id: str = Field(max_length=200)
+    kind: str = Field(max_length=20)
+    status: str = Field(default="saved", max_length=20)
+    file_name: str = Field(default="", max_length=300)
+    sha256: str | None = Field(default=None, max_length=64)
+    size: int = 0
+    path: str | None = Field(default=None, max_length=1000)
+    at: datetime = _utc()  # type: ignore[assignment]

@@ -10,10 +10,14 @@ NOT_IN_ROSTER = (
     "您好，您还不在本平台的网格花名册中，暂时不能上报或处理工单。"
     "请联系平台管理员（区环保局）登记后再试。"
 )
-UNKNOWN_ROOM = "本群尚未绑定网格，机器人不处理本群消息。请管理员在花名册的「微信群」一列填写本群群名。"
+UNKNOWN_ROOM = (
+    "本群尚未绑定网格，机器人不处理本群消息。请管理员在花名册的「微信群」一列填写本群群名。"
+)
 
 # -- reports --------------------------------------------------------------------------------
-REPORT_TEMPLATE = "【问题上报】\n类型：散煤\n地点：东关社区3号楼东侧\n描述：居民使用燃煤炉取暖，冒黑烟"
+REPORT_TEMPLATE = (
+    "【问题上报】\n类型：散煤\n地点：东关社区3号楼东侧\n描述：居民使用燃煤炉取暖，冒黑烟"
+)
 REPORT_MISSING = "上报未成功：缺少{missing}。请按下面的格式补全后重新发送：\n{template}"
 REPORT_UNKNOWN_CATEGORY = "上报未成功：不认识的问题类型「{given}」。可用类型：{choices}。"
 REPORT_BAD_DEADLINE = (
@@ -63,7 +67,9 @@ NO_HEAD = "未设网格长"
 
 # -- briefing ------------------------------------------------------------------------------
 BRIEFING_HEADER = "【每日简报】{grid} {date}"
-BRIEFING_COUNTS = "昨日新增 {new} 件，昨日办结 {resolved} 件；当前未办结 {open} 件，其中超期 {overdue} 件。"
+BRIEFING_COUNTS = (
+    "昨日新增 {new} 件，昨日办结 {resolved} 件；当前未办结 {open} 件，其中超期 {overdue} 件。"
+)
 BRIEFING_OVERDUE_TITLE = "超期工单："
 BRIEFING_OVERDUE_LINE = "· {code} {category} {grid} 网格长：{head} 超期{overdue}"
 BRIEFING_MORE = "……另有 {count} 件超期工单，请发送「查询 编号」查看。"
@@ -166,3 +172,9 @@ WEB_UNKNOWN_ROOM = "没有找到群「{room}」，它可能不在花名册中。
 WEB_NOT_IN_ROOM = "所选人员不在「{room}」的花名册中，请重新选择发言人。"
 WEB_EMPTY_TEXT = "消息不能为空。"
 WEB_TEXT_TOO_LONG = "消息太长了（最多 {limit} 字）。"
+
+# -- evidence ------------------------------------------------------------------------------
+ATTACH_READY = "请在 {minutes} 分钟内发送工单 {code} 的现场照片或视频，收到后会自动归档。"
+EVIDENCE_RECEIVED = "已收到工单 {code} 的现场照片/视频，共 {count} 个，已归档。"
+EVIDENCE_MISSING = "工单 {code} 的一个照片/视频没有接收成功（已重试 {attempts} 次），请重新发送。"
+EVIDENCE_LIMIT = "工单 {code} 已有 {count} 个照片/视频，达到上限，本次未归档。"

@@ -61,7 +61,7 @@ class ParsedReport:
 
 @dataclass(frozen=True)
 class Command:
-    """A ticket command: verb is "accept", "resolve", "close" or "query"."""
+    """A ticket command: verb is "accept", "resolve", "close", "query" or "attach"."""
 
     verb: str
     code: str | None
@@ -91,9 +91,16 @@ _WORD = re.compile(r"[^\s,;、]+")
 _EDGE_PUNCT = frozenset(":;,、：；，")
 _DECORATION_CATEGORIES = frozenset({"So", "Sk", "Me", "Mn", "Cf"})
 
-_VERBS = {"受理": "accept", "办结": "resolve", "销号": "close", "查询": "query"}
+_VERBS = {
+    "受理": "accept",
+    "办结": "resolve",
+    "销号": "close",
+    "查询": "query",
+    "补充照片": "attach",
+    "照片": "attach",
+}
 _COMMAND = re.compile(
-    r"\s*(?:@\S+\s+)*(?P<tag>#?)\s*(?P<verb>受理|办结|销号|查询)(?P<sep>[^\S\n]*:|\s+|)"
+    r"\s*(?:@\S+\s+)*(?P<tag>#?)\s*(?P<verb>受理|办结|销号|查询|补充照片|照片)(?P<sep>[^\S\n]*:|\s+|)"
 )
 _CODE = re.compile(r"\s*(?:工单)?\s*(?P<code>[0-9A-Za-z]*[0-9][0-9A-Za-z]*)(?![0-9A-Za-z])")
 # "受理112201" (no space) is common, but "销号2件，办结3件" is a progress note, not a command;

@@ -1,0 +1,34 @@
+"""Building the services from settings: shared by the web app, the command line and tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.clock import Clock, SystemClock
+from bot.services.report_parser import Category
+from bot.services.runtime import Policy, Services
+from config.settings import Settings, load_categories
+from models.db import make_engine, migrate
+
+
+def build_policy(settings: Settings) -> Policy:
+    categories = tuple(
+        Category(spec.name, spec.synonyms, timedelta(hours=spec.deadline_hours))
+        for spec in load_categories(settings.categories_file)
+    )
+    return Policy(
+        tz=ZoneInfo(settings.timezone),
+        categories=categories,
+        escalation_interval=timedelta(hours=settings.escalation_interval_hours),
+        briefing_time=settings.briefing_time,
+        evidence_window=timedelta(minutes=settings.evidence_window_minutes),
+        data_dir=settings.data_dir,
+    )
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """Engine (migrated), clock and policy: what the CLI and the web app both need."""
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    return Services(engine=engine, clock=clock or SystemClock(), policy=build_policy(settings))

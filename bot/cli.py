@@ -1,0 +1,181 @@
+"""The `gridbot` command line. Its output is a contract: operators and tests read it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.core.clock import Clock, FixedClock, SystemClock
+from bot.core.errors import UserError
+from bot.core.messages import ChatRef, Inbound, Outgoing
+from bot.services import outbox, roster
+from bot.services.runtime import Services
+from bot.services.ticket_listing import list_tickets, sender_for
+from config.settings import Settings, SettingsError, load_settings
+from handlers.dispatcher import Dispatcher
+from scheduler.jobs import run_sweeps
+
+
+def _parse_at(raw: str | None, tz: str) -> Clock:
+    if raw is None:
+        return SystemClock()
+    from zoneinfo import ZoneInfo
+
+    try:
+        at = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise UserError(
+            f"--at 的时间格式不对：{raw}（应为 ISO 8601，如 2026-11-22T09:00+08:00）"
+        ) from exc
+    return FixedClock(at if at.tzinfo else at.replace(tzinfo=ZoneInfo(tz)))
+
+
+def _deliver(services: Services, ids: Sequence[int], out: TextIO) -> None:
+    """Act as the transport for what this command queued: print each message as JSON."""
+    if not ids:
+        return
+    now = services.clock.now()
+    with services.transaction() as session:
+        for message in outbox.claim(session, now, limit=len(ids), only=ids):
+            out.write(json.dumps(_as_json(message), ensure_ascii=False) + "\n")
+            outbox.mark_sent(session, message.outbox_id, now, f"cli-{message.outbox_id}")
+
+
+def _as_json(message: Outgoing) -> dict[str, object]:
+    room = message.room_topic if message.room_topic is not None else f"私聊:{message.private_to}"
+    return {"room": room, "text": message.text, "mentions": list(message.mention_names)}
+
+
+def cmd_say(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.bootstrap import build_services
+
+    services = build_services(settings, _parse_at(args.at, settings.timezone))
+    with services.transaction() as session:
+        sender_id, sender_name = sender_for(session, args.sender)
+    inbound = Inbound(
+        message_id=args.message_id or f"cli-{uuid.uuid4().hex}",
+        chat=ChatRef(room_id=args.room, room_topic=args.room),
+        sender_id=sender_id,
+        sender_name=sender_name,
+        text=" ".join(args.text),
+        at=services.clock.now(),
+    )
+    _deliver(services, Dispatcher(services).handle(inbound), out)
+    return 0
+
+
+def cmd_tick(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.bootstrap import build_services
+
+    services = build_services(settings, _parse_at(args.at, settings.timezone))
+    _deliver(services, run_sweeps(services), out)
+    return 0
+
+
+def cmd_tickets(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.bootstrap import build_services
+
+    services = build_services(settings)
+    with services.transaction() as session:
+        rows = list_tickets(session, services.policy.tz)
+    out.write(json.dumps(rows, ensure_ascii=False, indent=2 if not args.json else None) + "\n")
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.bootstrap import build_services
+
+    build_services(settings)
+    out.write(f"数据库已是最新结构：{_safe_url(settings.database_url)}\n")
+    return 0
+
+
+def cmd_import_roster(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.bootstrap import build_services
+
+    services = build_services(settings)
+    report = roster.import_roster(services.engine, Path(args.path), dry_run=args.dry_run)
+    out.write(report.summary() + "\n")
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from aiohttp import web
+
+    from bot.app import build_app
+
+    app = build_app(settings)
+    url = f"http://{settings.web_host}:{settings.web_port}/"
+    channel = f"微信 {settings.puppet_endpoint}" if settings.wechat_enabled else "本地模拟群聊"
+    out.write(
+        f"网格通 Gridbot 已启动\n  数据库：{_safe_url(settings.database_url)}\n"
+        f"  聊天通道：{channel}\n"
+        f"  打开：{url}?token={app_token(app)}\n  按 Ctrl+C 退出\n"
+    )
+    out.flush()
+    web.run_app(app, host=settings.web_host, port=settings.web_port, print=None)
+    return 0
+
+
+def app_token(app: object) -> str:
+    from bot.web import keys
+
+    return app[keys.HEALTH].admin_token  # type: ignore[index, no-any-return]
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gridbot", description="网格通：环保网格群机器人")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="启动网页、定时任务和聊天通道").set_defaults(func=cmd_run)
+    sub.add_parser("migrate", help="升级数据库结构").set_defaults(func=cmd_migrate)
+    imp = sub.add_parser("import-roster", help="导入花名册（CSV 或 xlsx）")
+    imp.add_argument("path")
+    imp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    imp.set_defaults(func=cmd_import_roster)
+    say = sub.add_parser("say", help="模拟某人在某群发一条消息")
+    say.add_argument("--room", required=True)
+    say.add_argument("--from", dest="sender", required=True)
+    say.add_argument("--at")
+    say.add_argument("--id", dest="message_id", help="平台消息编号（用于测试重复投递）")
+    say.add_argument("text", nargs="+")
+    say.set_defaults(func=cmd_say)
+    tick = sub.add_parser("tick", help="执行此刻到期的定时任务（超期上报、每日简报）")
+    tick.add_argument("--at")
+    tick.set_defaults(func=cmd_tick)
+    tickets = sub.add_parser("tickets", help="列出工单")
+    tickets.add_argument("--json", action="store_true")
+    tickets.set_defaults(func=cmd_tickets)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    out = out or sys.stdout
+    try:
+        settings = load_settings()
+        return int(args.func(settings, args, out))
+    except (UserError, SettingsError) as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,134 @@
+"""Draining the outbox through a transport, within the account's sending budget.
+
+WeChat mutes or bans accounts that flood groups, so every message passes a rate limiter:
+a total budget per minute and a minimum gap between two messages into one group. Urgent
+messages (replies) are claimed first; what the limiter holds back stays queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from datetime import datetime, timedelta
+
+from bot.core.clock import Clock
+from bot.core.messages import Outgoing
+from bot.core.ports import DeliveryError, Transport
+from bot.services import outbox
+from bot.services.runtime import Services
+
+log = logging.getLogger(__name__)
+
+
+class RateLimiter:
+    """A sliding one-minute window for the account and a minimum gap per chat."""
+
+    def __init__(self, clock: Clock, per_minute: int = 20, chat_gap_seconds: float = 1.0) -> None:
+        self.clock = clock
+        self.per_minute = per_minute
+        self.chat_gap = timedelta(seconds=chat_gap_seconds)
+        self._sent: deque[datetime] = deque()
+        self._last_in_chat: dict[str, datetime] = {}
+
+    def _trim(self, now: datetime) -> None:
+        while self._sent and now - self._sent[0] >= timedelta(minutes=1):
+            self._sent.popleft()
+
+    def budget(self) -> int:
+        """How many messages may go out right now in total."""
+        now = self.clock.now()
+        self._trim(now)
+        return max(self.per_minute - len(self._sent), 0)
+
+    def allow(self, chat: str) -> bool:
+        """Take one slot for `chat` if both limits allow it now."""
+        now = self.clock.now()
+        self._trim(now)
+        last = self._last_in_chat.get(chat)
+        if len(self._sent) >= self.per_minute or (last and now - last < self.chat_gap):
+            return False
+        self._sent.append(now)
+        self._last_in_chat[chat] = now
+        return True
+
+
+def chat_key(message: Outgoing) -> str:
+    return message.room_topic or f"private:{message.private_to}"
+
+
+class Deliverer:
+    """Claims due outbox messages and hands them to the transport, one at a time."""
+
+    def __init__(self, services: Services, transport: Transport, limiter: RateLimiter) -> None:
+        self.services = services
+        self.transport = transport
+        self.limiter = limiter
+        self.wake = asyncio.Event()
+
+    async def run_once(self) -> int:
+        """One pass: send what the limiter allows; return how many were sent."""
+        if not self.transport.is_ready():
+            return 0
+        budget = self.limiter.budget()
+        if budget == 0:
+            return 0
+        now = self.services.clock.now()
+        batch = await asyncio.to_thread(self._claim, now, budget * 3)
+        sent = 0
+        held: list[int] = []
+        for message in batch:
+            if not self.transport.is_ready() or not self.limiter.allow(chat_key(message)):
+                held.append(message.outbox_id)
+                continue
+            sent += await self._send(message)
+        if held:
+            await asyncio.to_thread(self._release, held)
+        return sent
+
+    def _claim(self, now: datetime, limit: int) -> list[Outgoing]:
+        with self.services.transaction() as session:
+            return outbox.claim(session, now, limit)
+
+    def _release(self, ids: list[int]) -> None:
+        with self.services.transaction() as session:
+            outbox.release(session, ids, self.services.clock.now())
+
+    async def _send(self, message: Outgoing) -> int:
+        try:
+            platform_id = await self.transport.send(message)
+        except DeliveryError as exc:
+            log.warning("delivery of outbox %s failed: %s", message.outbox_id, exc)
+            await asyncio.to_thread(self._failed, message.outbox_id, str(exc), exc.permanent)
+            return 0
+        except Exception as exc:  # a transport bug must not stop the loop
+            log.exception("delivery of outbox %s crashed", message.outbox_id)
+            await asyncio.to_thread(self._failed, message.outbox_id, repr(exc), False)
+            return 0
+        await asyncio.to_thread(self._sent, message.outbox_id, platform_id)
+        return 1
+
+    def _sent(self, outbox_id: int, platform_id: str | None) -> None:
+        with self.services.transaction() as session:
+            outbox.mark_sent(session, outbox_id, self.services.clock.now(), platform_id)
+
+    def _failed(self, outbox_id: int, error: str, permanent: bool) -> None:
+        with self.services.transaction() as session:
+            outbox.mark_failed(
+                session, outbox_id, self.services.clock.now(), error, permanent=permanent
+            )
+
+    async def run_forever(self, idle_seconds: float = 1.0) -> None:
+        """Deliver until cancelled; wakes at once when `wake` is set, else polls."""
+        while True:
+            try:
+                sent = await self.run_once()
+            except Exception:
+                log.exception("delivery pass failed")
+                sent = 0
+            if sent:
+                continue
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout=idle_seconds)

@@ -1,0 +1,157 @@
+"""Who is who: roster look-ups shared by tickets, escalation and briefings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.core.messages import Inbound
+from models.tables import Grid, GridClosure, Membership, Person, Room
+
+ROLE_LABELS = {
+    "head": "网格长",
+    "deputy": "副网格长",
+    "first_head": "第一网格长",
+    "member": "网格员",
+    "admin": "管理员",
+}
+# Whom to hold responsible (and mention) for a grid, best first.
+LEAD_ROLES = ("head", "first_head", "deputy")
+CLOSE_ROLES = ("head", "first_head", "deputy")
+# Local senders (the simulator page, the command line) name a roster member directly;
+# chat platforms never issue ids of this form.
+ROSTER_PREFIX = "roster:"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The roster member behind an inbound message."""
+
+    person_id: int
+    name: str
+
+
+def identify(session: Session, inbound: Inbound) -> Person | None:
+    """The roster member who sent `inbound`, binding the platform id on first sight.
+
+    Order: a bound contact id, then 微信号, then a unique display name (or room alias) among
+    people not yet bound. An ambiguous name is never guessed.
+    """
+    if inbound.sender_id.startswith(ROSTER_PREFIX):
+        number = inbound.sender_id.removeprefix(ROSTER_PREFIX)
+        return session.get(Person, int(number)) if number.isdigit() else None
+    person = session.exec(select(Person).where(Person.contact_id == inbound.sender_id)).first()
+    if person is not None:
+        return person
+    person = session.exec(select(Person).where(Person.wechat_id == inbound.sender_id)).first()
+    if person is None:
+        names = {n for n in (inbound.sender_name, inbound.sender_alias) if n}
+        if not names:
+            return None
+        candidates = session.exec(
+            select(Person).where(col(Person.name).in_(names), col(Person.contact_id).is_(None))
+        ).all()
+        if len(candidates) != 1:
+            return None
+        person = candidates[0]
+    if person.contact_id is None:
+        person.contact_id = inbound.sender_id
+        session.add(person)
+    return person
+
+
+def home_grid(session: Session, person_id: int) -> Grid | None:
+    """The person's own grid: the lowest (deepest) grid they belong to."""
+    return session.exec(
+        select(Grid)
+        .join(Membership, col(Membership.grid_id) == Grid.id)
+        .where(Membership.person_id == person_id)
+        .order_by(col(Grid.level).desc(), col(Grid.id))
+    ).first()
+
+
+def find_grid(session: Session, text: str) -> Grid | None:
+    """A grid by code (case-insensitive) or exact name."""
+    text = text.strip()
+    grid = session.exec(select(Grid).where(func.upper(Grid.code) == text.upper())).first()
+    return grid or session.exec(select(Grid).where(Grid.name == text)).first()
+
+
+def leads_of(session: Session, grid_ids: Iterable[int]) -> dict[int, Person]:
+    """The responsible person (网格长, else 第一网格长, else 副网格长) of each grid."""
+    ids = list(set(grid_ids))
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Membership.grid_id, Membership.role, Person)
+        .join(Person, col(Person.id) == Membership.person_id)
+        .where(col(Membership.grid_id).in_(ids), col(Membership.role).in_(LEAD_ROLES))
+    ).all()
+    best: dict[int, tuple[int, Person]] = {}
+    for grid_id, role, person in rows:
+        rank = LEAD_ROLES.index(role)
+        if (
+            grid_id not in best
+            or rank < best[grid_id][0]
+            or (rank == best[grid_id][0] and (person.id or 0) < (best[grid_id][1].id or 0))
+        ):
+            best[grid_id] = (rank, person)
+    return {grid_id: person for grid_id, (_, person) in best.items()}
+
+
+def ancestors(session: Session, grid_id: int) -> list[Grid]:
+    """The grid's ancestors, nearest first (the grid itself excluded)."""
+    return list(
+        session.exec(
+            select(Grid)
+            .join(GridClosure, col(GridClosure.ancestor_id) == Grid.id)
+            .where(GridClosure.descendant_id == grid_id, col(GridClosure.depth) > 0)
+            .order_by(col(GridClosure.depth))
+        ).all()
+    )
+
+
+def roles_over(session: Session, person_id: int, grid_id: int) -> list[tuple[str, int]]:
+    """(role, depth) for each membership the person holds in the grid or its ancestors.
+
+    Depth 0 is the grid itself, 1 its parent, and so on.
+    """
+    rows = session.exec(
+        select(Membership.role, GridClosure.depth)
+        .join(GridClosure, col(GridClosure.ancestor_id) == Membership.grid_id)
+        .where(Membership.person_id == person_id, GridClosure.descendant_id == grid_id)
+    ).all()
+    return [(role, depth) for role, depth in rows]
+
+
+def is_admin(session: Session, person_id: int) -> bool:
+    return (
+        session.exec(
+            select(Membership.id).where(
+                Membership.person_id == person_id, Membership.role == "admin"
+            )
+        ).first()
+        is not None
+    )
+
+
+def room_for_topic(session: Session, topic: str) -> Room | None:
+    return session.exec(select(Room).where(Room.topic == topic)).first()
+
+
+def grids_by_id(session: Session, ids: Iterable[int]) -> dict[int, Grid]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    return {g.id: g for g in session.exec(select(Grid).where(col(Grid.id).in_(wanted))) if g.id}
+
+
+def persons_by_id(session: Session, ids: Iterable[int]) -> dict[int, Person]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = session.exec(select(Person).where(col(Person.id).in_(wanted)))
+    return {p.id: p for p in rows if p.id}

@@ -1,0 +1,194 @@
+"""Escalation (超期上报): overdue tickets ping the head one level up, then the next, to level 1.
+
+The database is the schedule: `Ticket.next_escalation_at` says when the next step is due and
+the unique (ticket, step) pair in `Escalation` makes each step happen once, however many
+sweeps run, late or at the same time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, update
+from sqlmodel import Session, col, select
+
+from bot.core import texts
+from bot.services import directory
+from bot.services.outbox import PRIORITY_ESCALATION, Draft, enqueue
+from bot.services.runtime import Services, format_duration
+from bot.services.tickets import LIVE
+from models.db import insert_ignore, table_of
+from models.tables import Escalation, Grid, GridClosure, Person, Ticket
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Step:
+    ticket: Ticket
+    step: int
+    target: Grid
+    repeat: int  # 0 while climbing; n for the n-th repeat at the top
+
+
+def _chains(session: Session, grid_ids: set[int]) -> dict[int, list[Grid]]:
+    """Ancestors of each grid, nearest first, in one indexed query."""
+    rows = session.exec(
+        select(GridClosure.descendant_id, Grid)
+        .join(Grid, col(Grid.id) == GridClosure.ancestor_id)
+        .where(col(GridClosure.descendant_id).in_(grid_ids), col(GridClosure.depth) > 0)
+        .order_by(col(GridClosure.descendant_id), col(GridClosure.depth))
+    ).all()
+    chains: dict[int, list[Grid]] = defaultdict(list)
+    for descendant_id, grid in rows:
+        chains[descendant_id].append(grid)
+    return chains
+
+
+def _plan(session: Session, due: list[Ticket]) -> list[Step]:
+    grids = directory.grids_by_id(session, {t.grid_id for t in due})
+    chains = _chains(session, {t.grid_id for t in due})
+    steps = []
+    for ticket in due:
+        chain = chains.get(ticket.grid_id) or [grids[ticket.grid_id]]
+        step = ticket.escalation_step + 1
+        target = chain[min(step, len(chain)) - 1]
+        steps.append(Step(ticket, step, target, max(step - len(chain), 0)))
+    return steps
+
+
+def _claim(session: Session, steps: list[Step], now: datetime) -> list[Step]:
+    """Record the steps; keep only those this sweep inserted (others were sent already)."""
+    ids = insert_ignore(
+        session,
+        Escalation,
+        [
+            {
+                "ticket_id": s.ticket.id,
+                "step": s.step,
+                "target_grid_id": s.target.id,
+                "sent_at": now,
+            }
+            for s in steps
+        ],
+    )
+    if not ids:
+        return []
+    won = set(
+        session.exec(
+            select(Escalation.ticket_id, Escalation.step).where(col(Escalation.id).in_(ids))
+        ).all()
+    )
+    return [s for s in steps if (s.ticket.id, s.step) in won]
+
+
+def _advance(session: Session, steps: list[Step], services: Services, now: datetime) -> None:
+    table = table_of(Ticket)
+    session.connection().execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(escalation_step=bindparam("b_step"), next_escalation_at=bindparam("b_next")),
+        [
+            {
+                "b_id": s.ticket.id,
+                "b_step": s.step,
+                "b_next": now + services.policy.escalation_interval,
+            }
+            for s in steps
+        ],
+    )
+
+
+def sweep(services: Services) -> list[int]:
+    """Send every escalation step that is due now; return the new outbox ids."""
+    now = services.clock.now()
+    with services.transaction() as session:
+        due = list(
+            session.exec(
+                select(Ticket)
+                .where(col(Ticket.next_escalation_at) <= now, col(Ticket.status).in_(LIVE))
+                .order_by(col(Ticket.next_escalation_at))
+                .limit(BATCH)
+            ).all()
+        )
+        if not due:
+            return []
+        steps = _claim(session, _plan(session, due), now)
+        if not steps:
+            return []
+        _advance(session, steps, services, now)
+        return enqueue(session, _messages(session, steps, services, now), now)
+
+
+def _messages(
+    session: Session, steps: list[Step], services: Services, now: datetime
+) -> list[Draft]:
+    """One message per target group and head: several tickets at once become one list."""
+    by_target: dict[int, list[Step]] = defaultdict(list)
+    for s in steps:
+        by_target[s.target.id or 0].append(s)
+    leads = directory.leads_of(session, {s.ticket.grid_id for s in steps} | set(by_target))
+    grids = directory.grids_by_id(session, {s.ticket.grid_id for s in steps})
+    drafts = []
+    for target_id, group in by_target.items():
+        target = group[0].target
+        lead = leads.get(target_id)
+        text = _text(group, target, grids, leads, services, now)
+        # (ticket, step) is unique, so the group's first pair names this message uniquely.
+        first = min(group, key=lambda s: s.ticket.id or 0)
+        drafts.append(
+            Draft(
+                key=f"esc:{first.ticket.id}:{first.step}",
+                text=text,
+                room_topic=target.room_topic,
+                mentions=(lead.id,) if lead and lead.id else (),
+                priority=PRIORITY_ESCALATION,
+                kind="escalation",
+            )
+        )
+    return drafts
+
+
+def _text(
+    group: list[Step],
+    target: Grid,
+    grids: dict[int, Grid],
+    leads: dict[int, Person],
+    services: Services,
+    now: datetime,
+) -> str:
+    level = texts.ESCALATION_LEVEL.format(grid=target.name)
+    if len(group) == 1:
+        s = group[0]
+        t = s.ticket
+        lead = leads.get(t.grid_id)
+        text = texts.ESCALATION.format(
+            code=t.code,
+            due=services.policy.format_time(t.due_at),
+            overdue=format_duration(now - t.due_at),
+            category=t.category,
+            location=t.location,
+            grid=grids[t.grid_id].name,
+            head=lead.name if lead else texts.NO_HEAD,
+            level=level,
+        )
+        if s.repeat:
+            text += texts.ESCALATION_TOP_REPEAT.format(n=s.repeat + 1)
+        return text
+    lines = [texts.ESCALATION_MANY.format(count=len(group), level=level)]
+    for s in sorted(group, key=lambda s: s.ticket.due_at):
+        t = s.ticket
+        lead = leads.get(t.grid_id)
+        lines.append(
+            texts.ESCALATION_LINE.format(
+                code=t.code,
+                category=t.category,
+                location=t.location,
+                grid=grids[t.grid_id].name,
+                head=lead.name if lead else texts.NO_HEAD,
+                overdue=format_duration(now - t.due_at),
+            )
+        )
+    return "\n".join(lines)

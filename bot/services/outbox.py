@@ -1,0 +1,155 @@
+"""The persistent outbox: everything the bot says is written here first, then delivered."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.core.messages import Outgoing
+from bot.services.directory import persons_by_id
+from models.db import insert_ignore
+from models.tables import Outbox
+
+PRIORITY_REPLY = 0
+PRIORITY_ESCALATION = 1
+PRIORITY_BRIEFING = 2
+MAX_ATTEMPTS = 8
+# A claimed message whose sender died is handed out again after this long.
+CLAIM_LEASE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A message to queue. `key` makes it unique: queuing the same key twice does nothing."""
+
+    key: str
+    text: str
+    room_topic: str | None = None
+    private_person_id: int | None = None
+    mentions: tuple[int, ...] = ()
+    priority: int = PRIORITY_REPLY
+    kind: str = "reply"
+    # Held back this long, so later events can still change it (coalescing).
+    delay: timedelta = timedelta(0)
+
+
+def enqueue(session: Session, drafts: Sequence[Draft], now: datetime) -> list[int]:
+    """Queue drafts; return the ids of those that were new."""
+    rows = [
+        {
+            "dedupe_key": d.key,
+            "room_topic": d.room_topic,
+            "private_person_id": d.private_person_id,
+            "text": d.text,
+            "mentions": ",".join(str(m) for m in d.mentions),
+            "priority": d.priority,
+            "kind": d.kind,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now + d.delay,
+        }
+        for d in drafts
+    ]
+    return insert_ignore(session, Outbox, rows)
+
+
+def _mention_ids(raw: str) -> list[int]:
+    return [int(x) for x in raw.split(",") if x]
+
+
+def claim(
+    session: Session, now: datetime, limit: int = 50, only: Sequence[int] | None = None
+) -> list[Outgoing]:
+    """Take pending messages that are due, most urgent first, marking them as being sent.
+
+    `only` restricts the claim to given ids (the command line delivers just what its own
+    command queued). The conditional update makes two deliverers never take the same message.
+    """
+    query = select(Outbox).where(
+        col(Outbox.status).in_(["pending", "sending"]), col(Outbox.next_attempt_at) <= now
+    )
+    if only is not None:
+        query = query.where(col(Outbox.id).in_(list(only)))
+    rows = session.exec(query.order_by(col(Outbox.priority), col(Outbox.id)).limit(limit)).all()
+    people = persons_by_id(session, (m for r in rows for m in _mention_ids(r.mentions)))
+    people.update(
+        persons_by_id(session, (r.private_person_id for r in rows if r.private_person_id))
+    )
+    due = [r.id for r in rows]
+    won = set(
+        session.execute(
+            update(Outbox)
+            .where(
+                col(Outbox.id).in_(due),
+                col(Outbox.status).in_(["pending", "sending"]),
+                col(Outbox.next_attempt_at) <= now,
+            )
+            .values(status="sending", next_attempt_at=now + CLAIM_LEASE)
+            .returning(col(Outbox.id))
+        ).scalars()
+    )
+    claimed: list[Outgoing] = []
+    for row in rows:
+        if row.id not in won:
+            continue
+        mentioned = [people[m] for m in _mention_ids(row.mentions) if m in people]
+        private = people.get(row.private_person_id) if row.private_person_id else None
+        claimed.append(
+            Outgoing(
+                outbox_id=row.id or 0,
+                text=row.text,
+                room_topic=row.room_topic,
+                private_to=(private.contact_id or private.wechat_id or private.name)
+                if private
+                else None,
+                mention_names=tuple(p.name for p in mentioned),
+                mention_ids=tuple(p.contact_id or p.wechat_id or "" for p in mentioned),
+                priority=row.priority,
+                attempts=row.attempts,
+            )
+        )
+    return claimed
+
+
+def mark_sent(session: Session, outbox_id: int, now: datetime, platform_id: str | None) -> None:
+    session.execute(
+        update(Outbox)
+        .where(col(Outbox.id) == outbox_id)
+        .values(status="sent", sent_at=now, platform_message_id=platform_id, last_error=None)
+    )
+
+
+def mark_failed(
+    session: Session, outbox_id: int, now: datetime, error: str, *, permanent: bool
+) -> None:
+    """Record a failed attempt; retry with exponential backoff until MAX_ATTEMPTS."""
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        return
+    row.attempts += 1
+    row.last_error = error[:2000]
+    if permanent or row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+    else:
+        row.status = "pending"
+        row.next_attempt_at = now + timedelta(seconds=min(2**row.attempts, 300))
+    session.add(row)
+
+
+def release(session: Session, outbox_ids: Sequence[int], now: datetime) -> None:
+    """Put claimed messages back untried (the transport was not ready, or a rate limit)."""
+    if outbox_ids:
+        session.execute(
+            update(Outbox)
+            .where(col(Outbox.id).in_(list(outbox_ids)), col(Outbox.status) == "sending")
+            .values(status="pending", next_attempt_at=now)
+        )
+
+
+def pending_count(session: Session) -> int:
+    return len(session.exec(select(Outbox.id).where(Outbox.status == "pending")).all())

@@ -1,0 +1,63 @@
+"""What every service call needs: the database, the clock and the deployment's policy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.core.clock import Clock
+from bot.services.report_parser import Category
+from models.db import transaction
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Deployment choices that change behaviour, from settings."""
+
+    tz: ZoneInfo
+    categories: tuple[Category, ...]
+    escalation_interval: timedelta = timedelta(hours=24)
+    briefing_time: time = time(8, 30)
+    evidence_window: timedelta = timedelta(minutes=10)
+    data_dir: Path = Path("var")
+
+    def local(self, at: datetime) -> datetime:
+        return at.astimezone(self.tz)
+
+    def format_time(self, at: datetime) -> str:
+        """Local time as users read it: 11月24日 18:00."""
+        local = self.local(at)
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Services:
+    """The composition root builds one of these; handlers and jobs receive it."""
+
+    engine: Engine
+    clock: Clock
+    policy: Policy
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with transaction(self.engine) as session:
+            yield session
+
+
+def format_duration(delta: timedelta) -> str:
+    """A duration as users read it: 3天5小时, 5小时, 40分钟."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}小时"
+    return f"{mins}分钟"

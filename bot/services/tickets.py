@@ -1,0 +1,155 @@
+"""Tickets (工单): open from a report, accept, resolve, close, and the trace of each change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.core import texts
+from bot.core.errors import NotFound, UserError
+from bot.services import directory
+from bot.services.deadlines import parse_deadline
+from bot.services.directory import Actor
+from bot.services.report_parser import ParsedReport
+from bot.services.runtime import Services
+from models.db import insert_ignore
+from models.tables import Grid, Person, Ticket, TicketEvent, TicketSequence
+
+LIVE = ("open", "accepted")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who did something, when, and from which platform message."""
+
+    actor: Actor
+    at: datetime
+    message_id: str | None = None
+    room_topic: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketInfo:
+    code: str
+    status: str
+    category: str
+    location: str
+    description: str
+    grid_code: str
+    grid_name: str
+    room_topic: str | None
+    head_id: int | None
+    head_name: str | None
+    due_at: datetime
+
+
+def _next_code(session: Session, services: Services, at: datetime) -> str:
+    """Short, typeable codes: local MMDD plus a per-day number (112201, 112202, ...)."""
+    day = services.policy.local(at).date()
+    insert_ignore(session, TicketSequence, [{"day": day, "last": 0}])
+    while True:
+        number = session.execute(
+            update(TicketSequence)
+            .where(col(TicketSequence.day) == day)
+            .values(last=TicketSequence.last + 1)
+            .returning(col(TicketSequence.last))
+        ).scalar_one()
+        code = f"{day:%m%d}{number:02d}"
+        # A code from the same day of an earlier year is skipped, not reused.
+        if session.exec(select(Ticket.id).where(Ticket.code == code)).first() is None:
+            return code
+
+
+def record(session: Session, ticket: Ticket, origin: Origin, kind: str, detail: str = "") -> None:
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id or 0,
+            at=origin.at,
+            actor_id=origin.actor.person_id,
+            kind=kind,
+            detail=detail,
+            message_id=origin.message_id,
+        )
+    )
+
+
+def _ticket_grid(session: Session, actor: Actor, report: ParsedReport) -> Grid:
+    if report.grid_text:
+        grid = directory.find_grid(session, report.grid_text)
+        if grid is None:
+            raise UserError(texts.REPORT_UNKNOWN_GRID.format(given=report.grid_text))
+        return grid
+    grid = directory.home_grid(session, actor.person_id)
+    if grid is None:
+        raise UserError(texts.NOT_IN_ROSTER)
+    return grid
+
+
+def open_ticket(
+    session: Session, services: Services, report: ParsedReport, origin: Origin
+) -> TicketInfo:
+    """Put a reported problem on the ledger; the grid's head becomes responsible."""
+    if report.category is None or report.location is None:
+        raise UserError(
+            texts.REPORT_MISSING.format(
+                missing="、".join(report.missing), template=texts.REPORT_TEMPLATE
+            )
+        )
+    grid = _ticket_grid(session, origin.actor, report)
+    due = (
+        parse_deadline(report.deadline_text, origin.at, services.policy.tz)
+        if report.deadline_text
+        else origin.at + report.category.deadline
+    )
+    head = directory.leads_of(session, [grid.id or 0]).get(grid.id or 0)
+    ticket = Ticket(
+        code=_next_code(session, services, origin.at),
+        grid_id=grid.id or 0,
+        category=report.category.name,
+        location=report.location,
+        description=report.description or "",
+        reporter_id=origin.actor.person_id,
+        responsible_id=head.id if head else None,
+        room_topic=origin.room_topic,
+        created_at=origin.at,
+        due_at=due,
+        next_escalation_at=due,
+        source_message_id=origin.message_id,
+    )
+    session.add(ticket)
+    session.flush()
+    record(session, ticket, origin, "reported", f"{ticket.category}｜{ticket.location}")
+    return _info(ticket, grid, head)
+
+
+def _info(ticket: Ticket, grid: Grid, head: Person | None) -> TicketInfo:
+    return TicketInfo(
+        code=ticket.code,
+        status=ticket.status,
+        category=ticket.category,
+        location=ticket.location,
+        description=ticket.description,
+        grid_code=grid.code,
+        grid_name=grid.name,
+        room_topic=grid.room_topic,
+        head_id=head.id if head else None,
+        head_name=head.name if head else None,
+        due_at=ticket.due_at,
+    )
+
+
+def find(session: Session, code: str) -> Ticket:
+    ticket = session.exec(select(Ticket).where(Ticket.code == code.upper())).first()
+    if ticket is None:
+        raise NotFound(texts.TICKET_NOT_FOUND.format(code=code))
+    return ticket
+
+
+def info(session: Session, ticket: Ticket) -> TicketInfo:
+    grid = session.get(Grid, ticket.grid_id)
+    assert grid is not None
+    head = session.get(Person, ticket.responsible_id) if ticket.responsible_id else None
+    return _info(ticket, grid, head)

@@ -1,0 +1,19 @@
+"""What a handler receives: the open transaction, the services and who is asking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot.core.messages import Inbound
+from bot.services.runtime import Services
+from bot.services.tickets import Origin
+
+
+@dataclass(frozen=True)
+class Context:
+    session: Session
+    services: Services
+    inbound: Inbound
+    origin: Origin

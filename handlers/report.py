@@ -1,0 +1,48 @@
+"""上报: a structured report opens a ticket."""
+
+from __future__ import annotations
+
+from bot.core import texts
+from bot.core.messages import Reply
+from bot.services import tickets
+from bot.services.report_parser import (
+    ParsedReport,
+    missing_fields_reply,
+    unknown_category_reply,
+)
+from handlers.context import Context
+
+
+def report(ctx: Context, parsed: ParsedReport) -> list[Reply]:
+    """【问题上报】类型：… 地点：… 描述：… — 登记工单并通知责任网格长。"""
+    if parsed.missing:
+        return [Reply(missing_fields_reply(parsed))]
+    if parsed.category is None:
+        return [Reply(unknown_category_reply(parsed, ctx.services.policy.categories))]
+    info = tickets.open_ticket(ctx.session, ctx.services, parsed, ctx.origin)
+    due = ctx.services.policy.format_time(info.due_at)
+    if info.head_id is None:
+        return [
+            Reply(
+                texts.TICKET_OPENED_NO_HEAD.format(
+                    code=info.code,
+                    category=info.category,
+                    location=info.location,
+                    grid=info.grid_name,
+                    due=due,
+                )
+            )
+        ]
+    return [
+        Reply(
+            texts.TICKET_OPENED.format(
+                code=info.code,
+                category=info.category,
+                location=info.location,
+                grid=info.grid_name,
+                head=info.head_name,
+                due=due,
+            ),
+            mentions=(info.head_id,),
+        )
+    ]

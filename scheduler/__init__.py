@@ -1,0 +1,1 @@
+"""APScheduler set-up and the jobs it wakes. The database holds the schedule itself."""

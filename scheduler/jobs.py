@@ -1,0 +1,23 @@
+"""Jobs: each one calls services and is safe to run late, twice or in two processes."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.services import briefing, escalation
+from bot.services.runtime import Services
+
+log = logging.getLogger(__name__)
+
+SWEEPS = {"escalation": escalation.sweep, "briefing": briefing.sweep}
+
+
+def run_sweeps(services: Services) -> list[int]:
+    """Run every sweep that is due now; one failing sweep does not stop the others."""
+    queued: list[int] = []
+    for name, sweep in SWEEPS.items():
+        try:
+            queued.extend(sweep(services))
+        except Exception:
+            log.exception("sweep %s failed", name)
+    return queued

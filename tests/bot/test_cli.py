@@ -1,0 +1,87 @@
+"""The command line as operators use it: the real `gridbot` script, output as the contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.harness import TEST_ROSTER
+
+GRIDBOT = Path(sys.executable).parent / "gridbot"
+REPORT = "【问题上报】\n类型：散煤\n地点：一村3号楼东侧\n描述：居民使用燃煤炉取暖，冒黑烟"
+
+
+@pytest.fixture
+def gridbot(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    env = {**os.environ, "GRIDBOT_DATABASE_URL": db_url, "GRIDBOT_DATA_DIR": str(tmp_path)}
+
+    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [str(GRIDBOT), *args], env=env, cwd=tmp_path, text=True, capture_output=True, timeout=60
+        )
+        if ok:
+            assert done.returncode == 0, done.stderr
+        return done
+
+    run("import-roster", str(TEST_ROSTER))
+    return run
+
+
+def lines(done: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def test_say_tick_tickets(gridbot) -> None:  # type: ignore[no-untyped-def]
+    [reply] = lines(
+        gridbot(
+            "say",
+            "--room",
+            "一村群",
+            "--from",
+            "wx_a_member",
+            "--at",
+            "2026-11-22T10:00:00+08:00",
+            REPORT,
+        )
+    )
+    assert reply["room"] == "一村群"
+    assert reply["mentions"] == ["片长庚"]
+    assert str(reply["text"]).startswith("已登记工单 112201")
+    [ticket] = json.loads(gridbot("tickets", "--json").stdout)
+    assert {k: ticket[k] for k in ("code", "status", "category", "grid", "reporter", "due_at")} == {
+        "code": "112201",
+        "status": "open",
+        "category": "散煤",
+        "grid": "D-T1-V1-A",
+        "reporter": "巡查员辛",
+        "due_at": "2026-11-24T10:00:00+08:00",
+    }
+    briefings = lines(gridbot("tick", "--at", "2026-11-24T09:59:00+08:00"))
+    assert {b["room"] for b in briefings} == {"区平台群", "一镇群", "二镇群", "一村群", "二村群"}
+    assert all(str(b["text"]).startswith("【每日简报】") for b in briefings)
+    [ping] = lines(gridbot("tick", "--at", "2026-11-24T10:01:00+08:00"))
+    assert ping["room"] == "一村群" and ping["mentions"] == ["村书记戊"]
+    assert lines(gridbot("tick", "--at", "2026-11-24T10:02:00+08:00")) == []
+
+
+def test_import_report_and_bad_roster(gridbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    again = gridbot("import-roster", str(TEST_ROSTER))
+    assert "花名册导入完成" in again.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        TEST_ROSTER.read_text(encoding="utf-8") + "X,坏网格,3,NOPE,,,,,\n", encoding="utf-8"
+    )
+    done = gridbot("import-roster", str(bad), ok=False)
+    assert done.returncode == 2
+    assert "第16行" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_bad_time_is_a_clear_error(gridbot) -> None:  # type: ignore[no-untyped-def]
+    done = gridbot("tick", "--at", "明天早上", ok=False)
+    assert done.returncode == 2
+    assert "--at 的时间格式不对" in done.stderr

@@ -1,0 +1,177 @@
+"""A report in a grid group opens a ticket; commands move it; strangers and chat get handled."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from bot.core import texts
+from models.tables import InboundMessage, Outbox, Ticket, TicketEvent
+from tests.harness import Harness
+
+REPORT = "【问题上报】\n类型：散煤\n地点：一村3号楼东侧\n描述：居民使用燃煤炉取暖，冒黑烟"
+
+
+@pytest.fixture
+def bot(engine: Engine) -> Harness:
+    return Harness.on(engine)
+
+
+def count(engine: Engine, table: type) -> int:
+    with engine.connect() as c:
+        return int(c.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_report_opens_ticket_and_mentions_head(bot: Harness) -> None:
+    [reply] = bot.say("一村群", "巡查员辛", REPORT)
+    assert reply.room == "一村群"
+    assert reply.mentions == ("片长庚",)
+    assert reply.text.startswith(
+        "已登记工单 112201\n类型：散煤\n地点：一村3号楼东侧\n责任网格：一村一片"
+    )
+    assert "整改期限：11月24日 10:00" in reply.text  # 散煤: 48 hours, local time
+    [ticket] = bot.tickets()
+    assert ticket["code"] == "112201"
+    assert ticket["status"] == "open"
+    assert ticket["grid"] == "D-T1-V1-A"
+    assert ticket["reporter"] == "巡查员辛"
+    assert ticket["due_at"] == "2026-11-24T10:00:00+08:00"
+
+
+def test_codes_are_short_and_sequential(bot: Harness) -> None:
+    codes = [bot.report("一村群", "巡查员辛") for _ in range(3)]
+    assert codes == ["112201", "112202", "112203"]
+    bot.clock.advance(timedelta(days=1))
+    assert bot.report("一村群", "巡查员辛") == "112301"
+
+
+def test_grid_field_and_deadline_field(bot: Harness) -> None:
+    [reply] = bot.say(
+        "一镇群", "副镇长丁", "上报：类型：工地扬尘；地点：二村东口；网格：D-T2-V2；期限：2天"
+    )
+    assert "责任网格：二村" in reply.text
+    assert reply.mentions == ("村书记丑",)
+    assert bot.tickets()[0]["due_at"] == "2026-11-24T10:00:00+08:00"
+
+
+def test_grid_without_head_is_said_plainly(bot: Harness) -> None:
+    [reply] = bot.say("二村群", "巡查员寅", REPORT)
+    assert "该网格未设网格长" in reply.text
+    assert reply.mentions == ()
+
+
+def test_missing_fields_get_template_and_no_ticket(bot: Harness, engine: Engine) -> None:
+    [reply] = bot.say("一村群", "巡查员辛", "【问题上报】\n描述：有人烧东西")
+    assert "类型" in reply.text and "地点" in reply.text
+    assert texts.REPORT_TEMPLATE in reply.text
+    assert count(engine, Ticket) == 0
+
+
+def test_unknown_category_lists_choices(bot: Harness, engine: Engine) -> None:
+    [reply] = bot.say("一村群", "巡查员辛", "上报：类型：外星人；地点：村口")
+    assert "外星人" in reply.text and "散煤" in reply.text
+    assert count(engine, Ticket) == 0
+
+
+def test_bad_deadline_rolls_back_everything(bot: Harness, engine: Engine) -> None:
+    [reply] = bot.say("一村群", "巡查员辛", "上报：类型：散煤；地点：村口；期限：下辈子")
+    assert "期限" in reply.text
+    assert count(engine, Ticket) == 0
+    assert count(engine, TicketEvent) == 0
+
+
+def test_ordinary_chat_gets_no_reply(bot: Harness, engine: Engine) -> None:
+    for text in ["大家辛苦了", "报告领导，收到", "今天上报了三件", "受理了吗？"]:
+        assert bot.say("一村群", "巡查员辛", text) == []
+    assert count(engine, Outbox) == 0
+
+
+def test_stranger_gets_one_polite_refusal_a_day(bot: Harness, engine: Engine) -> None:
+    [reply] = bot.say("一村群", "路人", REPORT)
+    assert reply.text == texts.NOT_IN_ROSTER
+    assert bot.say("一村群", "路人", REPORT) == []
+    assert count(engine, Ticket) == 0
+
+
+def test_unbound_room_is_ignored(bot: Harness, engine: Engine) -> None:
+    assert bot.say("家族群", "巡查员辛", REPORT) == []
+    assert count(engine, Ticket) == 0
+
+
+def test_redelivered_message_is_handled_once(bot: Harness, engine: Engine) -> None:
+    assert len(bot.say("一村群", "巡查员辛", REPORT, message_id="wx-1")) == 1
+    assert bot.say("一村群", "巡查员辛", REPORT, message_id="wx-1") == []
+    assert count(engine, Ticket) == 1
+    assert count(engine, InboundMessage) == 1
+
+
+def test_accept_resolve_close_by_the_right_people(bot: Harness) -> None:
+    code = bot.report("一村群", "巡查员辛")
+    [r] = bot.say("一村群", "片长庚", f"受理 {code}")
+    assert r.text.startswith(f"工单 {code} 已受理（片长庚）")
+    [r] = bot.say("一村群", "片长庚", f"受理 {code}")
+    assert "已经受理过了" in r.text
+    [r] = bot.say("一村群", "片长庚", f"销号 {code}")
+    assert r.text == texts.NOT_ALLOWED_CLOSE.format(code=code)
+    [r] = bot.say("一村群", "村书记戊", f"销号 {code}")
+    assert r.text == texts.CLOSE_NEEDS_RESOLVED.format(code=code)
+    [r] = bot.say("一村群", "巡查员辛", f"办结 {code} 已拆除燃煤炉，改用电取暖")
+    assert r.text.startswith(f"工单 {code} 已办结（巡查员辛）：已拆除燃煤炉，改用电取暖")
+    [r] = bot.say("一村群", "村书记戊", f"销号 {code}")
+    assert r.text == f"工单 {code} 已销号（村书记戊）。"
+    assert bot.tickets()[0]["status"] == "closed"
+
+
+def test_refusals_say_why(bot: Harness) -> None:
+    code = bot.report("一村群", "巡查员辛")
+    [r] = bot.say("一村群", "片长癸", f"办结 {code} 处理了")  # a sibling grid's head
+    assert r.text == texts.NOT_ALLOWED_RESOLVE.format(code=code, grid="一村一片")
+    [r] = bot.say("二村群", "巡查员寅", f"受理 {code}")
+    assert r.text == texts.NOT_ALLOWED_ACCEPT.format(code=code, grid="一村一片")
+    [r] = bot.say("二村群", "巡查员寅", f"查询 {code}")
+    assert r.text == texts.NOT_ALLOWED_QUERY.format(code=code)
+    [r] = bot.say("一村群", "片长庚", "受理 999999")
+    assert r.text == texts.TICKET_NOT_FOUND.format(code="999999")
+    [r] = bot.say("一村群", "片长庚", f"办结 {code}")
+    assert r.text == texts.RESOLVE_NEEDS_NOTE.format(code=code)
+    [r] = bot.say("一村群", "片长庚", "办结")
+    assert r.text.startswith("用法：办结 工单编号 处置情况")
+    assert bot.tickets()[0]["status"] == "open"
+
+
+def test_admin_may_close_anywhere(bot: Harness) -> None:
+    code = bot.report("二村群", "巡查员寅")
+    bot.say("二村群", "村书记丑", f"办结 {code} 已劝导")
+    [r] = bot.say("区平台群", "管理员乙", f"销号 {code}")
+    assert r.text == f"工单 {code} 已销号（管理员乙）。"
+
+
+def test_query_shows_status_and_history(bot: Harness) -> None:
+    code = bot.report("一村群", "巡查员辛")
+    bot.clock.advance(timedelta(minutes=5))
+    bot.say("一村群", "片长庚", f"受理 {code}")
+    [r] = bot.say("一村群", "巡查员辛", f"查询 {code}")
+    lines = r.text.splitlines()
+    assert lines[0] == f"工单 {code}（处置中）"
+    assert "地点：一村3号楼东侧" in lines
+    assert "责任网格：一村一片（网格长：片长庚）" in lines
+    assert lines[-2] == "· 11月22日 10:00 巡查员辛 上报"
+    assert lines[-1] == "· 11月22日 10:05 片长庚 受理"
+
+
+def test_a_bug_in_a_handler_apologises_and_writes_nothing(
+    bot: Harness, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services import tickets
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(tickets, "_next_code", boom)
+    [r] = bot.say("一村群", "巡查员辛", REPORT)
+    assert r.text == texts.SORRY
+    assert "disk" not in r.text
+    assert count(engine, Ticket) == 0

@@ -1,0 +1,110 @@
+"""A bot on a real database with a clock the test moves, and a transcript of what it sent."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from bot.bootstrap import build_policy
+from bot.core.clock import FixedClock
+from bot.core.messages import ChatRef, Inbound
+from bot.services import outbox, roster
+from bot.services.runtime import Services
+from bot.services.ticket_listing import list_tickets, sender_for
+from config.settings import load_settings
+from handlers.dispatcher import Dispatcher
+from scheduler.jobs import run_sweeps
+
+TEST_ROSTER = Path(__file__).parent / "data" / "roster_5levels.csv"
+# Sunday 22 November 2026, 10:00 in Shanghai.
+START = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Sent:
+    room: str | None
+    text: str
+    mentions: tuple[str, ...]
+
+
+@dataclass
+class Harness:
+    services: Services
+    clock: FixedClock
+    sent: list[Sent] = field(default_factory=list)
+
+    @classmethod
+    def on(cls, engine: Engine, roster_file: Path = TEST_ROSTER, **policy: object) -> Harness:
+        clock = FixedClock(START)
+        base = build_policy(load_settings(environ={}))
+        from dataclasses import replace
+
+        services = Services(engine=engine, clock=clock, policy=replace(base, **policy))
+        roster.import_roster(engine, roster_file)
+        return cls(services, clock)
+
+    def _deliver(self, ids: list[int] | None) -> list[Sent]:
+        """Deliver the given outbox ids (None: everything due) into the transcript."""
+        now = self.clock.now()
+        out = []
+        with self.services.transaction() as session:
+            for m in outbox.claim(session, now, limit=len(ids) if ids else 1000, only=ids):
+                out.append(Sent(m.room_topic, m.text, m.mention_names))
+                outbox.mark_sent(session, m.outbox_id, now, None)
+        self.sent.extend(out)
+        return out
+
+    def say(
+        self, room: str | None, who: str, text: str, message_id: str | None = None
+    ) -> list[Sent]:
+        """`who` posts `text` in `room` (None: a private chat); return what the bot sent."""
+        with self.services.transaction() as session:
+            sender_id, name = sender_for(session, who)
+        inbound = Inbound(
+            message_id=message_id or uuid.uuid4().hex,
+            chat=ChatRef(room, room),
+            sender_id=sender_id,
+            sender_name=name,
+            text=text,
+            at=self.clock.now(),
+        )
+        return self._deliver(Dispatcher(self.services).handle(inbound))
+
+    def tick(self, advance: timedelta = timedelta(0)) -> list[Sent]:
+        self.clock.advance(advance)
+        return self._deliver(run_sweeps(self.services))
+
+    def flush(self, advance: timedelta = timedelta(0)) -> list[Sent]:
+        """Move the clock and deliver every outbox message now due (delayed ones too)."""
+        self.clock.advance(advance)
+        return self._deliver(None)
+
+    def pings(self, advance: timedelta = timedelta(0)) -> list[Sent]:
+        """Like tick, keeping only escalation pings (briefings go out meanwhile too)."""
+        return [s for s in self.tick(advance) if s.text.startswith("【超期提醒")]
+
+    def tickets(self) -> list[dict[str, object]]:
+        with self.services.transaction() as session:
+            return list_tickets(session, self.services.policy.tz)
+
+    def report(
+        self,
+        room: str,
+        who: str,
+        category: str = "散煤",
+        location: str = "一村3号楼东侧",
+        extra: str = "",
+    ) -> str:
+        """Post a well-formed report and return the new ticket's code."""
+        replies = self.say(
+            room,
+            who,
+            f"【问题上报】\n类型：{category}\n地点：{location}\n"
+            f"描述：居民使用燃煤炉取暖，冒黑烟{extra}",
+        )
+        assert len(replies) == 1, replies
+        return str(self.tickets()[-1]["code"])
