@@ -74,7 +74,10 @@ class Dispatcher:
                     inbound.chat.room_topic,
                 )
                 return []
-            person = directory.identify(session, inbound)
+            identity = directory.resolve_sender(session, inbound)
+            person = identity.person
+            if identity.ambiguous_name:
+                return self._ambiguous(session, inbound, identity.ambiguous_name)
             if person is None or person.id is None:
                 return self._refuse(session, inbound)
             origin = Origin(
@@ -122,3 +125,26 @@ class Dispatcher:
             room_topic=inbound.chat.room_topic,
         )
         return enqueue(session, [draft], inbound.at)
+
+    def _ambiguous(self, session: Session, inbound: Inbound, name: str) -> list[int]:
+        """Tell the sender and ask the admins to add a 微信号; once a day per name."""
+        day = self.services.policy.local(inbound.at).date().isoformat()
+        drafts = [
+            Draft(
+                key=f"ambiguous:{inbound.sender_id}:{day}",
+                text=texts.AMBIGUOUS_MEMBER.format(name=name),
+                room_topic=inbound.chat.room_topic,
+            )
+        ]
+        for topic, admins in directory.admin_rooms(session):
+            drafts.append(
+                Draft(
+                    key=f"ambiguous-admin:{name}:{topic}:{day}",
+                    text=texts.AMBIGUOUS_ADMIN.format(
+                        name=name, room=inbound.chat.room_topic or "私聊", id=inbound.sender_id
+                    ),
+                    room_topic=topic,
+                    mentions=tuple(admins),
+                )
+            )
+        return enqueue(session, drafts, inbound.at)

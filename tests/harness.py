@@ -64,6 +64,12 @@ class Harness:
         """`who` posts `text` in `room` (None: a private chat); return what the bot sent."""
         with self.services.transaction() as session:
             sender_id, name = sender_for(session, who)
+        return self.say_as(room, sender_id, name, text, message_id)
+
+    def say_as(
+        self, room: str | None, sender_id: str, name: str, text: str, message_id: str | None = None
+    ) -> list[Sent]:
+        """Post as a platform contact (id and display name), as a chat transport would."""
         inbound = Inbound(
             message_id=message_id or uuid.uuid4().hex,
             chat=ChatRef(room, room),

@@ -178,3 +178,8 @@ ATTACH_READY = "请在 {minutes} 分钟内发送工单 {code} 的现场照片或
 EVIDENCE_RECEIVED = "已收到工单 {code} 的现场照片/视频，共 {count} 个，已归档。"
 EVIDENCE_MISSING = "工单 {code} 的一个照片/视频没有接收成功（已重试 {attempts} 次），请重新发送。"
 EVIDENCE_LIMIT = "工单 {code} 已有 {count} 个照片/视频，达到上限，本次未归档。"
+AMBIGUOUS_MEMBER = "「{name}」与花名册中多人同名，暂时无法确认您的身份，已请平台管理员核实。"
+AMBIGUOUS_ADMIN = (
+    "【身份待核实】「{room}」中的「{name}」（微信ID：{id}）与花名册中多人同名，机器人不会猜测。"
+    "请在花名册「微信号」一列为此人填写微信号后重新导入。"
+)

@@ -34,7 +34,19 @@ class Actor:
     name: str
 
 
+@dataclass(frozen=True)
+class Identity:
+    person: Person | None
+    # Set when the display name fits several roster members: never guessed.
+    ambiguous_name: str | None = None
+
+
 def identify(session: Session, inbound: Inbound) -> Person | None:
+    """The roster member who sent `inbound`, or None (see `resolve_sender`)."""
+    return resolve_sender(session, inbound).person
+
+
+def resolve_sender(session: Session, inbound: Inbound) -> Identity:
     """The roster member who sent `inbound`, binding the platform id on first sight.
 
     Order: a bound contact id, then 微信号, then a unique display name (or room alias) among
@@ -42,25 +54,41 @@ def identify(session: Session, inbound: Inbound) -> Person | None:
     """
     if inbound.sender_id.startswith(ROSTER_PREFIX):
         number = inbound.sender_id.removeprefix(ROSTER_PREFIX)
-        return session.get(Person, int(number)) if number.isdigit() else None
+        return Identity(session.get(Person, int(number)) if number.isdigit() else None)
     person = session.exec(select(Person).where(Person.contact_id == inbound.sender_id)).first()
     if person is not None:
-        return person
+        return Identity(person)
     person = session.exec(select(Person).where(Person.wechat_id == inbound.sender_id)).first()
     if person is None:
-        names = {n for n in (inbound.sender_name, inbound.sender_alias) if n}
-        if not names:
-            return None
-        candidates = session.exec(
-            select(Person).where(col(Person.name).in_(names), col(Person.contact_id).is_(None))
-        ).all()
-        if len(candidates) != 1:
-            return None
-        person = candidates[0]
+        names = [n for n in (inbound.sender_alias, inbound.sender_name) if n]
+        for name in names:
+            candidates = session.exec(
+                select(Person).where(Person.name == name, col(Person.contact_id).is_(None))
+            ).all()
+            if len(candidates) > 1:
+                return Identity(None, ambiguous_name=name)
+            if candidates:
+                person = candidates[0]
+                break
+        if person is None:
+            return Identity(None)
     if person.contact_id is None:
         person.contact_id = inbound.sender_id
         session.add(person)
-    return person
+    return Identity(person)
+
+
+def admin_rooms(session: Session) -> list[tuple[str, list[int]]]:
+    """(group topic, admin person ids) for every group an admin sits in via their grid."""
+    rows = session.exec(
+        select(Grid.room_topic, Membership.person_id)
+        .join(Grid, col(Grid.id) == Membership.grid_id)
+        .where(Membership.role == "admin", col(Grid.room_topic).is_not(None))
+    ).all()
+    rooms: dict[str, list[int]] = {}
+    for topic, person_id in rows:
+        rooms.setdefault(topic or "", []).append(person_id)
+    return sorted(rooms.items())
 
 
 def home_grid(session: Session, person_id: int) -> Grid | None:

@@ -175,3 +175,29 @@ def test_a_bug_in_a_handler_apologises_and_writes_nothing(
     assert r.text == texts.SORRY
     assert "disk" not in r.text
     assert count(engine, Ticket) == 0
+
+
+def test_ambiguous_name_is_never_guessed(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.harness import TEST_ROSTER
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        TEST_ROSTER.read_text(encoding="utf-8")
+        + "D-T1-V1-A,一村一片,4,D-T1-V1,,王芳,网格员,,13900000001\n"
+        + "D-T1-V1-B,一村二片,4,D-T1-V1,,王芳,网格员,,13900000002\n",
+        encoding="utf-8",
+    )
+    bot = Harness.on(engine, roster_file=roster)
+    sent = bot.say_as("一村群", "wxid_wangfang_2", "王芳", REPORT)
+    assert [(s.room, s.mentions) for s in sent] == [("一村群", ()), ("区平台群", ("管理员乙",))]
+    assert sent[0].text == texts.AMBIGUOUS_MEMBER.format(name="王芳")
+    assert "请在花名册「微信号」一列为此人填写微信号" in sent[1].text
+    assert bot.tickets() == []
+
+
+def test_sender_bound_by_unique_name_is_remembered(bot: Harness) -> None:
+    [r] = bot.say_as("一村群", "wxid_7f3k", "片长庚", REPORT)
+    assert r.text.startswith("已登记工单")
+    # Later the display name changes; the platform id is remembered.
+    [r] = bot.say_as("一村群", "wxid_7f3k", "庚哥🌲", "受理 112201")
+    assert r.text.startswith("工单 112201 已受理（片长庚）")
