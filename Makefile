@@ -32,10 +32,11 @@ $(GATEWAY)/node_modules/.installed: $(GATEWAY)/package.json
 
 gateway: $(GATEWAY)/node_modules/.installed
 
-# Debian's Chromium for the real-browser tests (never a browser download of a test tool's own).
+# Debian's Chromium (and a CJK font, so Chinese renders) for the real-browser tests; never a
+# browser download of a test tool's own.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 run: install
 	$(BIN)/gridbot run

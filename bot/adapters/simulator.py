@@ -8,6 +8,7 @@ WeChat does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import uuid
 from collections import deque
@@ -90,10 +91,8 @@ class SimulatorTransport:
 
     async def wait_for_news(self, after: int, timeout: float) -> None:
         async with self._news:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
                     self._news.wait_for(lambda: bool(self._lines) and self._lines[-1].id > after),
                     timeout,
                 )
-            except TimeoutError:
-                pass

@@ -61,11 +61,17 @@ def chat_key(message: Outgoing) -> str:
 class Deliverer:
     """Claims due outbox messages and hands them to the transport, one at a time."""
 
-    def __init__(self, services: Services, transport: Transport, limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        services: Services,
+        transport: Transport,
+        limiter: RateLimiter,
+        wake: asyncio.Event | None = None,
+    ) -> None:
         self.services = services
         self.transport = transport
         self.limiter = limiter
-        self.wake = asyncio.Event()
+        self.wake = wake or asyncio.Event()
 
     async def run_once(self) -> int:
         """One pass: send what the limiter allows; return how many were sent."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -37,8 +37,47 @@ class Draft:
     delay: timedelta = timedelta(0)
 
 
+# WeChat cuts or refuses very long texts; parts stay well under its limit.
+PART_LIMIT = 1500
+
+
+def split_text(text: str, limit: int = PART_LIMIT) -> list[str]:
+    """Cut a long text at line boundaries into parts of at most `limit` characters."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # a single overlong line is cut where it must be
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            candidate = line
+        current = candidate
+    if current or not parts:
+        parts.append(current)
+    return parts
+
+
+def _parts(draft: Draft) -> list[Draft]:
+    """One draft per part; mentions go with the first part only."""
+    pieces = split_text(draft.text)
+    if len(pieces) == 1:
+        return [draft]
+    return [
+        replace(
+            draft, key=f"{draft.key}#{n}", text=piece, mentions=draft.mentions if n == 0 else ()
+        )
+        for n, piece in enumerate(pieces)
+    ]
+
+
 def enqueue(session: Session, drafts: Sequence[Draft], now: datetime) -> list[int]:
-    """Queue drafts; return the ids of those that were new."""
+    """Queue drafts (long ones as several parts); return the ids of those that were new."""
+    drafts = [part for d in drafts for part in _parts(d)]
     rows = [
         {
             "dedupe_key": d.key,

@@ -1,0 +1,138 @@
+"""The composition root: builds every long-lived resource and owns its lifecycle.
+
+Each resource is started and stopped in its own cleanup-context step (aiohttp's pattern),
+in order: database, transport, delivery, scheduler. Nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bot.adapters.simulator import SimulatorTransport
+from bot.bootstrap import build_services
+from bot.connection import ConnectionWatch
+from bot.core.messages import Attachment, Inbound
+from bot.core.ports import Transport
+from bot.services import evidence, roster
+from bot.services.delivery import Deliverer, RateLimiter
+from bot.services.runtime import Services
+from bot.web import keys
+from bot.web.routes import setup_routes
+from config.settings import Settings
+from handlers.dispatcher import Dispatcher
+from scheduler.setup import build_scheduler
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+TRANSPORT = web.AppKey("transport", Transport)
+DELIVERER = web.AppKey("deliverer", Deliverer)
+# Set whenever something was queued, so the delivery loop need not wait for its next poll.
+WAKE = web.AppKey("wake", asyncio.Event)
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    services = await asyncio.to_thread(build_services, settings)
+    if settings.demo_roster and not settings.wechat_enabled:
+        report = await asyncio.to_thread(
+            roster.import_if_empty, services.engine, settings.demo_roster
+        )
+        if report is not None:
+            log.info("demo roster imported: %s", report.summary())
+    app[keys.SERVICES] = services
+    yield
+    services.engine.dispose()
+
+
+def _wechat(settings: Settings, services: Services, watch: ConnectionWatch) -> Transport:
+    from bot.adapters.wechaty_transport import WechatyTransport
+
+    transport = WechatyTransport(
+        settings.puppet_endpoint,
+        settings.puppet_token,
+        clock=services.clock,
+        cache_dir=settings.data_dir / "wechaty",
+        on_login=watch.on_login,
+        on_logout=watch.on_logout,
+        on_room_topic=watch.on_room_topic,
+    )
+    watch.directory = transport
+    return transport
+
+
+async def _transport(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    services = app[keys.SERVICES]
+    health = app[keys.HEALTH]
+    dispatcher = Dispatcher(services)
+    wake = app[WAKE].set
+    transport: Transport
+    if settings.wechat_enabled:
+        health.transport, health.logged_in = "wechat", False
+        health.problem = "正在连接微信网关……"
+        transport = _wechat(settings, services, ConnectionWatch(services, health, wake))
+    else:
+        simulator = SimulatorTransport(services.clock)
+        app[keys.SIMULATOR] = simulator
+        transport = simulator
+
+    async def on_message(inbound: Inbound) -> None:
+        try:
+            if inbound.attachment is not Attachment.NONE:
+                queued = await evidence.attach(services, transport.fetch_attachment, inbound)
+            else:
+                queued = await asyncio.to_thread(dispatcher.handle, inbound)
+        except Exception:
+            log.exception("message %s could not be handled", inbound.message_id)
+            return
+        if queued:
+            wake()
+
+    app[TRANSPORT] = transport
+    await transport.start(on_message)
+    yield
+    await transport.stop()
+
+
+async def _delivery(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    services = app[keys.SERVICES]
+    limiter = RateLimiter(
+        services.clock, settings.send_budget_per_minute, settings.room_min_interval_seconds
+    )
+    deliverer = Deliverer(services, app[TRANSPORT], limiter, wake=app[WAKE])
+    app[DELIVERER] = deliverer
+    task = asyncio.create_task(deliverer.run_forever(), name="gridbot-delivery")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    services = app[keys.SERVICES]
+    scheduler = build_scheduler(
+        services, services.policy.tz, min(settings.sweep_seconds, 30), app[DELIVERER].wake.set
+    )
+    scheduler.start()
+    yield
+    scheduler.shutdown(wait=False)
+
+
+def build_app(settings: Settings) -> web.Application:
+    """The whole bot as one aiohttp application."""
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[WAKE] = asyncio.Event()
+    app[keys.HEALTH] = keys.Health(admin_token=settings.admin_token or secrets.token_urlsafe(16))
+    app.cleanup_ctx.extend([_database, _transport, _delivery, _scheduler])
+    setup_routes(app)
+    return app

@@ -1,0 +1,110 @@
+"""Binding the chat platform to the roster: groups by topic, members by 微信号.
+
+Run on login and whenever a group is renamed. Groups the roster does not name are left
+alone (the bot ignores them) and listed for the admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.core import texts
+from bot.services import directory
+from bot.services.outbox import PRIORITY_REPLY, Draft, enqueue
+from bot.services.runtime import Services, format_duration
+from models.tables import Grid, Person, Room
+
+
+@dataclass(frozen=True)
+class RoomBinding:
+    bound: tuple[str, ...]
+    unknown: tuple[str, ...]  # groups the bot sits in that no grid names
+    absent: tuple[str, ...]  # roster groups the bot is not (or no longer) in
+
+
+def bind_rooms(session: Session, rooms: Sequence[tuple[str, str]]) -> RoomBinding:
+    """Record the platform id of each roster group the bot sits in, by topic."""
+    by_topic = {topic: room_id for room_id, topic in rooms if topic}
+    roster = {r.topic: r for r in session.exec(select(Room).where(col(Room.grid_id).is_not(None)))}
+    bound_ids = [by_topic[t] for t in roster if t in by_topic]
+    if bound_ids:  # a platform id moves to whichever roster topic now carries it
+        session.execute(
+            update(Room).where(col(Room.platform_id).in_(bound_ids)).values(platform_id=None)
+        )
+    for topic, room in roster.items():
+        room.platform_id = by_topic.get(topic)
+        session.add(room)
+    return RoomBinding(
+        bound=tuple(sorted(t for t in roster if t in by_topic)),
+        unknown=tuple(sorted(t for t in by_topic if t not in roster)),
+        absent=tuple(sorted(t for t in roster if t not in by_topic)),
+    )
+
+
+def bind_contacts(session: Session, contacts: Sequence[tuple[str, str, str | None]]) -> int:
+    """Bind roster members whose 微信号 a contact carries; return how many were bound."""
+    by_weixin = {weixin: cid for cid, _, weixin in contacts if weixin}
+    if not by_weixin:
+        return 0
+    people = session.exec(
+        select(Person).where(
+            col(Person.wechat_id).in_(list(by_weixin)), col(Person.contact_id).is_(None)
+        )
+    ).all()
+    taken = set(
+        session.exec(
+            select(Person.contact_id).where(col(Person.contact_id).in_(list(by_weixin.values())))
+        ).all()
+    )
+    bound = 0
+    for person in people:
+        contact_id = by_weixin[person.wechat_id or ""]
+        if contact_id not in taken:
+            person.contact_id = contact_id
+            session.add(person)
+            taken.add(contact_id)
+            bound += 1
+    return bound
+
+
+def top_groups(session: Session) -> list[tuple[str, list[int]]]:
+    """The level-1 groups, each with the people to mention there (admins, else heads)."""
+    rows = session.exec(select(Grid).where(Grid.parent_id == None)).all()  # noqa: E711
+    admins = dict(directory.admin_rooms(session))
+    leads = directory.leads_of(session, [g.id or 0 for g in rows])
+    result = []
+    for grid in rows:
+        if not grid.room_topic:
+            continue
+        lead = leads.get(grid.id or 0)
+        people = admins.get(grid.room_topic) or ([lead.id] if lead and lead.id else [])
+        result.append((grid.room_topic, [p for p in people if p]))
+    return result
+
+
+def announce_back(services: Services, down_since: datetime, reason: str) -> list[int]:
+    """Tell the level-1 groups that the bot was logged out and is back (once per outage)."""
+    now = services.clock.now()
+    text = texts.LOGIN_RESTORED.format(
+        since=services.policy.format_time(down_since),
+        duration=format_duration(now - down_since),
+        reason=reason or "未知",
+    )
+    with services.transaction() as session:
+        drafts = [
+            Draft(
+                key=f"back:{topic}:{down_since.isoformat()}",
+                text=text,
+                room_topic=topic,
+                mentions=tuple(people),
+                priority=PRIORITY_REPLY,
+                kind="notice",
+            )
+            for topic, people in top_groups(session)
+        ]
+        return enqueue(session, drafts, now)

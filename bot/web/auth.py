@@ -1,0 +1,128 @@
+"""Admin authentication for every page and API, as aiohttp middleware.
+
+The secret is the admin token printed at start-up. Opening `/?token=…` once stores it in an
+HttpOnly, SameSite=Strict cookie and redirects to the clean URL, so the token does not linger
+in the address bar or in history; scripts may send `Authorization: Bearer …` instead.
+Only `/healthz` is open, for process supervisors.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
+
+from aiohttp import hdrs, web
+
+from bot.core import texts
+from bot.web import keys
+
+COOKIE = "gridbot_admin"
+OPEN_PATHS = frozenset({"/healthz"})
+# Browsers read the page's own files only; nothing may frame it (click-jacking).
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+DENIED_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+COOKIE_MAX_AGE = 30 * 24 * 3600
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_DENIED_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>网格通</title>
+<style>body{{font:16px/1.6 system-ui,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",
+sans-serif;color:#1f2933;background:#f4f5f7;margin:0;padding:15vh 1.5rem}}
+main{{max-width:28rem;margin:auto;background:#fff;border:1px solid #d8dde3;
+border-radius:8px;padding:1.5rem}}h1{{font-size:1.2rem;margin:0 0 .5rem}}</style></head>
+<body><main><h1>网格通</h1><p>{message}</p></main></body></html>
+"""
+
+
+def _matches(given: str | None, expected: str) -> bool:
+    """Constant-time comparison; an empty expected token never matches."""
+    if not given or not expected:
+        return False
+    return secrets.compare_digest(given.encode(), expected.encode())
+
+
+def _bearer(request: web.Request) -> str | None:
+    scheme, _, value = request.headers.get(hdrs.AUTHORIZATION, "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
+def _is_api(request: web.Request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _denied(request: web.Request, status: int, message: str) -> web.Response:
+    if _is_api(request):
+        response = web.json_response({"error": message}, status=status)
+    else:
+        body = _DENIED_PAGE.format(message=html.escape(message))
+        response = web.Response(text=body, status=status, content_type="text/html")
+        response.headers["Content-Security-Policy"] = DENIED_POLICY
+    response.headers[hdrs.CACHE_CONTROL] = "no-store"
+    return response
+
+
+def _login(request: web.Request, token: str) -> web.Response:
+    """Store the token in the cookie and redirect to the same page without it."""
+    query = request.rel_url.query.copy()
+    query.popall("token", None)
+    location = str(request.rel_url.with_query(query))
+    response = web.Response(status=302, headers={hdrs.LOCATION: location})
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        secure=request.secure or None,
+        path="/",
+        max_age=COOKIE_MAX_AGE,
+    )
+    response.headers[hdrs.CACHE_CONTROL] = "no-store"
+    return response
+
+
+def _foreign_origin(request: web.Request) -> bool:
+    """A state-changing request sent from another site's page (defence beside SameSite)."""
+    origin = request.headers.get(hdrs.ORIGIN)
+    if request.method in ("GET", "HEAD", "OPTIONS") or not origin:
+        return False
+    return urlsplit(origin).netloc != request.host
+
+
+@web.middleware
+async def require_admin(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Let a request through only with the admin token (cookie, bearer, or first-visit link)."""
+    if request.path in OPEN_PATHS:
+        return await handler(request)
+    expected = request.app[keys.HEALTH].admin_token
+    from_link = request.query.get("token")
+    if from_link is not None and request.method == "GET" and not _is_api(request):
+        if _matches(from_link, expected):
+            return _login(request, expected)
+        return _denied(request, 401, texts.WEB_NEED_TOKEN)
+    bearer = _bearer(request)
+    if _matches(bearer, expected):
+        return await _secured(request, handler)
+    if not _matches(request.cookies.get(COOKIE), expected):
+        return _denied(request, 401, texts.WEB_NEED_TOKEN)
+    if _foreign_origin(request):
+        return _denied(request, 403, texts.WEB_FORBIDDEN_ORIGIN)
+    return await _secured(request, handler)
+
+
+async def _secured(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Run the handler and add the headers every admin response carries."""
+    response = await handler(request)
+    response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if _is_api(request):
+        response.headers.setdefault(hdrs.CACHE_CONTROL, "no-store")
+    return response

@@ -1,0 +1,282 @@
+"""The simulator page, the tickets page, their JSON API, and the health check.
+
+Database look-ups run in a worker thread (the services are synchronous); the conversation
+itself comes from the simulated chat. New lines reach the page by long polling:
+`GET /api/messages?after=<id>` answers at once when there is news, else waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.core import texts
+from bot.core.messages import ChatLine
+from bot.core.ports import ChatSimulator
+from bot.services import roster
+from bot.services.runtime import Services
+from bot.services.ticket_listing import list_tickets
+from bot.web import auth, keys
+
+STATIC = Path(__file__).resolve().parent / "static"
+LONG_POLL_SECONDS = 25.0
+MAX_TEXT = 2000
+OPEN_STATUSES = frozenset({"open", "accepted"})
+
+# Changes on every start: the simulated chat starts over, so the page forgets what it has read.
+EPOCH = web.AppKey("web_epoch", str)
+# Set on shutdown so pending long polls answer at once instead of holding the server up.
+CLOSING = web.AppKey("web_closing", asyncio.Event)
+
+routes = web.RouteTableDef()
+
+
+class BadRequest(web.HTTPBadRequest):
+    """A request the page can fix; the Chinese text is shown to the user as is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            text=json.dumps({"error": message}, ensure_ascii=False),
+            content_type="application/json",
+        )
+
+
+def _json(data: object, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+def _services(request: web.Request) -> Services:
+    return request.app[keys.SERVICES]
+
+
+# -- pages -----------------------------------------------------------------------------------
+@routes.get("/")
+async def chat_page(request: web.Request) -> web.FileResponse:
+    """The simulated group chat."""
+    return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+@routes.get("/tickets")
+async def tickets_page(request: web.Request) -> web.FileResponse:
+    """All tickets as a table."""
+    return web.FileResponse(STATIC / "tickets.html", headers={"Cache-Control": "no-cache"})
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness for supervisors; open without the token, so it reveals nothing else."""
+    health = request.app[keys.HEALTH]
+    return _json({"ok": True, "transport": health.transport, "logged_in": health.logged_in})
+
+
+@routes.get("/api/status")
+async def status(request: web.Request) -> web.Response:
+    """What the banner shows: the chat connection and anything wrong with it."""
+    health = request.app[keys.HEALTH]
+    return _json(
+        {
+            "transport": health.transport,
+            "logged_in": health.logged_in,
+            "problem": health.problem,
+            "unknown_rooms": list(health.unknown_rooms),
+            "epoch": request.app[EPOCH],
+            "report_template": texts.REPORT_TEMPLATE,
+        }
+    )
+
+
+# -- roster ----------------------------------------------------------------------------------
+def _rooms(services: Services) -> list[tuple[str, str, int]]:
+    with services.transaction() as session:
+        return roster.roster_rooms(session)
+
+
+def _members(services: Services, topic: str) -> list[tuple[int, str, str, str]] | None:
+    """The room's roster members, or None when no such room is bound."""
+    with services.transaction() as session:
+        if topic not in {room for room, _, _ in roster.roster_rooms(session)}:
+            return None
+        return roster.list_members(session, topic)
+
+
+@routes.get("/api/rooms")
+async def rooms(request: web.Request) -> web.Response:
+    """Bound groups, highest grid level first."""
+    rows = await asyncio.to_thread(_rooms, _services(request))
+    return _json(
+        {"rooms": [{"topic": topic, "grid": code, "level": level} for topic, code, level in rows]}
+    )
+
+
+@routes.get("/api/rooms/{topic}/members")
+async def members(request: web.Request) -> web.Response:
+    """Who may speak in one group: the people of the grids that report there."""
+    topic = request.match_info["topic"]
+    rows = await asyncio.to_thread(_members, _services(request), topic)
+    if rows is None:
+        return _json({"error": texts.WEB_UNKNOWN_ROOM.format(room=topic)}, status=404)
+    return _json(
+        {
+            "members": [
+                {"person_id": pid, "name": name, "role": role, "grid": grid}
+                for pid, name, role, grid in rows
+            ]
+        }
+    )
+
+
+# -- conversation ----------------------------------------------------------------------------
+def _line(line: ChatLine, services: Services) -> dict[str, object]:
+    return {
+        "id": line.id,
+        "room": line.room_topic,
+        "sender": line.sender_name,
+        "text": line.text,
+        "at": services.policy.local(line.at).isoformat(),
+        "time": services.policy.format_time(line.at),
+        "mentions": list(line.mentions),
+        "from_bot": line.from_bot,
+    }
+
+
+def _number_param(request: web.Request, name: str, default: float) -> float:
+    raw = request.query.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadRequest(texts.WEB_BAD_REQUEST) from None
+    if not math.isfinite(value):
+        raise BadRequest(texts.WEB_BAD_REQUEST)
+    return value
+
+
+def _simulator(request: web.Request) -> ChatSimulator:
+    """The simulated chat, or a clear refusal when the bot is connected to real WeChat."""
+    simulator = request.app.get(keys.SIMULATOR)
+    if simulator is None:
+        raise web.HTTPConflict(
+            text=json.dumps({"error": texts.WEB_NO_SIMULATOR}, ensure_ascii=False),
+            content_type="application/json",
+        )
+    return simulator
+
+
+async def _wait_for_news(request: web.Request, after: int, timeout: float) -> None:
+    """Wait for a line newer than `after`, the timeout, or shutdown, whichever comes first."""
+    news = asyncio.ensure_future(_simulator(request).wait_for_news(after, timeout))
+    closing = asyncio.ensure_future(request.app[CLOSING].wait())
+    try:
+        await asyncio.wait({news, closing}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (news, closing):
+            task.cancel()
+        for task in (news, closing):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+@routes.get("/api/messages")
+async def messages(request: web.Request) -> web.Response:
+    """Lines after `after` (optionally one room's); waits up to `wait` seconds for news.
+
+    `last` is the newest line id looked at in any room: the next poll starts there, so a
+    room-filtered poll does not spin on other rooms' news.
+    """
+    after = int(_number_param(request, "after", 0))
+    wait = min(max(_number_param(request, "wait", LONG_POLL_SECONDS), 0.0), LONG_POLL_SECONDS)
+    room = request.query.get("room") or None
+    simulator = _simulator(request)
+    news = simulator.history(after)
+    if not news and wait > 0 and not request.app[CLOSING].is_set():
+        await _wait_for_news(request, after, wait)
+        news = simulator.history(after)
+    services = _services(request)
+    lines = [_line(line, services) for line in news if room is None or line.room_topic == room]
+    return _json(
+        {
+            "lines": lines,
+            "last": news[-1].id if news else after,
+            "epoch": request.app[EPOCH],
+        }
+    )
+
+
+async def _read_post(request: web.Request) -> tuple[str, int, str]:
+    """(room, person id, text) from the JSON body, or a BadRequest the page can show."""
+    if request.content_type != "application/json":
+        raise BadRequest(texts.WEB_BAD_REQUEST)
+    try:
+        body = await request.json()
+    except ValueError:
+        raise BadRequest(texts.WEB_BAD_REQUEST) from None
+    if not isinstance(body, dict):
+        raise BadRequest(texts.WEB_BAD_REQUEST)
+    room, person_id, text = body.get("room"), body.get("person_id"), body.get("text")
+    if not isinstance(room, str) or not isinstance(text, str):
+        raise BadRequest(texts.WEB_BAD_REQUEST)
+    if isinstance(person_id, str) and person_id.isdigit():
+        person_id = int(person_id)
+    if not isinstance(person_id, int) or isinstance(person_id, bool):
+        raise BadRequest(texts.WEB_NOT_IN_ROOM.format(room=room))
+    if not text.strip():
+        raise BadRequest(texts.WEB_EMPTY_TEXT)
+    if len(text) > MAX_TEXT:
+        raise BadRequest(texts.WEB_TEXT_TOO_LONG.format(limit=MAX_TEXT))
+    return room, person_id, text
+
+
+@routes.post("/api/messages")
+async def post_message(request: web.Request) -> web.Response:
+    """Say something in a group as a roster member; the bot answers through the chat."""
+    room, person_id, text = await _read_post(request)
+    people = await asyncio.to_thread(_members, _services(request), room)
+    if people is None:
+        raise BadRequest(texts.WEB_UNKNOWN_ROOM.format(room=room))
+    name = next((n for pid, n, _, _ in people if pid == person_id), None)
+    if name is None:
+        raise BadRequest(texts.WEB_NOT_IN_ROOM.format(room=room))
+    await _simulator(request).post(room, f"roster:{person_id}", name, text)
+    return _json({"ok": True}, status=201)
+
+
+# -- tickets ---------------------------------------------------------------------------------
+def _tickets(services: Services) -> list[dict[str, object]]:
+    with services.transaction() as session:
+        rows = list_tickets(session, services.policy.tz)
+    now = services.clock.now()
+    for row in rows:
+        due = datetime.fromisoformat(str(row["due_at"]))
+        row["status_name"] = texts.STATUS_NAMES.get(str(row["status"]), str(row["status"]))
+        row["due_text"] = services.policy.format_time(due)
+        row["overdue"] = row["status"] in OPEN_STATUSES and due < now
+    return rows
+
+
+@routes.get("/api/tickets")
+async def tickets(request: web.Request) -> web.Response:
+    """Every ticket, newest first, with Chinese status and local due time."""
+    rows = await asyncio.to_thread(_tickets, _services(request))
+    return _json({"tickets": rows[::-1]})
+
+
+async def _wake_pollers(app: web.Application) -> None:
+    app[CLOSING].set()
+
+
+def setup_routes(app: web.Application) -> None:
+    """Install the admin middleware, the pages, the API and the page's static files."""
+    app[EPOCH] = secrets.token_hex(4)
+    app[CLOSING] = asyncio.Event()
+    app.middlewares.append(auth.require_admin)
+    app.on_shutdown.append(_wake_pollers)
+    app.add_routes(routes)
+    app.router.add_static("/static", STATIC)

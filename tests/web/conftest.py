@@ -1,0 +1,63 @@
+"""The whole app, started for real on a temporary SQLite database with the demo roster.
+
+`client` drives it through aiohttp's test client; `live_app` serves it on a free loopback
+port for a real browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import build_app
+from config.settings import Settings, load_settings
+
+TOKEN = "test-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+DONGGUAN_ROOM = "东关社区环保网格群"
+XIGUAN_ROOM = "西关社区环保网格群"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(
+        env_file=tmp_path / "absent.env",
+        environ={
+            "GRIDBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}",
+            "GRIDBOT_DATA_DIR": str(tmp_path),
+            "GRIDBOT_ADMIN_TOKEN": TOKEN,
+        },
+    )
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    """A test client on the started app; it sends no token unless a test adds one."""
+    async with TestClient(TestServer(build_app(settings))) as test_client:
+        yield test_client
+
+
+@dataclass(frozen=True)
+class LiveApp:
+    app: web.Application
+    base_url: str
+
+
+@pytest.fixture
+async def live_app(settings: Settings) -> AsyncIterator[LiveApp]:
+    """The app served on a free port of 127.0.0.1, as `gridbot run` serves it."""
+    app = build_app(settings)
+    runner = web.AppRunner(app, shutdown_timeout=5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield LiveApp(app, f"http://{host}:{port}")
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,237 @@
+"""The admin page's JSON API and its token, against the real app and the demo roster."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bot.core import texts
+from tests.web.conftest import AUTH, DONGGUAN_ROOM, TOKEN, XIGUAN_ROOM
+
+Client = TestClient[web.Request, web.Application]
+TICKET_CODE = re.compile(r"工单 (\d{6,})")
+
+
+async def members_of(client: Client, room: str) -> list[dict[str, Any]]:
+    response = await client.get(f"/api/rooms/{room}/members", headers=AUTH)
+    assert response.status == 200
+    return (await response.json())["members"]  # type: ignore[no-any-return]
+
+
+async def person(client: Client, room: str, name: str) -> int:
+    return next(m["person_id"] for m in await members_of(client, room) if m["name"] == name)
+
+
+async def say(client: Client, room: str, person_id: object, text: object) -> Any:
+    body = {"room": room, "person_id": person_id, "text": text}
+    return await client.post("/api/messages", json=body, headers=AUTH)
+
+
+async def lines_after(client: Client, after: int, wait: float = 0, room: str = "") -> Any:
+    query = f"after={after}&wait={wait}" + (f"&room={room}" if room else "")
+    response = await client.get(f"/api/messages?{query}", headers=AUTH)
+    assert response.status == 200
+    return await response.json()
+
+
+async def bot_lines_after(client: Client, after: int, deadline: float = 10) -> list[Any]:
+    """Long-poll until the bot says something (or the deadline passes)."""
+    found: list[Any] = []
+    end = time.monotonic() + deadline
+    while not found and time.monotonic() < end:
+        data = await lines_after(client, after, wait=max(end - time.monotonic(), 0.1))
+        found = [line for line in data["lines"] if line["from_bot"]]
+        after = data["last"]
+    return found
+
+
+async def test_everything_but_healthz_needs_the_token(client: Client) -> None:
+    for path in ("/api/rooms", "/api/status", "/api/tickets", "/api/messages?wait=0"):
+        response = await client.get(path)
+        assert response.status == 401, path
+        assert (await response.json())["error"] == texts.WEB_NEED_TOKEN
+    page = await client.get("/")
+    assert page.status == 401
+    assert texts.WEB_NEED_TOKEN in await page.text()
+    wrong = await client.get("/?token=wrong", allow_redirects=False)
+    assert wrong.status == 401
+    bad_bearer = await client.get("/api/rooms", headers={"Authorization": "Bearer nope"})
+    assert bad_bearer.status == 401
+    refused = await client.post("/api/messages", json={"room": DONGGUAN_ROOM, "text": "hi"})
+    assert refused.status == 401
+
+    health = await client.get("/healthz")
+    assert health.status == 200
+    assert await health.json() == {"ok": True, "transport": "simulator", "logged_in": True}
+
+
+async def test_token_link_sets_a_strict_cookie_and_cleans_the_address(client: Client) -> None:
+    response = await client.get(f"/?token={TOKEN}", allow_redirects=False)
+    assert response.status == 302
+    assert response.headers["Location"] == "/"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+
+    page = await client.get("/")  # the cookie jar now carries the token
+    assert page.status == 200
+    assert "以谁的身份发言" in await page.text()
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    tickets_page = await client.get("/tickets")
+    assert tickets_page.status == 200
+    assert (await client.get("/api/rooms")).status == 200
+
+
+async def test_post_from_another_site_is_refused(client: Client) -> None:
+    await client.get(f"/?token={TOKEN}", allow_redirects=False)
+    response = await client.post(
+        "/api/messages",
+        json={"room": DONGGUAN_ROOM, "person_id": 1, "text": "hi"},
+        headers={"Origin": "http://evil.example"},
+    )
+    assert response.status == 403
+
+
+async def test_status_shows_the_transport_and_the_report_template(client: Client) -> None:
+    response = await client.get("/api/status", headers=AUTH)
+    data = await response.json()
+    assert data["transport"] == "simulator"
+    assert data["logged_in"] is True
+    assert data["problem"] is None
+    assert data["unknown_rooms"] == []
+    assert data["report_template"] == texts.REPORT_TEMPLATE
+
+
+async def test_rooms_list_the_demo_groups_highest_level_first(client: Client) -> None:
+    rooms = (await (await client.get("/api/rooms", headers=AUTH)).json())["rooms"]
+    topics = [room["topic"] for room in rooms]
+    assert {"城区环保网格平台群", DONGGUAN_ROOM, XIGUAN_ROOM} <= set(topics)
+    assert topics[0] == "城区环保网格平台群"
+    levels = [room["level"] for room in rooms]
+    assert levels == sorted(levels)
+
+
+async def test_members_of_a_group_include_its_sub_grids(client: Client) -> None:
+    members = await members_of(client, DONGGUAN_ROOM)
+    assert {"name": "张伟", "role": "网格员", "grid": "东关社区一片区"} in [
+        {k: m[k] for k in ("name", "role", "grid")} for m in members
+    ]
+    missing = await client.get("/api/rooms/没有这个群/members", headers=AUTH)
+    assert missing.status == 404
+    assert "没有这个群" in (await missing.json())["error"]
+
+
+async def test_a_report_opens_a_ticket_and_mentions_the_grid_head(client: Client) -> None:
+    members = await members_of(client, DONGGUAN_ROOM)
+    head = next(
+        m["name"] for m in members if m["grid"] == "东关社区一片区" and m["role"] == "网格长"
+    )
+    zhang_wei = await person(client, DONGGUAN_ROOM, "张伟")
+
+    response = await say(client, DONGGUAN_ROOM, zhang_wei, texts.REPORT_TEMPLATE)
+    assert response.status == 201
+
+    said = (await lines_after(client, 0))["lines"]
+    assert [(line["sender"], line["text"]) for line in said][:1] == [
+        ("张伟", texts.REPORT_TEMPLATE)
+    ]
+    replies = await bot_lines_after(client, said[0]["id"])
+    assert len(replies) == 1
+    reply = replies[0]
+    assert reply["room"] == DONGGUAN_ROOM
+    assert reply["sender"] == "网格通"
+    assert reply["text"].startswith(f"@{head}")
+    assert head in reply["mentions"]
+    assert re.fullmatch(r"\d{1,2}月\d{1,2}日 \d{2}:\d{2}", reply["time"])
+    code = TICKET_CODE.search(reply["text"])
+    assert code is not None
+
+    tickets = (await (await client.get("/api/tickets", headers=AUTH)).json())["tickets"]
+    assert [(t["code"], t["status_name"], t["grid"], t["reporter"]) for t in tickets] == [
+        (code.group(1), "待受理", "CQ-XJ-01-01", "张伟")
+    ]
+    assert tickets[0]["location"] == "东关社区3号楼东侧"
+    assert tickets[0]["overdue"] is False
+
+
+async def test_ordinary_chat_gets_no_reply(client: Client) -> None:
+    zhang_wei = await person(client, DONGGUAN_ROOM, "张伟")
+    response = await say(client, DONGGUAN_ROOM, zhang_wei, "大家好，今天上午巡查一切正常。")
+    assert response.status == 201
+    said = (await lines_after(client, 0))["lines"]
+    assert [line["sender"] for line in said] == ["张伟"]
+    assert await bot_lines_after(client, said[-1]["id"], deadline=1.5) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (
+            {"room": "没有这个群", "person_id": "张伟", "text": "你好"},
+            texts.WEB_UNKNOWN_ROOM.format(room="没有这个群"),
+        ),
+        (
+            {"room": DONGGUAN_ROOM, "person_id": "林淑芬", "text": "你好"},
+            texts.WEB_NOT_IN_ROOM.format(room=DONGGUAN_ROOM),
+        ),
+        ({"room": DONGGUAN_ROOM, "person_id": "张伟", "text": "  \n "}, texts.WEB_EMPTY_TEXT),
+        (
+            {"room": DONGGUAN_ROOM, "person_id": "张伟", "text": "长" * 2001},
+            texts.WEB_TEXT_TOO_LONG.format(limit=2000),
+        ),
+        (
+            {"room": DONGGUAN_ROOM, "person_id": None, "text": "你好"},
+            texts.WEB_NOT_IN_ROOM.format(room=DONGGUAN_ROOM),
+        ),
+        ({"room": DONGGUAN_ROOM, "text": 5}, texts.WEB_BAD_REQUEST),
+        ([1, 2], texts.WEB_BAD_REQUEST),
+    ],
+)
+async def test_bad_posts_are_refused_in_chinese(client: Client, body: Any, error: str) -> None:
+    names = {"张伟": DONGGUAN_ROOM, "林淑芬": XIGUAN_ROOM}  # 林淑芬 heads 西关社区
+    if isinstance(body, dict) and body.get("person_id") in names:
+        body["person_id"] = await person(client, names[body["person_id"]], body["person_id"])
+    response = await client.post("/api/messages", json=body, headers=AUTH)
+    assert response.status == 400
+    assert (await response.json())["error"] == error
+    assert (await lines_after(client, 0))["lines"] == []
+
+
+async def test_a_body_that_is_not_json_is_refused(client: Client) -> None:
+    response = await client.post("/api/messages", data="room=x", headers=AUTH)
+    assert response.status == 400
+    assert (await response.json())["error"] == texts.WEB_BAD_REQUEST
+
+
+async def test_long_poll_answers_as_soon_as_someone_speaks(client: Client) -> None:
+    zhang_wei = await person(client, DONGGUAN_ROOM, "张伟")
+    started = time.monotonic()
+    waiting = asyncio.create_task(lines_after(client, 0, wait=20))
+    await asyncio.sleep(0.3)
+    assert not waiting.done()
+    await say(client, DONGGUAN_ROOM, zhang_wei, "收到")
+    data = await asyncio.wait_for(waiting, 5)
+    assert time.monotonic() - started < 5
+    assert [line["text"] for line in data["lines"]] == ["收到"]
+
+
+async def test_a_room_filter_shows_one_group_and_still_advances(client: Client) -> None:
+    zhang_wei = await person(client, DONGGUAN_ROOM, "张伟")
+    lin = await person(client, XIGUAN_ROOM, "林淑芬")
+    await say(client, DONGGUAN_ROOM, zhang_wei, "东关这边正常")
+    await say(client, XIGUAN_ROOM, lin, "西关这边正常")
+    data = await lines_after(client, 0, room=XIGUAN_ROOM)
+    assert [(line["room"], line["text"]) for line in data["lines"]] == [
+        (XIGUAN_ROOM, "西关这边正常")
+    ]
+    assert data["last"] == 2
+    started = time.monotonic()
+    quiet = await lines_after(client, data["last"], wait=0.5, room=DONGGUAN_ROOM)
+    assert quiet["lines"] == []
+    assert time.monotonic() - started >= 0.4  # it waited instead of spinning
