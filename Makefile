@@ -1,7 +1,10 @@
 # Two commands for a newcomer: `make run` and `make test`. Everything they need is
 # installed from here into .venv (Python), tests/gateway/node_modules (npm) and Debian.
 
-PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+# The first Python 3.11+ that actually runs (a pyenv shim may exist for an inactive version).
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && command -v $$p && break; \
+	done)
 VENV := .venv
 BIN := $(VENV)/bin
 GATEWAY := tests/gateway
@@ -9,7 +12,7 @@ GATEWAY := tests/gateway
 .PHONY: run test check lint install install-test gateway browser bench clean
 
 $(BIN)/python:
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 

@@ -22,7 +22,11 @@ from bot.services.tickets import LIVE
 from models.db import insert_ignore, table_of
 from models.tables import Escalation, Grid, GridClosure, Person, Ticket
 
-BATCH = 500
+# One sweep claims up to this many tickets in one transaction; a larger backlog goes on in
+# further batches of the same sweep.
+BATCH = 5000
+# A ping lists at most this many tickets, then a count.
+LISTED = 10
 
 
 @dataclass(frozen=True)
@@ -102,24 +106,38 @@ def _advance(session: Session, steps: list[Step], services: Services, now: datet
 
 
 def sweep(services: Services) -> list[int]:
-    """Send every escalation step that is due now; return the new outbox ids."""
+    """Send every escalation step that is due now; return the new outbox ids.
+
+    Works in batches, each its own transaction, so a large backlog (after downtime) neither
+    holds one long lock nor waits for the next wake-up.
+    """
     now = services.clock.now()
+    queued: list[int] = []
+    while True:
+        batch, more = _sweep_batch(services, now)
+        queued.extend(batch)
+        if not more:
+            return queued
+
+
+def _sweep_batch(services: Services, now: datetime) -> tuple[list[int], bool]:
     with services.transaction() as session:
         due = list(
             session.exec(
                 select(Ticket)
                 .where(col(Ticket.next_escalation_at) <= now, col(Ticket.status).in_(LIVE))
-                .order_by(col(Ticket.next_escalation_at))
+                .order_by(col(Ticket.next_escalation_at), col(Ticket.id))
                 .limit(BATCH)
             ).all()
         )
         if not due:
-            return []
+            return [], False
         steps = _claim(session, _plan(session, due), now)
         if not steps:
-            return []
+            # Another sweep took this batch; anything left is its work too.
+            return [], False
         _advance(session, steps, services, now)
-        return enqueue(session, _messages(session, steps, services, now), now)
+        return enqueue(session, _messages(session, steps, services, now), now), len(due) == BATCH
 
 
 def _messages(
@@ -178,7 +196,8 @@ def _text(
             text += texts.ESCALATION_TOP_REPEAT.format(n=s.repeat + 1)
         return text
     lines = [texts.ESCALATION_MANY.format(count=len(group), level=level)]
-    for s in sorted(group, key=lambda s: s.ticket.due_at):
+    ordered = sorted(group, key=lambda s: (s.ticket.due_at, s.ticket.id or 0))
+    for s in ordered[:LISTED]:
         t = s.ticket
         lead = leads.get(t.grid_id)
         lines.append(
@@ -191,4 +210,6 @@ def _text(
                 overdue=format_duration(now - t.due_at),
             )
         )
+    if len(ordered) > LISTED:
+        lines.append(texts.ESCALATION_MORE.format(count=len(ordered) - LISTED))
     return "\n".join(lines)

@@ -96,3 +96,13 @@ def test_two_sweeps_at_once_send_each_step_once(bot: Harness, engine: Engine) ->
     assert sorted(len(r) for r in results) == [0, 1]
     with engine.connect() as c:
         assert c.execute(select(func.count()).select_from(Escalation)).scalar_one() == 20
+
+
+def test_a_backlog_is_one_capped_message_per_head_not_a_flood(bot: Harness) -> None:
+    for n in range(25):
+        bot.report("一村群", "巡查员辛", location=f"{n}号院")
+    [ping] = bot.pings(timedelta(days=3))
+    lines = ping.text.splitlines()
+    assert lines[0].startswith("【超期提醒】以下 25 件工单")
+    assert sum(1 for line in lines if line.startswith("· ")) == 10
+    assert lines[-1] == "……另有 15 件超期工单，请发送「查询 编号」查看。"
