@@ -31,7 +31,17 @@ from models.db import make_engine, migrate, table_of, transaction
 from models.tables import Ticket
 
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
-HEADERS = "网格编码,网格名称,层级,上级网格编码,微信群,姓名,职务,微信号,手机".split(",")
+HEADERS = [
+    "网格编码",
+    "网格名称",
+    "层级",
+    "上级网格编码",
+    "微信群",
+    "姓名",
+    "职务",
+    "微信号",
+    "手机",
+]
 
 
 def write_roster(path: Path) -> None:
@@ -42,12 +52,34 @@ def write_roster(path: Path) -> None:
         rows.append([town, f"镇{t}", 2, "Q", f"镇{t}群", f"镇长{t}", "网格长", f"wx_{town}", ""])
         for _ in range(146 // 8 + (1 if t < 146 % 8 else 0)):
             village = f"{town}-{village_no}"
-            rows.append([village, f"村{village_no}", 3, town, f"村{village_no}群",
-                         f"村长{village_no}", "网格长", f"wx_{village}", ""])
+            rows.append(
+                [
+                    village,
+                    f"村{village_no}",
+                    3,
+                    town,
+                    f"村{village_no}群",
+                    f"村长{village_no}",
+                    "网格长",
+                    f"wx_{village}",
+                    "",
+                ]
+            )
             for s in range(5 if village_no < 50 else 6):
                 sub = f"{village}-{s}"
-                rows.append([sub, f"村{village_no}片{s}", 4, village, "", f"片长{sub}",
-                             "网格长", f"wx_{sub}", ""])
+                rows.append(
+                    [
+                        sub,
+                        f"村{village_no}片{s}",
+                        4,
+                        village,
+                        "",
+                        f"片长{sub}",
+                        "网格长",
+                        f"wx_{sub}",
+                        "",
+                    ]
+                )
             village_no += 1
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
@@ -65,16 +97,24 @@ def fill_tickets(engine: Engine, count: int) -> None:
         status = rnd.choices(["open", "accepted", "resolved", "closed"], [10, 5, 10, 75])[0]
         due = created + timedelta(hours=48)
         live = status in ("open", "accepted")
-        rows.append({
-            "code": f"B{n:07d}", "grid_id": rnd.choice(grids), "category": "散煤",
-            "location": f"{n}号", "description": "", "status": status, "created_at": created,
-            "due_at": due, "escalation_step": 0,
-            "next_escalation_at": due if live else None,
-            "resolved_at": created + timedelta(hours=5) if not live else None,
-        })
+        rows.append(
+            {
+                "code": f"B{n:07d}",
+                "grid_id": rnd.choice(grids),
+                "category": "散煤",
+                "location": f"{n}号",
+                "description": "",
+                "status": status,
+                "created_at": created,
+                "due_at": due,
+                "escalation_step": 0,
+                "next_escalation_at": due if live else None,
+                "resolved_at": created + timedelta(hours=5) if not live else None,
+            }
+        )
     with engine.begin() as connection:
         for start in range(0, len(rows), 5000):
-            connection.execute(table_of(Ticket).insert(), rows[start:start + 5000])
+            connection.execute(table_of(Ticket).insert(), rows[start : start + 5000])
 
 
 def plans(engine: Engine) -> list[str]:
@@ -84,8 +124,8 @@ def plans(engine: Engine) -> list[str]:
         "escalation: due tickets": "select id from ticket where next_escalation_at <= :now "
         f"and status in {live} order by next_escalation_at limit 500",
         "briefing: open per root": "select c.ancestor_id, count(t.id) from grid_closure c join "
-        f"ticket t on t.grid_id = c.descendant_id where c.ancestor_id in (1,2,3) and t.status in {live} "
-        "group by c.ancestor_id",
+        "ticket t on t.grid_id = c.descendant_id where c.ancestor_id in (1,2,3) and "
+        f"t.status in {live} group by c.ancestor_id",
         "briefing: new per root": "select c.ancestor_id, count(t.id) from grid_closure c join "
         "ticket t on t.grid_id = c.descendant_id where c.ancestor_id in (1,2,3) and "
         "t.created_at >= :now group by c.ancestor_id",
@@ -130,17 +170,22 @@ def run(url: str, label: str, tickets: int) -> None:
     brief_s = time.perf_counter() - started
     with transaction(engine) as s:
         grids = len(s.exec(text("select id from grid")).all())  # type: ignore[call-overload]
-    print(f"{label}: {grids} grids ({report.rooms} groups) imported in {roster_s:.2f} s; "
-          f"{tickets} tickets")
+    print(
+        f"{label}: {grids} grids ({report.rooms} groups) imported in {roster_s:.2f} s; "
+        f"{tickets} tickets"
+    )
     busy = timings[:-1] or [0.0]
     overdue = len(busy) and total
-    print(f"  escalation sweep: {overdue} messages (overdue tickets grouped per group and head) "
-          f"in {sum(busy):.2f} s; idle sweep {idle * 1000:.1f} ms")
-    print(f"  briefing sweep: {len(briefs)} groups in {brief_s * 1000:.0f} ms; "
-          f"second run {timed(lambda: briefing.sweep(services)) * 1000:.1f} ms")
+    print(
+        f"  escalation sweep: {overdue} messages (overdue tickets grouped per group and head) "
+        f"in {sum(busy):.2f} s; idle sweep {idle * 1000:.1f} ms"
+    )
+    print(
+        f"  briefing sweep: {len(briefs)} groups in {brief_s * 1000:.0f} ms; "
+        f"second run {timed(lambda: briefing.sweep(services)) * 1000:.1f} ms"
+    )
     print("\n".join(plans(engine)))
     engine.dispose()
-
 
 
 def timed(fn: object) -> float:
@@ -158,8 +203,9 @@ def main() -> None:
         run(f"sqlite:///{tmp}/bench.db", "SQLite", args.tickets)
     if args.skip_pg:
         return
-    admin = make_engine("postgresql+psycopg2://postgres@127.0.0.1:5432/postgres",
-                        isolation_level="AUTOCOMMIT")
+    admin = make_engine(
+        "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
+    )
     name = f"gridbot_bench_{uuid.uuid4().hex[:8]}"
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
