@@ -15,7 +15,8 @@ from typing import TextIO
 from bot.core.clock import Clock, FixedClock, SystemClock
 from bot.core.errors import UserError
 from bot.core.messages import ChatRef, Inbound, Outgoing
-from bot.services import outbox, roster
+from bot.core import texts
+from bot.services import directory, outbox, roster
 from bot.services.runtime import Services
 from bot.services.ticket_listing import list_tickets, sender_for
 from config.settings import Settings, SettingsError, load_settings
@@ -59,6 +60,8 @@ def cmd_say(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     services = build_services(settings, _parse_at(args.at, settings.timezone))
     with services.transaction() as session:
         sender_id, sender_name = sender_for(session, args.sender)
+        if directory.room_for_topic(session, args.room) is None:
+            sys.stderr.write(texts.CLI_UNKNOWN_ROOM.format(room=args.room) + "\n")
     inbound = Inbound(
         message_id=args.message_id or f"cli-{uuid.uuid4().hex}",
         chat=ChatRef(room_id=args.room, room_topic=args.room),
@@ -168,6 +171,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Routine chatter of libraries (a line per sweep, per gRPC connection) hides what matters.
+    for noisy in ("apscheduler", "PuppetService", "Wechaty", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     out = out or sys.stdout
     try:
         settings = load_settings()

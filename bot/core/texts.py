@@ -191,3 +191,4 @@ LOGIN_RESTORED = (
 )
 WEB_NO_SIMULATOR = "机器人已连接真实微信，模拟群聊不可用；请在微信群里发消息。"
 ESCALATION_MORE = "……另有 {count} 件超期工单，请发送「查询 编号」查看。"
+CLI_UNKNOWN_ROOM = "注意：群「{room}」不在花名册中（没有网格绑定此群），机器人不处理其中的消息。"

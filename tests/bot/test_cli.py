@@ -85,3 +85,9 @@ def test_bad_time_is_a_clear_error(gridbot) -> None:  # type: ignore[no-untyped-
     done = gridbot("tick", "--at", "明天早上", ok=False)
     assert done.returncode == 2
     assert "--at 的时间格式不对" in done.stderr
+
+
+def test_unknown_room_is_pointed_out(gridbot) -> None:  # type: ignore[no-untyped-def]
+    done = gridbot("say", "--room", "家族群", "--from", "巡查员辛", REPORT)
+    assert done.stdout == ""
+    assert "群「家族群」不在花名册中" in done.stderr
