@@ -12,10 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.core import texts
 from bot.core.clock import Clock, FixedClock, SystemClock
 from bot.core.errors import UserError
 from bot.core.messages import ChatRef, Inbound, Outgoing
-from bot.core import texts
 from bot.services import directory, outbox, roster
 from bot.services.runtime import Services
 from bot.services.ticket_listing import list_tickets, sender_for
