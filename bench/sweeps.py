@@ -25,23 +25,13 @@ from sqlalchemy.engine import Engine
 from bot.bootstrap import build_policy
 from bot.core.clock import FixedClock
 from bot.services import briefing, escalation, roster
+from bot.services.roster_files import HEADERS
 from bot.services.runtime import Services
 from config.settings import load_settings
 from models.db import make_engine, migrate, table_of, transaction
 from models.tables import Ticket
 
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
-HEADERS = [
-    "网格编码",
-    "网格名称",
-    "层级",
-    "上级网格编码",
-    "微信群",
-    "姓名",
-    "职务",
-    "微信号",
-    "手机",
-]
 
 
 def write_roster(path: Path) -> None:

@@ -20,29 +20,12 @@ def report(ctx: Context, parsed: ParsedReport) -> list[Reply]:
     if parsed.category is None:
         return [Reply(unknown_category_reply(parsed, ctx.services.policy.categories))]
     info = tickets.open_ticket(ctx.session, ctx.services, parsed, ctx.origin)
-    due = ctx.services.policy.format_time(info.due_at)
-    if info.head_id is None:
-        return [
-            Reply(
-                texts.TICKET_OPENED_NO_HEAD.format(
-                    code=info.code,
-                    category=info.category,
-                    location=info.location,
-                    grid=info.grid_name,
-                    due=due,
-                )
-            )
-        ]
-    return [
-        Reply(
-            texts.TICKET_OPENED.format(
-                code=info.code,
-                category=info.category,
-                location=info.location,
-                grid=info.grid_name,
-                head=info.head_name,
-                due=due,
-            ),
-            mentions=(info.head_id,),
-        )
-    ]
+    text = texts.TICKET_OPENED.format(
+        code=info.code,
+        category=info.category,
+        location=info.location,
+        grid=info.grid_name,
+        head=info.head_name or texts.NO_HEAD_ASK_ADMIN,
+        due=ctx.services.policy.format_time(info.due_at),
+    )
+    return [Reply(text, mentions=(info.head_id,) if info.head_id else ())]

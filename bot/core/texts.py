@@ -29,10 +29,7 @@ TICKET_OPENED = (
     "已登记工单 {code}\n类型：{category}\n地点：{location}\n责任网格：{grid}\n"
     "责任人：{head}\n整改期限：{due}\n请及时受理处置，办结后回复「办结 {code} 处置情况」。"
 )
-TICKET_OPENED_NO_HEAD = (
-    "已登记工单 {code}\n类型：{category}\n地点：{location}\n责任网格：{grid}\n"
-    "责任人：（该网格未设网格长，请管理员补充）\n整改期限：{due}"
-)
+NO_HEAD_ASK_ADMIN = "（该网格未设网格长，请管理员补充）"
 
 # -- commands -------------------------------------------------------------------------------
 COMMAND_USAGE = "用法：{usage}"
