@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.core.messages import Outgoing
@@ -190,5 +190,12 @@ def release(session: Session, outbox_ids: Sequence[int], now: datetime) -> None:
         )
 
 
-def pending_count(session: Session) -> int:
-    return len(session.exec(select(Outbox.id).where(Outbox.status == "pending")).all())
+def backlog(session: Session) -> tuple[int, int]:
+    """(messages waiting to be sent, messages that failed for good) for the admin banner."""
+    rows = session.exec(
+        select(Outbox.status, func.count())
+        .where(col(Outbox.status).in_(["pending", "sending", "failed"]))
+        .group_by(col(Outbox.status))
+    ).all()
+    counts = dict(rows)
+    return counts.get("pending", 0) + counts.get("sending", 0), counts.get("failed", 0)

@@ -20,7 +20,7 @@ from aiohttp import web
 from bot.core import texts
 from bot.core.messages import ChatLine
 from bot.core.ports import ChatSimulator
-from bot.services import roster
+from bot.services import outbox, roster
 from bot.services.runtime import Services
 from bot.services.ticket_listing import list_tickets
 from bot.web import auth, keys
@@ -76,16 +76,25 @@ async def healthz(request: web.Request) -> web.Response:
     return _json({"ok": True, "transport": health.transport, "logged_in": health.logged_in})
 
 
+def _backlog(services: Services) -> tuple[int, int]:
+    with services.transaction() as session:
+        return outbox.backlog(session)
+
+
 @routes.get("/api/status")
 async def status(request: web.Request) -> web.Response:
     """What the banner shows: the chat connection and anything wrong with it."""
     health = request.app[keys.HEALTH]
+    waiting, failed = await asyncio.to_thread(_backlog, _services(request))
     return _json(
         {
             "transport": health.transport,
             "logged_in": health.logged_in,
             "problem": health.problem,
             "unknown_rooms": list(health.unknown_rooms),
+            "absent_rooms": list(health.absent_rooms),
+            "outbox_waiting": waiting,
+            "outbox_failed": failed,
             "epoch": request.app[EPOCH],
             "report_template": texts.REPORT_TEMPLATE,
         }

@@ -106,6 +106,21 @@ async def test_status_shows_the_transport_and_the_report_template(client: Client
     assert data["problem"] is None
     assert data["unknown_rooms"] == []
     assert data["report_template"] == texts.REPORT_TEMPLATE
+    assert (data["outbox_waiting"], data["outbox_failed"]) == (0, 0)
+
+
+async def test_status_counts_messages_that_failed_for_good(client: Client) -> None:
+    from bot.services import outbox
+    from bot.services.outbox import Draft
+    from bot.web import keys
+
+    services = client.server.app[keys.SERVICES]
+    now = services.clock.now()
+    with services.transaction() as session:
+        [oid] = outbox.enqueue(session, [Draft(key="lost", text="你好", room_topic="无此群")], now)
+        outbox.mark_failed(session, oid, now, "unknown room", permanent=True)
+    data = await (await client.get("/api/status", headers=AUTH)).json()
+    assert data["outbox_failed"] == 1
 
 
 async def test_rooms_list_the_demo_groups_highest_level_first(client: Client) -> None:

@@ -77,6 +77,17 @@ export function renderBanner() {
       if (level === "ok") level = "warn";
       parts.push(`这些群未绑定网格，机器人不处理：${s.unknown_rooms.join("、")}`);
     }
+    if (s.absent_rooms && s.absent_rooms.length) {
+      if (level === "ok") level = "warn";
+      parts.push(`机器人不在这些花名册群里，请把它拉进群：${s.absent_rooms.join("、")}`);
+    }
+    if (s.outbox_failed) {
+      if (level === "ok") level = "warn";
+      parts.push(`有 ${s.outbox_failed} 条消息发送失败（见日志），请核实后手动补发。`);
+    }
+    if (s.outbox_waiting > 20) {
+      parts.push(`发件箱待发 ${s.outbox_waiting} 条（按限速发送中）。`);
+    }
   } else {
     parts.push("正在连接…");
   }
