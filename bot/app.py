@@ -17,6 +17,7 @@ from aiohttp import web
 from bot.adapters.simulator import SimulatorTransport
 from bot.bootstrap import build_services
 from bot.connection import ConnectionWatch
+from bot.core.clock import Clock
 from bot.core.messages import Attachment, Inbound
 from bot.core.ports import Transport
 from bot.services import evidence, roster
@@ -33,13 +34,17 @@ log = logging.getLogger(__name__)
 SETTINGS = web.AppKey("settings", Settings)
 TRANSPORT = web.AppKey("transport", Transport)
 DELIVERER = web.AppKey("deliverer", Deliverer)
+# How long shutdown waits for the message in flight (longer than a send's own timeout).
+DELIVERY_GRACE_SECONDS = 20.0
 # Set whenever something was queued, so the delivery loop need not wait for its next poll.
 WAKE = web.AppKey("wake", asyncio.Event)
+# Only tests set it (a clock they move); absent means the system clock.
+CLOCK = web.AppKey("clock", Clock)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    services = await asyncio.to_thread(build_services, settings)
+    services = await asyncio.to_thread(build_services, settings, app.get(CLOCK))
     if settings.demo_roster and not settings.wechat_enabled:
         report = await asyncio.to_thread(
             roster.import_if_empty, services.engine, settings.demo_roster
@@ -111,9 +116,15 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     app[DELIVERER] = deliverer
     task = asyncio.create_task(deliverer.run_forever(), name="gridbot-delivery")
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    deliverer.stop()
+    try:
+        async with asyncio.timeout(DELIVERY_GRACE_SECONDS):
+            await asyncio.shield(task)
+    except TimeoutError:
+        log.warning("delivery did not finish within %s s; cancelling", DELIVERY_GRACE_SECONDS)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
@@ -127,10 +138,12 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     scheduler.shutdown(wait=False)
 
 
-def build_app(settings: Settings) -> web.Application:
-    """The whole bot as one aiohttp application."""
+def build_app(settings: Settings, clock: Clock | None = None) -> web.Application:
+    """The whole bot as one aiohttp application; `clock` defaults to the system clock."""
     app = web.Application()
     app[SETTINGS] = settings
+    if clock is not None:
+        app[CLOCK] = clock
     app[WAKE] = asyncio.Event()
     app[keys.HEALTH] = keys.Health(admin_token=settings.admin_token or secrets.token_urlsafe(16))
     app.cleanup_ctx.extend([_database, _transport, _delivery, _scheduler])

@@ -79,12 +79,12 @@ async def _deliver(
     from grpclib.exceptions import GRPCError
 
     try:
-        message_id = await asyncio.wait_for(
-            puppet.message_send_text(
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation that
+        # arrives as the call completes, and a delivery loop being shut down then runs forever.
+        async with asyncio.timeout(timeout):
+            message_id = await puppet.message_send_text(
                 conversation_id=conversation, message=text, mention_ids=mention_ids
-            ),
-            timeout,
-        )
+            )
     except ConnectionRefusedError as exc:
         raise DeliveryError(f"gateway refused the connection: {exc!r}") from exc
     except GRPCError as exc:

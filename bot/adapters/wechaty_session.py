@@ -128,7 +128,10 @@ class WechatySession:
             return
         if polite:
             try:
-                await asyncio.wait_for(puppet.stop(), self._settings.connect_timeout)
+                # asyncio.timeout rather than wait_for throughout: on Python 3.11 wait_for can
+                # swallow a cancellation, and then stopping the transport hangs.
+                async with asyncio.timeout(self._settings.connect_timeout):
+                    await puppet.stop()
             except Exception as exc:
                 log.info("wechaty stop: %r", exc)
         channel = getattr(puppet, "channel", None)
@@ -140,9 +143,8 @@ class WechatySession:
         # The client checks the endpoint with a blocking telnet (up to 3 s on the shared loop)
         # before connecting; checking first without blocking keeps that to reachable hosts.
         try:
-            _, writer = await asyncio.wait_for(
-                asyncio.open_connection(host, port), self._settings.connect_timeout
-            )
+            async with asyncio.timeout(self._settings.connect_timeout):
+                _, writer = await asyncio.open_connection(host, port)
         except (OSError, TimeoutError) as exc:
             raise ConnectionError(f"gateway {host}:{port} unreachable: {exc!r}") from exc
         writer.close()
@@ -155,9 +157,8 @@ class WechatySession:
         while True:
             await asyncio.sleep(self._settings.probe_interval)
             try:
-                await asyncio.wait_for(
-                    self.puppet.puppet_stub.version(), self._settings.probe_timeout
-                )
+                async with asyncio.timeout(self._settings.probe_timeout):
+                    await self.puppet.puppet_stub.version()
             except Exception as exc:
                 raise ConnectionError(f"gateway stopped answering: {exc!r}") from exc
 

@@ -72,6 +72,7 @@ class Deliverer:
         self.transport = transport
         self.limiter = limiter
         self.wake = wake or asyncio.Event()
+        self.stopping = False
 
     async def run_once(self) -> int:
         """One pass: send what the limiter allows; return how many were sent."""
@@ -85,7 +86,11 @@ class Deliverer:
         sent = 0
         held: list[int] = []
         for message in batch:
-            if not self.transport.is_ready() or not self.limiter.allow(chat_key(message)):
+            if (
+                self.stopping
+                or not self.transport.is_ready()
+                or not self.limiter.allow(chat_key(message))
+            ):
                 held.append(message.outbox_id)
                 continue
             sent += await self._send(message)
@@ -126,15 +131,27 @@ class Deliverer:
             )
 
     async def run_forever(self, idle_seconds: float = 1.0) -> None:
-        """Deliver until cancelled; wakes at once when `wake` is set, else polls."""
-        while True:
+        """Deliver until `stop()`; wakes at once when `wake` is set, else polls."""
+        while not self.stopping:
+            # Cleared before the pass: a wake that arrives during it starts another pass
+            # instead of being lost until the next poll.
+            self.wake.clear()
             try:
                 sent = await self.run_once()
             except Exception:
                 log.exception("delivery pass failed")
                 sent = 0
-            if sent:
+            if sent or self.stopping:
                 continue
-            self.wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=idle_seconds)
+                async with asyncio.timeout(idle_seconds):
+                    await self.wake.wait()
+
+    def stop(self) -> None:
+        """Finish the message in flight, put the rest back, and leave the loop.
+
+        Cancelling a send midway would leave its fate unknown; letting it finish keeps the
+        outbox exact across a restart.
+        """
+        self.stopping = True
+        self.wake.set()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +13,7 @@ import pytest
 from bot.adapters.wechaty_transport import WechatyTransport
 from bot.core.clock import SystemClock
 from bot.core.messages import Inbound
-from tests.adapters.gateway import Gateway, missing_prerequisite
+from tests.adapters.gateway import Gateway, eventually, running_gateway
 
 TOKEN = "gridbot-test-token"
 BOT_ID = "gridbot-self"
@@ -40,33 +38,10 @@ def spec() -> dict[str, Any]:
     }
 
 
-async def eventually(
-    check: Callable[[], Any], *, timeout: float = 10.0, what: str = "condition"
-) -> Any:
-    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.01)
-
-
 @pytest.fixture
 def gateway(tmp_path: Path) -> Iterator[Gateway]:
-    reason = missing_prerequisite()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the test gateway is required under CI=true: {reason}")
-        pytest.skip(reason)
-    gw = Gateway(tmp_path, spec(), TOKEN)
-    gw.start()
-    try:
+    with running_gateway(tmp_path, spec(), TOKEN) as gw:
         yield gw
-    finally:
-        gw.stop()
 
 
 @dataclass

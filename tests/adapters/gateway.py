@@ -9,6 +9,7 @@ tests/gateway` must have been run (the Makefile does); this module never runs np
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import select
@@ -19,8 +20,11 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 GATEWAY_DIR = Path(__file__).resolve().parents[1] / "gateway"
 SERVER = GATEWAY_DIR / "server.mjs"
@@ -152,6 +156,27 @@ class Gateway:
         body = {"from": sender, "text": text, "room": room, "mentions": mentions or []}
         return str((await self.call("POST", "/say", body))["id"])
 
+    async def say_timed(
+        self, sender: str, text: str, *, room: str | None = None
+    ) -> tuple[str, float]:
+        """Like `say`; also returns the message's timestamp on the gateway's clock (ms)."""
+        body: dict[str, Any] = {"from": sender, "text": text, "room": room, "mentions": []}
+        answer = await self.call("POST", "/say", body)
+        return str(answer["id"]), float(answer["at"])
+
+    async def redeliver(self, message_id: str) -> None:
+        """Emit the message event for an existing message again (a redelivery)."""
+        await self.call("POST", "/redeliver", {"id": message_id})
+
+    async def wait_sent(self, after: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """What the bot sent after its first `after` messages, waiting up to `timeout` seconds
+        (at most 9) for at least one; empty if nothing came."""
+        millis = int(min(timeout, 9.0) * 1000)
+        result: list[dict[str, Any]] = await self.call(
+            "GET", f"/wait?after={after}&timeout={millis}"
+        )
+        return result
+
     async def send_file(self, sender: str, path: Path, *, room: str | None = None) -> str:
         """`sender` posts the file at `path` (its extension picks the message type)."""
         body = {"from": sender, "path": str(path), "room": room}
@@ -177,3 +202,33 @@ class Gateway:
     async def status(self) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("GET", "/status")
         return result
+
+
+async def eventually(
+    check: Callable[[], Any], *, timeout: float = 15.0, what: str = "condition"
+) -> Any:
+    """Poll `check` until it returns something truthy; fail the test after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+@contextlib.contextmanager
+def running_gateway(workdir: Path, spec: dict[str, Any], token: str) -> Iterator[Gateway]:
+    """A started gateway, stopped afterwards; skipped without node, failed under CI=true."""
+    reason = missing_prerequisite()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the test gateway is required under CI=true: {reason}")
+        pytest.skip(reason)
+    gw = Gateway(workdir, spec, token)
+    gw.start()
+    try:
+        yield gw
+    finally:
+        gw.stop()

@@ -4,6 +4,9 @@
 // python-wechaty client talks to the real TypeScript stack; only WeChat itself is mocked.
 // A small HTTP JSON control API on a second loopback port lets a test create contacts and
 // rooms, make mock members talk, and read back what the bot sent.
+// Besides the routes in README.md: `/say` and `/file` also answer the message's timestamp
+// (`at`, ms); `POST /redeliver {id}` emits an existing message's event again; `GET
+// /wait?after=N&timeout=MS` long-polls for the bot's sends after its first N.
 //
 //   node server.mjs --port 8788 --control-port 8789 [--token T] [--spec spec.json]
 //
@@ -72,6 +75,7 @@ class GatewayPuppet extends PuppetMock {
       mentionIds: [...mentionIdList],
       at: Date.now(),
     })
+    notifyWaiters()
     return id
   }
 
@@ -123,16 +127,44 @@ function newMessageId (say) {
   return [...mocker.cacheMessagePayload.keys()].find(k => !before.has(k))
 }
 
+// Long-polls waiting for the bot's sends: each resolves once more than `after` messages were
+// sent, or when its timeout passes (the answer is then empty).
+const waiters = new Set()
+function notifyWaiters () {
+  for (const waiter of [...waiters]) if (sent.length > waiter.after) waiter.done()
+}
+
+function waitSent (after, timeoutMs) {
+  if (sent.length > after) return Promise.resolve()
+  return new Promise(resolve => {
+    const waiter = { after, done: () => { clearTimeout(timer); waiters.delete(waiter); resolve() } }
+    const timer = setTimeout(waiter.done, timeoutMs)
+    waiters.add(waiter)
+  })
+}
+
+function timestampOf (id) {
+  const payload = mocker.cacheMessagePayload.get(id)
+  return payload ? payload.timestamp : null
+}
+
 const routes = {
   'GET /status': () => ({ loggedIn: puppet.isLoggedIn, botId, sent: sent.length }),
   'GET /sent': () => sent,
+  // ?after=N&timeout=MS: long-poll for what the bot sent after its first N messages
+  'GET /wait': async (_body, query) => {
+    const after = Number(query.get('after') || 0)
+    await waitSent(after, Math.min(Number(query.get('timeout') || 5000), 9000))
+    return sent.slice(after)
+  },
   'POST /setup': body => { applySpec(body); return { ok: true } },
   // {from, room?|to?, text, mentions?: [id]}; no room and no `to` means a private chat with the bot
   'POST /say': body => {
     const talker = mocker.ContactMock.load(body.from)
     const mentions = (body.mentions || []).map(id => mocker.ContactMock.load(id))
     const conversation = conversationOf(body)
-    return { id: newMessageId(() => talker.say(body.text, mentions).to(conversation)) }
+    const id = newMessageId(() => talker.say(body.text, mentions).to(conversation))
+    return { id, at: timestampOf(id) }
   },
   // {from, room?|to?, path, name?}: the extension (.jpg .png .mp4 .pdf ...) decides the type
   'POST /file': body => {
@@ -140,7 +172,14 @@ const routes = {
     const name = body.name || body.path.split('/').pop()
     const box = FileBox.fromBase64(fs.readFileSync(body.path).toString('base64'), name)
     const conversation = conversationOf(body)
-    return { id: newMessageId(() => talker.say(box).to(conversation)) }
+    const id = newMessageId(() => talker.say(box).to(conversation))
+    return { id, at: timestampOf(id) }
+  },
+  // {id}: emit the message event for an existing message again, as a flaky network would
+  'POST /redeliver': body => {
+    if (!mocker.cacheMessagePayload.has(body.id)) throw new Error(`no message ${body.id}`)
+    puppet.emit('message', { messageId: body.id })
+    return { ok: true }
   },
   // {room, topic, by}
   'POST /topic': body => {
@@ -164,11 +203,12 @@ function readBody (req) {
 }
 
 const control = http.createServer(async (req, res) => {
-  const route = routes[`${req.method} ${req.url.split('?')[0]}`]
+  const url = new URL(req.url, 'http://127.0.0.1')
+  const route = routes[`${req.method} ${url.pathname}`]
   let status = 200
   let result
   try {
-    if (!route) { status = 404; result = { error: 'no such route' } } else result = await route(await readBody(req))
+    if (!route) { status = 404; result = { error: 'no such route' } } else result = await route(await readBody(req), url.searchParams)
   } catch (e) {
     status = 400
     result = { error: String(e && e.message || e) }
@@ -195,6 +235,7 @@ await new Promise((resolve, reject) => {
 console.log(`READY ${JSON.stringify({ port: Number(args.port), controlPort: Number(args['control-port']) })}`)
 
 async function shutdown () {
+  for (const waiter of [...waiters]) waiter.done()
   control.close()
   await Promise.race([server.stop(), new Promise(resolve => setTimeout(resolve, 1000))])
   process.exit(0)
