@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 
@@ -44,7 +44,6 @@ class Settings:
     send_budget_per_minute: int = 20
     room_min_interval_seconds: float = 1.0
     evidence_window_minutes: float = 10.0
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def wechat_enabled(self) -> bool:
