@@ -11,13 +11,6 @@ from sqlmodel import Session, col, select
 from bot.core.messages import Inbound
 from models.tables import Grid, GridClosure, Membership, Person, Room
 
-ROLE_LABELS = {
-    "head": "网格长",
-    "deputy": "副网格长",
-    "first_head": "第一网格长",
-    "member": "网格员",
-    "admin": "管理员",
-}
 # Whom to hold responsible (and mention) for a grid, best first.
 LEAD_ROLES = ("head", "first_head", "deputy")
 CLOSE_ROLES = ("head", "first_head", "deputy")
@@ -128,18 +121,6 @@ def leads_of(session: Session, grid_ids: Iterable[int]) -> dict[int, Person]:
         ):
             best[grid_id] = (rank, person)
     return {grid_id: person for grid_id, (_, person) in best.items()}
-
-
-def ancestors(session: Session, grid_id: int) -> list[Grid]:
-    """The grid's ancestors, nearest first (the grid itself excluded)."""
-    return list(
-        session.exec(
-            select(Grid)
-            .join(GridClosure, col(GridClosure.ancestor_id) == Grid.id)
-            .where(GridClosure.descendant_id == grid_id, col(GridClosure.depth) > 0)
-            .order_by(col(GridClosure.depth))
-        ).all()
-    )
 
 
 def roles_over(session: Session, person_id: int, grid_id: int) -> list[tuple[str, int]]:
