@@ -14,7 +14,7 @@ from bot.services.outbox import PRIORITY_BRIEFING, Draft, enqueue
 from bot.services.runtime import Services, format_duration
 from bot.services.tickets import LIVE
 from models.db import insert_ignore
-from models.tables import BriefingLog, Grid, GridClosure, Room, Ticket
+from models.tables import BriefingLog, Grid, GridClosure, Person, Room, Ticket
 
 TOP = 10
 
@@ -68,8 +68,21 @@ def figures(
     return result
 
 
+@dataclass(frozen=True)
+class Names:
+    """Grids and their heads for every overdue ticket listed in any briefing of the sweep."""
+
+    grids: dict[int, Grid]
+    leads: dict[int, Person]
+
+
+def _names(session: Session, figs: dict[int, Figures]) -> Names:
+    ids = {t.grid_id for fig in figs.values() for t in fig.overdue_tickets}
+    return Names(directory.grids_by_id(session, ids), directory.leads_of(session, ids))
+
+
 def _text(
-    session: Session, grid: Grid, day: date, fig: Figures, services: Services, now: datetime
+    grid: Grid, day: date, fig: Figures, names: Names, services: Services, now: datetime
 ) -> str:
     lines = [
         texts.BRIEFING_HEADER.format(grid=grid.name, date=f"{day.month}月{day.day}日"),
@@ -80,16 +93,14 @@ def _text(
     if not fig.overdue:
         lines.append(texts.BRIEFING_ALL_CLEAR)
         return "\n".join(lines)
-    grids = directory.grids_by_id(session, {t.grid_id for t in fig.overdue_tickets})
-    leads = directory.leads_of(session, grids)
     lines.append(texts.BRIEFING_OVERDUE_TITLE)
     for t in fig.overdue_tickets:
-        lead = leads.get(t.grid_id)
+        lead = names.leads.get(t.grid_id)
         lines.append(
             texts.BRIEFING_OVERDUE_LINE.format(
                 code=t.code,
                 category=t.category,
-                grid=grids[t.grid_id].name,
+                grid=names.grids[t.grid_id].name,
                 head=lead.name if lead else texts.NO_HEAD,
                 overdue=format_duration(now - t.due_at),
             )
@@ -124,14 +135,19 @@ def sweep(services: Services) -> list[int]:
         figs = figures(
             session, [g.id or 0 for _, g in rooms], start - timedelta(days=1), start, now
         )
-        claimed = []
-        for room, grid in rooms:
-            if insert_ignore(session, BriefingLog, [{"room_topic": room.topic, "day": day}]):
-                claimed.append((room, grid))
+        ids = insert_ignore(
+            session, BriefingLog, [{"room_topic": room.topic, "day": day} for room, _ in rooms]
+        )
+        # Only the groups this sweep claimed: another sweep may have taken some meanwhile.
+        won = set(
+            session.exec(select(BriefingLog.room_topic).where(col(BriefingLog.id).in_(ids))).all()
+        )
+        claimed = [(room, grid) for room, grid in rooms if room.topic in won]
+        names = _names(session, {grid.id or 0: figs[grid.id or 0] for _, grid in claimed})
         drafts = [
             Draft(
                 key=f"brief:{room.topic}:{day.isoformat()}",
-                text=_text(session, grid, day, figs[grid.id or 0], services, now),
+                text=_text(grid, day, figs[grid.id or 0], names, services, now),
                 room_topic=room.topic,
                 priority=PRIORITY_BRIEFING,
                 kind="briefing",

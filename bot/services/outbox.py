@@ -115,9 +115,10 @@ def claim(
     if only is not None:
         query = query.where(col(Outbox.id).in_(list(only)))
     rows = session.exec(query.order_by(col(Outbox.priority), col(Outbox.id)).limit(limit)).all()
-    people = persons_by_id(session, (m for r in rows for m in _mention_ids(r.mentions)))
-    people.update(
-        persons_by_id(session, (r.private_person_id for r in rows if r.private_person_id))
+    people = persons_by_id(
+        session,
+        [m for r in rows for m in _mention_ids(r.mentions)]
+        + [r.private_person_id for r in rows if r.private_person_id],
     )
     due = [r.id for r in rows]
     won = set(

@@ -11,7 +11,7 @@ from bot.core import texts
 from bot.core.errors import NotAllowed, UserError
 from bot.services import directory
 from bot.services.tickets import LIVE, Origin, TicketInfo, find, info, record
-from models.tables import Person, Ticket, TicketEvent
+from models.tables import Grid, Person, Ticket, TicketEvent
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,11 @@ class TicketStatus:
     evidence_count: int
 
 
+def _grid_name(session: Session, ticket: Ticket) -> str:
+    grid = session.get(Grid, ticket.grid_id)
+    return grid.name if grid else ""
+
+
 def _staff_of(session: Session, person_id: int, ticket: Ticket) -> bool:
     return bool(directory.roles_over(session, person_id, ticket.grid_id)) or directory.is_admin(
         session, person_id
@@ -38,9 +43,10 @@ def _staff_of(session: Session, person_id: int, ticket: Ticket) -> bool:
 def accept(session: Session, code: str, origin: Origin) -> TicketInfo:
     """受理: staff of the ticket's grid or an ancestor take it on."""
     ticket = find(session, code)
-    current = info(session, ticket)
     if not _staff_of(session, origin.actor.person_id, ticket):
-        raise NotAllowed(texts.NOT_ALLOWED_ACCEPT.format(code=ticket.code, grid=current.grid_name))
+        raise NotAllowed(
+            texts.NOT_ALLOWED_ACCEPT.format(code=ticket.code, grid=_grid_name(session, ticket))
+        )
     if ticket.status != "open":
         raise UserError(
             texts.ALREADY_ACCEPTED.format(
@@ -57,9 +63,10 @@ def accept(session: Session, code: str, origin: Origin) -> TicketInfo:
 def resolve(session: Session, code: str, note: str, origin: Origin) -> TicketInfo:
     """办结: the problem is handled; escalation stops and an upper head may verify and close."""
     ticket = find(session, code)
-    current = info(session, ticket)
     if not _staff_of(session, origin.actor.person_id, ticket):
-        raise NotAllowed(texts.NOT_ALLOWED_RESOLVE.format(code=ticket.code, grid=current.grid_name))
+        raise NotAllowed(
+            texts.NOT_ALLOWED_RESOLVE.format(code=ticket.code, grid=_grid_name(session, ticket))
+        )
     if ticket.status == "closed":
         raise UserError(texts.ALREADY_CLOSED.format(code=ticket.code))
     if ticket.status not in LIVE:
