@@ -40,7 +40,7 @@ from sqlmodel import col, select  # noqa: E402
 
 from bench.echo_bot import EchoBot  # noqa: E402
 from bot.app import build_app  # noqa: E402
-from bot.services import roster  # noqa: E402
+from bot.services.roster import importer as roster  # noqa: E402
 from bot.web import keys  # noqa: E402
 from config.settings import load_settings  # noqa: E402
 from models.db import make_engine  # noqa: E402

@@ -24,8 +24,10 @@ from sqlalchemy.engine import Engine
 
 from bot.bootstrap import build_policy
 from bot.core.clock import FixedClock
-from bot.services import briefing, escalation, roster
-from bot.services.roster_files import HEADERS
+from bot.services.briefing import daily as briefing
+from bot.services.escalation import sweep as escalation
+from bot.services.roster import importer as roster
+from bot.services.roster._files import HEADERS
 from bot.services.runtime import Services
 from config.settings import load_settings
 from models.db import make_engine, migrate, table_of, transaction

@@ -20,8 +20,9 @@ from bot.connection import ConnectionWatch
 from bot.core.clock import Clock
 from bot.core.messages import Attachment, Inbound
 from bot.core.ports import Transport
-from bot.services import evidence, roster
-from bot.services.delivery import Deliverer, RateLimiter
+from bot.services.evidence import filing as evidence
+from bot.services.outbox.delivery import Deliverer, RateLimiter
+from bot.services.roster import importer as roster
 from bot.services.runtime import Services
 from bot.web import keys
 from bot.web.routes import setup_routes

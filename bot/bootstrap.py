@@ -6,8 +6,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock, SystemClock
-from bot.services.report_parser import Category
 from bot.services.runtime import Policy, Services
+from bot.services.understanding.reports import Category
 from config.settings import Settings, load_categories
 from models.db import make_engine, migrate
 

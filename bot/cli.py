@@ -16,9 +16,11 @@ from bot.core import texts
 from bot.core.clock import Clock, FixedClock, SystemClock
 from bot.core.errors import UserError
 from bot.core.messages import ChatRef, Inbound, Outgoing
-from bot.services import directory, outbox, roster
+from bot.services.outbox import queue as outbox
+from bot.services.roster import importer as roster
+from bot.services.roster import lookup as directory
 from bot.services.runtime import Services
-from bot.services.ticket_listing import list_tickets, sender_for
+from bot.services.tickets.listing import list_tickets, sender_for
 from config.settings import Settings, SettingsError, load_settings
 from handlers.dispatcher import Dispatcher
 from scheduler.jobs import run_sweeps

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from bot.services import binding
+from bot.services.roster import binding as binding
 from bot.services.runtime import Services
 from bot.web.keys import Health
 

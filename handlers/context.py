@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from bot.core.messages import Inbound
 from bot.services.runtime import Services
-from bot.services.tickets import Origin
+from bot.services.tickets.ledger import Origin
 
 
 @dataclass(frozen=True)

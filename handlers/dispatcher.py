@@ -15,11 +15,12 @@ from sqlmodel import Session
 from bot.core import texts
 from bot.core.errors import UserError
 from bot.core.messages import Inbound, Reply
-from bot.services import directory, intake
-from bot.services.outbox import PRIORITY_REPLY, Draft, enqueue
-from bot.services.report_parser import Command, ParsedReport, parse_command, parse_report
+from bot.services.intake import inbound as intake
+from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
+from bot.services.roster import lookup as directory
 from bot.services.runtime import Services
-from bot.services.tickets import Origin
+from bot.services.tickets.ledger import Origin
+from bot.services.understanding.reports import Command, ParsedReport, parse_command, parse_report
 from handlers import report as report_handler
 from handlers import ticket_commands
 from handlers.context import Context

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.core import texts
 from bot.core.messages import Reply
-from bot.services import tickets
-from bot.services.report_parser import (
+from bot.services.tickets import ledger as tickets
+from bot.services.understanding.reports import (
     ParsedReport,
     missing_fields_reply,
     unknown_category_reply,

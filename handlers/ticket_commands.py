@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.core import texts
 from bot.core.messages import Reply
-from bot.services import ticket_commands
-from bot.services.report_parser import Command
+from bot.services.tickets import lifecycle as ticket_commands
+from bot.services.understanding.reports import Command
 from handlers.context import Context
 
 USAGE = {

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.services import briefing, escalation
+from bot.services.briefing import daily as briefing
+from bot.services.escalation import sweep as escalation
 from bot.services.runtime import Services
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,10 @@ from sqlalchemy.engine import Engine
 from bot.bootstrap import build_policy
 from bot.core.clock import FixedClock
 from bot.core.messages import ChatRef, Inbound
-from bot.services import outbox, roster
+from bot.services.outbox import queue as outbox
+from bot.services.roster import importer as roster
 from bot.services.runtime import Services
-from bot.services.ticket_listing import list_tickets, sender_for
+from bot.services.tickets.listing import list_tickets, sender_for
 from config.settings import load_settings
 from handlers.dispatcher import Dispatcher
 from scheduler.jobs import run_sweeps

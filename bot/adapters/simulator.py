@@ -29,6 +29,7 @@ class SimulatorTransport:
         self._lines: deque[ChatLine] = deque(maxlen=keep)
         self._ids = itertools.count(1)
         self._news = asyncio.Condition()
+        self.listeners = 0  # long polls waiting for news right now
         self._on_message: InboundHandler | None = None
 
     async def start(self, on_message: InboundHandler) -> None:
@@ -91,8 +92,14 @@ class SimulatorTransport:
 
     async def wait_for_news(self, after: int, timeout: float) -> None:
         async with self._news:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._news.wait_for(lambda: bool(self._lines) and self._lines[-1].id > after),
-                    timeout,
-                )
+            self.listeners += 1
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._news.wait_for(
+                            lambda: bool(self._lines) and self._lines[-1].id > after
+                        ),
+                        timeout,
+                    )
+            finally:
+                self.listeners -= 1

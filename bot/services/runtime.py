@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.core.clock import Clock
-from bot.services.report_parser import Category
+from bot.services.understanding.reports import Category
 from models.db import transaction
 
 

@@ -20,9 +20,10 @@ from aiohttp import web
 from bot.core import texts
 from bot.core.messages import ChatLine
 from bot.core.ports import ChatSimulator
-from bot.services import outbox, roster
+from bot.services.outbox import queue as outbox
+from bot.services.roster import importer as roster
 from bot.services.runtime import Services
-from bot.services.ticket_listing import list_tickets
+from bot.services.tickets.listing import list_tickets
 from bot.web import auth, keys
 
 STATIC = Path(__file__).resolve().parent / "static"

@@ -21,7 +21,7 @@ from aiohttp import web
 from sqlmodel import Session, col, select
 
 from bot.app import WAKE, build_app
-from bot.services import roster
+from bot.services.roster import importer as roster
 from bot.services.runtime import Services
 from bot.web import keys
 from config.settings import load_settings
@@ -38,7 +38,7 @@ from tests.harness import TEST_ROSTER
 T = TypeVar("T")
 
 TOKEN = "gridbot-e2e-token"
-ADMIN_TOKEN = "e2e-admin"
+ADMIN_TOKEN = "e2e-admin-token-00001"
 BOT_ID = "gridbot-self"
 BOT_NAME = "网格通"
 # Room ids must contain "@" (pitfall 9).

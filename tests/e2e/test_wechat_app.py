@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, func, select
 
-from bot.services import escalation
-from bot.services.outbox import Draft, enqueue
+from bot.services.escalation import sweep as escalation
+from bot.services.outbox.queue import Draft, enqueue
 from models.tables import Escalation, Evidence, InboundMessage, Outbox, Person, Ticket
 from scheduler.jobs import run_sweeps
 from tests.e2e.conftest import FAMILY_ROOM, FAMILY_TOPIC, ROOM_IDS, Stack, eventually

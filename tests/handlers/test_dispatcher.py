@@ -165,7 +165,7 @@ def test_query_shows_status_and_history(bot: Harness) -> None:
 def test_a_bug_in_a_handler_apologises_and_writes_nothing(
     bot: Harness, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.services import tickets
+    from bot.services.tickets import ledger as tickets
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")

@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.errors import UserError
-from bot.services.deadlines import (
+from bot.services.tickets.deadlines import (
     add_working_days,
     default_deadline,
     is_working_day,
     parse_deadline,
 )
-from bot.services.report_parser import Category
+from bot.services.understanding.reports import Category
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Sunday 2026-11-22, 10:00 in Shanghai.

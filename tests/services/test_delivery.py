@@ -11,9 +11,9 @@ from sqlalchemy.engine import Engine
 
 from bot.adapters.simulator import SimulatorTransport
 from bot.core.messages import Inbound
-from bot.services import outbox
-from bot.services.delivery import Deliverer, RateLimiter
-from bot.services.outbox import PRIORITY_BRIEFING, PRIORITY_REPLY, Draft
+from bot.services.outbox import queue as outbox
+from bot.services.outbox.delivery import Deliverer, RateLimiter
+from bot.services.outbox.queue import PRIORITY_BRIEFING, PRIORITY_REPLY, Draft
 from models.tables import Outbox
 from tests.harness import Harness
 

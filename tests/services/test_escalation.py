@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from bot.services import escalation
+from bot.services.escalation import sweep as escalation
 from models.tables import Escalation
 from tests.harness import Harness
 

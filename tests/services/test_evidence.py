@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot.core.messages import Attachment, ChatRef, Inbound
 from bot.core.ports import DeliveryError
-from bot.services import evidence
+from bot.services.evidence import filing as evidence
 from models.tables import Evidence
 from tests.harness import Harness
 

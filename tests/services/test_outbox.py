@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from bot.services import outbox
-from bot.services.outbox import Draft, split_text
+from bot.services.outbox import queue as outbox
+from bot.services.outbox.queue import Draft, split_text
 from models.db import transaction
 from tests.harness import START
 

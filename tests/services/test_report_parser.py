@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.report_parser import (
+from bot.services.understanding.reports import (
     Category,
     Command,
     ParsedReport,

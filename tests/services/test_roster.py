@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from bot.services.roster import (
+from bot.services.roster.importer import (
     HEADERS,
     RosterError,
     import_if_empty,

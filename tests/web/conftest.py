@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,16 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import build_app
+from bot.core.clock import FixedClock
 from config.settings import Settings, load_settings
 
-TOKEN = "test-token"
+TOKEN = "web-test-admin-token-0001"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 DONGGUAN_ROOM = "东关社区环保网格群"
 XIGUAN_ROOM = "西关社区环保网格群"
+# Monday 23 November 2026, 08:00 in Shanghai: before the 08:30 briefing, so starting the app
+# posts nothing, whatever the hour the suite runs at.
+START = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -36,9 +41,17 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+def clock() -> FixedClock:
+    """The app's clock: it moves only when a test moves it."""
+    return FixedClock(START)
+
+
+@pytest.fixture
+async def client(
+    settings: Settings, clock: FixedClock
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     """A test client on the started app; it sends no token unless a test adds one."""
-    async with TestClient(TestServer(build_app(settings))) as test_client:
+    async with TestClient(TestServer(build_app(settings, clock))) as test_client:
         yield test_client
 
 
@@ -49,9 +62,9 @@ class LiveApp:
 
 
 @pytest.fixture
-async def live_app(settings: Settings) -> AsyncIterator[LiveApp]:
+async def live_app(settings: Settings, clock: FixedClock) -> AsyncIterator[LiveApp]:
     """The app served on a free port of 127.0.0.1, as `gridbot run` serves it."""
-    app = build_app(settings)
+    app = build_app(settings, clock)
     runner = web.AppRunner(app, shutdown_timeout=5)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

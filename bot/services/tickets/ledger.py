@@ -10,11 +10,11 @@ from sqlmodel import Session, col, select
 
 from bot.core import texts
 from bot.core.errors import NotFound, UserError
-from bot.services import directory
-from bot.services.deadlines import parse_deadline
-from bot.services.directory import Actor
-from bot.services.report_parser import ParsedReport
+from bot.services.roster import lookup as directory
+from bot.services.roster.lookup import Actor
 from bot.services.runtime import Services
+from bot.services.tickets.deadlines import parse_deadline
+from bot.services.understanding.reports import ParsedReport
 from models.db import insert_ignore
 from models.tables import Grid, Person, Ticket, TicketEvent, TicketSequence
 

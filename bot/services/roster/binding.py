@@ -14,8 +14,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.core import texts
-from bot.services import directory
-from bot.services.outbox import PRIORITY_REPLY, Draft, enqueue
+from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
+from bot.services.roster import lookup as directory
 from bot.services.runtime import Services, format_duration
 from models.tables import Grid, Person, Room
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.core.messages import Outgoing
-from bot.services.directory import persons_by_id
+from bot.services.roster.lookup import persons_by_id
 from models.db import insert_ignore
 from models.tables import Outbox
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from bot.core.clock import Clock
 from bot.core.messages import Outgoing
 from bot.core.ports import DeliveryError, Transport
-from bot.services import outbox
+from bot.services.outbox import queue as outbox
 from bot.services.runtime import Services
 
 log = logging.getLogger(__name__)

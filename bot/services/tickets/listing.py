@@ -8,7 +8,7 @@ from sqlmodel import Session, col, or_, select
 
 from bot.core import texts
 from bot.core.errors import UserError
-from bot.services.directory import ROSTER_PREFIX
+from bot.services.roster.lookup import ROSTER_PREFIX
 from models.tables import Grid, Person, Ticket
 
 

@@ -9,8 +9,8 @@ from sqlmodel import Session, col, select
 
 from bot.core import texts
 from bot.core.errors import NotAllowed, UserError
-from bot.services import directory
-from bot.services.tickets import LIVE, Origin, TicketInfo, find, info, record
+from bot.services.roster import lookup as directory
+from bot.services.tickets.ledger import LIVE, Origin, TicketInfo, find, info, record
 from models.tables import Grid, Person, Ticket, TicketEvent
 
 

@@ -15,10 +15,10 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from bot.core import texts
-from bot.services import directory
-from bot.services.outbox import PRIORITY_ESCALATION, Draft, enqueue
+from bot.services.outbox.queue import PRIORITY_ESCALATION, Draft, enqueue
+from bot.services.roster import lookup as directory
 from bot.services.runtime import Services, format_duration
-from bot.services.tickets import LIVE
+from bot.services.tickets.ledger import LIVE
 from models.db import insert_ignore, table_of
 from models.tables import Escalation, Grid, GridClosure, Person, Ticket
 

@@ -23,11 +23,12 @@ from sqlmodel import Session, col, select
 from bot.core import texts
 from bot.core.messages import Inbound
 from bot.core.ports import DeliveryError
-from bot.services import directory, intake
-from bot.services.directory import Actor
-from bot.services.outbox import PRIORITY_REPLY, Draft, enqueue
+from bot.services.intake import inbound as intake
+from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
+from bot.services.roster import lookup as directory
+from bot.services.roster.lookup import Actor
 from bot.services.runtime import Services
-from bot.services.tickets import Origin, record
+from bot.services.tickets.ledger import Origin, record
 from models.db import insert_ignore
 from models.tables import Evidence, Outbox, Ticket, TicketEvent
 

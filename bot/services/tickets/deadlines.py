@@ -17,7 +17,7 @@ import chinese_calendar
 
 from bot.core import texts
 from bot.core.errors import UserError
-from bot.services.report_parser import Category
+from bot.services.understanding.reports import Category
 
 END_OF_WORKDAY = time(18, 0)
 # "1月5日" written in late November means next January; "11月20日" written on 11月22日 is a

@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass, field, replace
 
 from bot.core import texts
-from bot.services.roster_files import RosterError, RosterRow
-from bot.services.roster_people import PersonEntry, PersonIndex, PersonKey, PersonSlot, person_key
+from bot.services.roster._files import RosterError, RosterRow
+from bot.services.roster._people import PersonEntry, PersonIndex, PersonKey, PersonSlot, person_key
 
 ROLE_CODES = {label: code for code, label in texts.ROLE_NAMES.items()}
 MAX_LISTED_ERRORS = 20

@@ -15,9 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.core import texts
-from bot.services.roster_files import HEADERS, RosterError, read_rows
-from bot.services.roster_people import PersonSlot
-from bot.services.roster_plan import GridSpec, Plan, build_plan
+from bot.services.roster._files import HEADERS, RosterError, read_rows
+from bot.services.roster._people import PersonSlot
+from bot.services.roster._plan import GridSpec, Plan, build_plan
 from models.tables import Grid, GridClosure, Membership, Person, Room
 
 __all__ = [
