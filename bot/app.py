@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
@@ -20,7 +20,7 @@ from bot.connection import ConnectionWatch
 from bot.core.clock import Clock
 from bot.core.messages import Attachment, Inbound
 from bot.core.ports import Transport
-from bot.services.evidence import filing as evidence
+from bot.services.evidence import filing
 from bot.services.outbox.delivery import Deliverer, RateLimiter
 from bot.services.roster import importer as roster
 from bot.services.runtime import Services
@@ -91,10 +91,12 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
 
     async def on_message(inbound: Inbound) -> None:
         try:
+            # Text, photos and files alike: the dispatcher decides, off the event loop.
+            queued = await asyncio.to_thread(dispatcher.handle, inbound)
             if inbound.attachment is not Attachment.NONE:
-                queued = await evidence.attach(services, transport.fetch_attachment, inbound)
-            else:
-                queued = await asyncio.to_thread(dispatcher.handle, inbound)
+                queued += await filing.collect(
+                    services, transport.fetch_attachment, [inbound.message_id]
+                )
         except Exception:
             log.exception("message %s could not be handled", inbound.message_id)
             return
@@ -103,8 +105,23 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
 
     app[TRANSPORT] = transport
     await transport.start(on_message)
+    # Attachments claimed before a crash or restart are fetched now, not lost.
+    recovery = asyncio.create_task(_collect_claimed(services, transport, wake))
     yield
+    recovery.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await recovery
     await transport.stop()
+
+
+async def _collect_claimed(
+    services: Services, transport: Transport, wake: Callable[[], None]
+) -> None:
+    try:
+        if await filing.collect(services, transport.fetch_attachment):
+            wake()
+    except Exception:
+        log.exception("claimed attachments could not be collected")
 
 
 async def _delivery(app: web.Application) -> AsyncIterator[None]:

@@ -12,13 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.core import texts
 from bot.core.clock import Clock, FixedClock, SystemClock
 from bot.core.errors import UserError
 from bot.core.messages import ChatRef, Inbound, Outgoing
-from bot.services.outbox import queue as outbox
+from bot.services.outbox import queue
 from bot.services.roster import importer as roster
-from bot.services.roster import lookup as directory
+from bot.services.roster import lookup
+from bot.services.roster import texts as roster_texts
 from bot.services.runtime import Services
 from bot.services.tickets.listing import list_tickets, sender_for
 from config.settings import Settings, SettingsError, load_settings
@@ -46,9 +46,9 @@ def _deliver(services: Services, ids: Sequence[int], out: TextIO) -> None:
         return
     now = services.clock.now()
     with services.transaction() as session:
-        for message in outbox.claim(session, now, limit=len(ids), only=ids):
+        for message in queue.claim(session, now, limit=len(ids), only=ids):
             out.write(json.dumps(_as_json(message), ensure_ascii=False) + "\n")
-            outbox.mark_sent(session, message.outbox_id, now, f"cli-{message.outbox_id}")
+            queue.mark_sent(session, message.outbox_id, now, f"cli-{message.outbox_id}")
 
 
 def _as_json(message: Outgoing) -> dict[str, object]:
@@ -62,8 +62,8 @@ def cmd_say(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     services = build_services(settings, _parse_at(args.at, settings.timezone))
     with services.transaction() as session:
         sender_id, sender_name = sender_for(session, args.sender)
-        if directory.room_for_topic(session, args.room) is None:
-            sys.stderr.write(texts.CLI_UNKNOWN_ROOM.format(room=args.room) + "\n")
+        if lookup.room_for_topic(session, args.room) is None:
+            sys.stderr.write(roster_texts.CLI_UNKNOWN_ROOM.format(room=args.room) + "\n")
     inbound = Inbound(
         message_id=args.message_id or f"cli-{uuid.uuid4().hex}",
         chat=ChatRef(room_id=args.room, room_topic=args.room),

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from bot.core.messages import Inbound
 from bot.services.runtime import Services
 from bot.services.tickets.ledger import Origin
+
+if TYPE_CHECKING:
+    from handlers.router import Router
 
 
 @dataclass(frozen=True)
@@ -17,3 +21,4 @@ class Context:
     services: Services
     inbound: Inbound
     origin: Origin
+    router: Router

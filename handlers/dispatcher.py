@@ -7,6 +7,7 @@ leaves no ticket behind, while the message id and the reply are still recorded.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,51 +15,56 @@ from sqlmodel import Session
 
 from bot.core import texts
 from bot.core.errors import UserError
-from bot.core.messages import Inbound, Reply
+from bot.core.messages import Attachment, Inbound, Reply
 from bot.services.intake import inbound as intake
+from bot.services.intake import texts as intake_texts
 from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
-from bot.services.roster import lookup as directory
+from bot.services.roster import lookup
 from bot.services.runtime import Services
 from bot.services.tickets.ledger import Origin
-from bot.services.understanding.reports import Command, ParsedReport, parse_command, parse_report
-from handlers import report as report_handler
-from handlers import ticket_commands
+from bot.services.understanding.commands import Command
+from bot.services.understanding.reports import parse_report
+from handlers import evidence, help, reports, tickets
 from handlers.context import Context
+from handlers.router import Router
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Context], list[Reply]]
 
-COMMANDS: dict[str, Callable[[Context, Command], list[Reply]]] = {
-    "accept": ticket_commands.accept,
-    "resolve": ticket_commands.resolve,
-    "close": ticket_commands.close,
-    "query": ticket_commands.query,
-    "attach": ticket_commands.attach,
-}
+# The whole bot's commands, in the order 「帮助」 and the README list them.
+ROOT = Router("gridbot")
+ROOT.include(tickets.router, evidence.router, help.router)
+_ONLY_MENTIONS = re.compile(r"\s*(?:@\S+\s*)*")
 
 
-def route(inbound: Inbound, services: Services) -> Handler | None:
+def route(inbound: Inbound, services: Services, router: Router = ROOT) -> Handler | None:
     """The handler for a message, or None for ordinary chat (which gets no reply)."""
-    parsed: ParsedReport | None = parse_report(inbound.text, services.policy.categories)
+    if inbound.attachment is not Attachment.NONE:
+        return evidence.photo
+    parsed = parse_report(inbound.text, services.policy.categories)
     if parsed is not None:
         report = parsed
-        return lambda ctx: report_handler.report(ctx, report)
-    command = parse_command(inbound.text)
-    if command is None:
-        return None
-    if command.code is None:
-        return lambda ctx: ticket_commands.usage(command)
-    return lambda ctx: COMMANDS[command.verb](ctx, command)
+        return lambda ctx: reports.report(ctx, report)
+    command = router.grammar.parse(inbound.text)
+    if command is not None:
+        spec = router.by_name[command.verb]
+        if command.code is None and spec.args.takes_code:
+            return lambda ctx: [spec.usage_reply()]
+        return lambda ctx: spec.handler(ctx, command)
+    if inbound.mentions_bot and _ONLY_MENTIONS.fullmatch(inbound.text):
+        return lambda ctx: help.show_help(ctx, Command("show_help", None, ""))
+    return None
 
 
 @dataclass(frozen=True)
 class Dispatcher:
     services: Services
+    router: Router = ROOT
 
     def handle(self, inbound: Inbound) -> list[int]:
         """Handle one message; return the ids of the outbox messages it queued."""
-        handler = route(inbound, self.services)
+        handler = route(inbound, self.services, self.router)
         if handler is None:
             return []
         with self.services.transaction() as session:
@@ -67,7 +73,7 @@ class Dispatcher:
                 return []
             if (
                 not inbound.chat.is_private
-                and directory.room_for_topic(session, inbound.chat.room_topic or "") is None
+                and lookup.room_for_topic(session, inbound.chat.room_topic or "") is None
             ):
                 log.info(
                     "message %s from unbound room %r ignored",
@@ -75,19 +81,22 @@ class Dispatcher:
                     inbound.chat.room_topic,
                 )
                 return []
-            identity = directory.resolve_sender(session, inbound)
+            identity = lookup.resolve_sender(session, inbound)
             person = identity.person
+            if person is None and inbound.attachment is not Attachment.NONE:
+                return []  # a photo asks nothing: from someone unknown it is just chat
             if identity.ambiguous_name:
                 return self._ambiguous(session, inbound, identity.ambiguous_name)
             if person is None or person.id is None:
                 return self._refuse(session, inbound)
             origin = Origin(
-                directory.Actor(person.id, person.name),
+                lookup.Actor(person.id, person.name),
                 inbound.at,
                 inbound.message_id,
                 inbound.chat.room_topic,
             )
-            replies = self._run(session, handler, Context(session, self.services, inbound, origin))
+            ctx = Context(session, self.services, inbound, origin, self.router)
+            replies = self._run(session, handler, ctx)
             drafts = [
                 Draft(
                     key=f"reply:{inbound.message_id}:{n}",
@@ -133,15 +142,15 @@ class Dispatcher:
         drafts = [
             Draft(
                 key=f"ambiguous:{inbound.sender_id}:{day}",
-                text=texts.AMBIGUOUS_MEMBER.format(name=name),
+                text=intake_texts.AMBIGUOUS_MEMBER.format(name=name),
                 room_topic=inbound.chat.room_topic,
             )
         ]
-        for topic, admins in directory.admin_rooms(session):
+        for topic, admins in lookup.admin_rooms(session):
             drafts.append(
                 Draft(
                     key=f"ambiguous-admin:{name}:{topic}:{day}",
-                    text=texts.AMBIGUOUS_ADMIN.format(
+                    text=intake_texts.AMBIGUOUS_ADMIN.format(
                         name=name, room=inbound.chat.room_topic or "私聊", id=inbound.sender_id
                     ),
                     room_topic=topic,

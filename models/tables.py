@@ -148,7 +148,6 @@ class BriefingLog(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     room_topic: str = Field(max_length=200)
     day: date = Field(index=True)
-    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
 
 
 class InboundMessage(SQLModel, table=True):
@@ -193,11 +192,16 @@ class Outbox(SQLModel, table=True):
 class Evidence(SQLModel, table=True):
     """A photo, video or file attached to a ticket as evidence (痕迹化管理).
 
-    `status` is "saved" (the bytes are on disk under `path`, named by their sha256) or
-    "missing" (every download attempt failed; the sender was told).
+    `status` is "pending" (claimed when the message was handled; `ref` fetches the bytes),
+    "saved" (the bytes are on disk under `path`, named by their sha256) or "missing" (every
+    download attempt failed; the sender was told). `room_topic` and `private` say where the
+    acknowledgement goes.
     """
 
-    __table_args__ = (UniqueConstraint("message_id", name="uq_evidence_message"),)
+    __table_args__ = (
+        UniqueConstraint("message_id", name="uq_evidence_message"),
+        Index("ix_evidence_status", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
@@ -210,3 +214,6 @@ class Evidence(SQLModel, table=True):
     size: int = 0
     path: str | None = Field(default=None, max_length=1000)
     at: datetime = _utc()  # type: ignore[assignment]
+    ref: str | None = Field(default=None, max_length=200)
+    room_topic: str | None = Field(default=None, max_length=200)
+    private: bool = False

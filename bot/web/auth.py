@@ -15,8 +15,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import hdrs, web
 
-from bot.core import texts
-from bot.web import keys
+from bot.web import keys, texts
 
 COOKIE = "gridbot_admin"
 OPEN_PATHS = frozenset({"/healthz"})

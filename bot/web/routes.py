@@ -17,19 +17,20 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.core import texts
 from bot.core.messages import ChatLine
 from bot.core.ports import ChatSimulator
-from bot.services.outbox import queue as outbox
+from bot.services.outbox import queue
 from bot.services.roster import importer as roster
 from bot.services.runtime import Services
+from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.listing import list_tickets
-from bot.web import auth, keys
+from bot.services.tickets.states import LIVE
+from bot.services.understanding import texts as report_texts
+from bot.web import auth, keys, texts
 
 STATIC = Path(__file__).resolve().parent / "static"
 LONG_POLL_SECONDS = 25.0
 MAX_TEXT = 2000
-OPEN_STATUSES = frozenset({"open", "accepted"})
 
 # Changes on every start: the simulated chat starts over, so the page forgets what it has read.
 EPOCH = web.AppKey("web_epoch", str)
@@ -79,7 +80,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 def _backlog(services: Services) -> tuple[int, int]:
     with services.transaction() as session:
-        return outbox.backlog(session)
+        return queue.backlog(session)
 
 
 @routes.get("/api/status")
@@ -97,7 +98,7 @@ async def status(request: web.Request) -> web.Response:
             "outbox_waiting": waiting,
             "outbox_failed": failed,
             "epoch": request.app[EPOCH],
-            "report_template": texts.REPORT_TEMPLATE,
+            "report_template": report_texts.REPORT_TEMPLATE,
         }
     )
 
@@ -265,9 +266,9 @@ def _tickets(services: Services) -> list[dict[str, object]]:
     now = services.clock.now()
     for row in rows:
         due = datetime.fromisoformat(str(row["due_at"]))
-        row["status_name"] = texts.STATUS_NAMES.get(str(row["status"]), str(row["status"]))
+        row["status_name"] = ticket_texts.STATUS_NAMES.get(str(row["status"]), str(row["status"]))
         row["due_text"] = services.policy.format_time(due)
-        row["overdue"] = row["status"] in OPEN_STATUSES and due < now
+        row["overdue"] = row["status"] in LIVE and due < now
     return rows
 
 

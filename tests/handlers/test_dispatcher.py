@@ -9,6 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bot.core import texts
+from bot.services.intake import texts as intake_texts
+from bot.services.tickets import texts as ticket_texts
+from bot.services.understanding import texts as report_texts
 from models.tables import InboundMessage, Outbox, Ticket, TicketEvent
 from tests.harness import Harness
 
@@ -66,7 +69,7 @@ def test_grid_without_head_is_said_plainly(bot: Harness) -> None:
 def test_missing_fields_get_template_and_no_ticket(bot: Harness, engine: Engine) -> None:
     [reply] = bot.say("一村群", "巡查员辛", "【问题上报】\n描述：有人烧东西")
     assert "类型" in reply.text and "地点" in reply.text
-    assert texts.REPORT_TEMPLATE in reply.text
+    assert report_texts.REPORT_TEMPLATE in reply.text
     assert count(engine, Ticket) == 0
 
 
@@ -115,9 +118,9 @@ def test_accept_resolve_close_by_the_right_people(bot: Harness) -> None:
     [r] = bot.say("一村群", "片长庚", f"受理 {code}")
     assert "已经受理过了" in r.text
     [r] = bot.say("一村群", "片长庚", f"销号 {code}")
-    assert r.text == texts.NOT_ALLOWED_CLOSE.format(code=code)
+    assert r.text == ticket_texts.NOT_ALLOWED_CLOSE.format(code=code)
     [r] = bot.say("一村群", "村书记戊", f"销号 {code}")
-    assert r.text == texts.CLOSE_NEEDS_RESOLVED.format(code=code)
+    assert r.text == ticket_texts.CLOSE_NEEDS_RESOLVED.format(code=code)
     [r] = bot.say("一村群", "巡查员辛", f"办结 {code} 已拆除燃煤炉，改用电取暖")
     assert r.text.startswith(f"工单 {code} 已办结（巡查员辛）：已拆除燃煤炉，改用电取暖")
     [r] = bot.say("一村群", "村书记戊", f"销号 {code}")
@@ -128,15 +131,15 @@ def test_accept_resolve_close_by_the_right_people(bot: Harness) -> None:
 def test_refusals_say_why(bot: Harness) -> None:
     code = bot.report("一村群", "巡查员辛")
     [r] = bot.say("一村群", "片长癸", f"办结 {code} 处理了")  # a sibling grid's head
-    assert r.text == texts.NOT_ALLOWED_RESOLVE.format(code=code, grid="一村一片")
+    assert r.text == ticket_texts.NOT_ALLOWED_RESOLVE.format(code=code, grid="一村一片")
     [r] = bot.say("二村群", "巡查员寅", f"受理 {code}")
-    assert r.text == texts.NOT_ALLOWED_ACCEPT.format(code=code, grid="一村一片")
+    assert r.text == ticket_texts.NOT_ALLOWED_ACCEPT.format(code=code, grid="一村一片")
     [r] = bot.say("二村群", "巡查员寅", f"查询 {code}")
-    assert r.text == texts.NOT_ALLOWED_QUERY.format(code=code)
+    assert r.text == ticket_texts.NOT_ALLOWED_QUERY.format(code=code)
     [r] = bot.say("一村群", "片长庚", "受理 999999")
-    assert r.text == texts.TICKET_NOT_FOUND.format(code="999999")
+    assert r.text == ticket_texts.TICKET_NOT_FOUND.format(code="999999")
     [r] = bot.say("一村群", "片长庚", f"办结 {code}")
-    assert r.text == texts.RESOLVE_NEEDS_NOTE.format(code=code)
+    assert r.text == ticket_texts.RESOLVE_NEEDS_NOTE.format(code=code)
     [r] = bot.say("一村群", "片长庚", "办结")
     assert r.text.startswith("用法：办结 工单编号 处置情况")
     assert bot.tickets()[0]["status"] == "open"
@@ -190,7 +193,7 @@ def test_ambiguous_name_is_never_guessed(engine: Engine, tmp_path) -> None:  # t
     bot = Harness.on(engine, roster_file=roster)
     sent = bot.say_as("一村群", "wxid_wangfang_2", "王芳", REPORT)
     assert [(s.room, s.mentions) for s in sent] == [("一村群", ()), ("区平台群", ("管理员乙",))]
-    assert sent[0].text == texts.AMBIGUOUS_MEMBER.format(name="王芳")
+    assert sent[0].text == intake_texts.AMBIGUOUS_MEMBER.format(name="王芳")
     assert "请在花名册「微信号」一列为此人填写微信号" in sent[1].text
     assert bot.tickets() == []
 

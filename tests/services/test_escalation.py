@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from bot.services.escalation import sweep as escalation
+from bot.services.escalation import sweep
 from models.tables import Escalation
 from tests.harness import Harness
 
@@ -86,7 +86,7 @@ def test_two_sweeps_at_once_send_each_step_once(bot: Harness, engine: Engine) ->
 
     def run() -> None:
         barrier.wait()
-        results.append(escalation.sweep(bot.services))
+        results.append(sweep.sweep(bot.services))
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:

@@ -15,9 +15,10 @@ from sqlalchemy.engine import Engine
 
 from bot.core.messages import Attachment, ChatRef, Inbound
 from bot.core.ports import DeliveryError
-from bot.services.evidence import filing as evidence
+from bot.services.evidence import filing
+from handlers.dispatcher import Dispatcher
 from models.tables import Evidence
-from tests.harness import Harness
+from tests.harness import Harness, Sent
 
 
 @pytest.fixture
@@ -58,9 +59,11 @@ def photo(bot: Harness, who: str, ref: str, room: str = "一村群") -> Inbound:
     )
 
 
-async def send(bot: Harness, photos: Photos, inbound: Inbound) -> None:
-    ids = await evidence.attach(bot.services, photos.fetch, inbound, backoff=0)
-    bot._deliver(ids)
+async def send(bot: Harness, photos: Photos, inbound: Inbound) -> list[Sent]:
+    """The app's path for an attachment: the dispatcher claims it, then it is collected."""
+    ids = Dispatcher(bot.services).handle(inbound)
+    ids += await filing.collect(bot.services, photos.fetch, [inbound.message_id], backoff=0)
+    return bot._deliver(ids)
 
 
 async def test_nine_photos_after_a_report_are_saved_and_acknowledged_once(
@@ -94,10 +97,7 @@ async def test_a_failing_download_is_retried_then_reported(bot: Harness, engine:
     assert retried.calls == 3
     broken = Photos(failures=99)
     ref = broken.add(1000)
-    ids = await evidence.attach(
-        bot.services, broken.fetch, photo(bot, "wx_a_member", ref), backoff=0
-    )
-    [told] = bot._deliver(ids)
+    [told] = await send(bot, broken, photo(bot, "wx_a_member", ref))
     assert told.mentions == ("巡查员辛",)
     assert told.text == f"工单 {code} 的一个照片/视频没有接收成功（已重试 3 次），请重新发送。"
     with engine.connect() as c:

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from bot.services.understanding.commands import Command
 from bot.services.understanding.reports import (
     Category,
-    Command,
     ParsedReport,
     match_category,
     missing_fields_reply,
-    parse_command,
     parse_report,
     unknown_category_reply,
 )
+from handlers.dispatcher import ROOT
 
 CATEGORIES_FILE = Path(__file__).parents[2] / "config" / "categories.toml"
 
@@ -418,7 +418,7 @@ COMMANDS = [
 
 @pytest.mark.parametrize(("text", "expected"), COMMANDS)
 def test_reads_command(text: str, expected: Command) -> None:
-    assert parse_command(text) == expected
+    assert ROOT.grammar.parse(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -439,4 +439,4 @@ def test_reads_command(text: str, expected: Command) -> None:
     ],
 )
 def test_chat_is_not_a_command(text: str) -> None:
-    assert parse_command(text) is None
+    assert ROOT.grammar.parse(text) is None

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from bot.core import texts
+from bot.services.understanding import texts as report_texts
 from bot.web import keys
+from bot.web import texts as web_texts
 from tests.web.conftest import AUTH, DONGGUAN_ROOM, TOKEN, XIGUAN_ROOM, LiveApp
 
 pytestmark = pytest.mark.browser
@@ -69,7 +70,7 @@ async def test_a_report_sent_from_the_page_gets_the_bots_reply(
     await expect(page.locator("#room-title")).to_have_text(DONGGUAN_ROOM)
     await page.get_by_label("以谁的身份发言").select_option(label="张伟（网格员 · 东关社区一片区）")
     await page.get_by_role("button", name="插入上报模板").click()
-    await expect(page.locator("#text")).to_have_value(texts.REPORT_TEMPLATE)
+    await expect(page.locator("#text")).to_have_value(report_texts.REPORT_TEMPLATE)
     await page.locator("#text").press("Enter")
 
     mine = page.locator(".msg:not(.msg-bot)").last
@@ -120,7 +121,7 @@ async def test_a_refused_message_shows_the_reason(browser: Browser, live_app: Li
     await page.get_by_role("button", name=DONGGUAN_ROOM).click()
     await expect(page.locator("#speaker option")).not_to_have_count(0)
     await page.get_by_role("button", name="发送").click()
-    await expect(page.get_by_role("alert")).to_have_text(texts.WEB_EMPTY_TEXT)
+    await expect(page.get_by_role("alert")).to_have_text(web_texts.WEB_EMPTY_TEXT)
 
 
 async def test_shift_enter_starts_a_new_line_and_enter_sends(
@@ -162,7 +163,7 @@ async def test_without_the_token_the_page_says_how_to_open_it(
     page = await context.new_page()
     response = await page.goto(f"{live_app.base_url}/?token=wrong")
     assert response is not None and response.status == 401
-    await expect(page.locator("body")).to_contain_text(texts.WEB_NEED_TOKEN)
+    await expect(page.locator("body")).to_contain_text(web_texts.WEB_NEED_TOKEN)
 
 
 async def test_the_tickets_page_lists_tickets(browser: Browser, live_app: LiveApp) -> None:
@@ -180,7 +181,7 @@ async def test_the_tickets_page_lists_tickets(browser: Browser, live_app: LiveAp
         data={
             "room": DONGGUAN_ROOM,
             "person_id": zhang_wei["person_id"],
-            "text": texts.REPORT_TEMPLATE,
+            "text": report_texts.REPORT_TEMPLATE,
         },
     )
     row = page.locator("#ticket-table tbody tr").first

@@ -11,8 +11,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.adapters.simulator import SimulatorTransport
-from bot.core import texts
+from bot.services.understanding import texts as report_texts
 from bot.web import keys
+from bot.web import texts as web_texts
 from tests.web.conftest import AUTH, DONGGUAN_ROOM, TOKEN, XIGUAN_ROOM
 
 Client = TestClient[web.Request, web.Application]
@@ -56,10 +57,10 @@ async def test_everything_but_healthz_needs_the_token(client: Client) -> None:
     for path in ("/api/rooms", "/api/status", "/api/tickets", "/api/messages?wait=0"):
         response = await client.get(path)
         assert response.status == 401, path
-        assert (await response.json())["error"] == texts.WEB_NEED_TOKEN
+        assert (await response.json())["error"] == web_texts.WEB_NEED_TOKEN
     page = await client.get("/")
     assert page.status == 401
-    assert texts.WEB_NEED_TOKEN in await page.text()
+    assert web_texts.WEB_NEED_TOKEN in await page.text()
     wrong = await client.get("/?token=wrong", allow_redirects=False)
     assert wrong.status == 401
     bad_bearer = await client.get("/api/rooms", headers={"Authorization": "Bearer nope"})
@@ -106,20 +107,20 @@ async def test_status_shows_the_transport_and_the_report_template(client: Client
     assert data["logged_in"] is True
     assert data["problem"] is None
     assert data["unknown_rooms"] == []
-    assert data["report_template"] == texts.REPORT_TEMPLATE
+    assert data["report_template"] == report_texts.REPORT_TEMPLATE
     assert (data["outbox_waiting"], data["outbox_failed"]) == (0, 0)
 
 
 async def test_status_counts_messages_that_failed_for_good(client: Client) -> None:
-    from bot.services.outbox import queue as outbox
+    from bot.services.outbox import queue
     from bot.services.outbox.queue import Draft
     from bot.web import keys
 
     services = client.server.app[keys.SERVICES]
     now = services.clock.now()
     with services.transaction() as session:
-        [oid] = outbox.enqueue(session, [Draft(key="lost", text="你好", room_topic="无此群")], now)
-        outbox.mark_failed(session, oid, now, "unknown room", permanent=True)
+        [oid] = queue.enqueue(session, [Draft(key="lost", text="你好", room_topic="无此群")], now)
+        queue.mark_failed(session, oid, now, "unknown room", permanent=True)
     data = await (await client.get("/api/status", headers=AUTH)).json()
     assert data["outbox_failed"] == 1
 
@@ -150,12 +151,12 @@ async def test_a_report_opens_a_ticket_and_mentions_the_grid_head(client: Client
     )
     zhang_wei = await person(client, DONGGUAN_ROOM, "张伟")
 
-    response = await say(client, DONGGUAN_ROOM, zhang_wei, texts.REPORT_TEMPLATE)
+    response = await say(client, DONGGUAN_ROOM, zhang_wei, report_texts.REPORT_TEMPLATE)
     assert response.status == 201
 
     said = (await lines_after(client, 0))["lines"]
     assert [(line["sender"], line["text"]) for line in said][:1] == [
-        ("张伟", texts.REPORT_TEMPLATE)
+        ("张伟", report_texts.REPORT_TEMPLATE)
     ]
     replies = await bot_lines_after(client, said[0]["id"])
     assert len(replies) == 1
@@ -184,7 +185,7 @@ async def test_ordinary_chat_gets_no_reply(client: Client) -> None:
     assert [line["sender"] for line in said] == ["张伟"]
     # Replies go out in order: when the report after it is answered, an answer to the chat
     # would have come first.
-    await say(client, DONGGUAN_ROOM, zhang_wei, texts.REPORT_TEMPLATE)
+    await say(client, DONGGUAN_ROOM, zhang_wei, report_texts.REPORT_TEMPLATE)
     replies = await bot_lines_after(client, said[-1]["id"])
     assert [reply["text"].split("\n")[0].split(" ", 1)[1] for reply in replies] == [
         "已登记工单 112301"
@@ -196,23 +197,23 @@ async def test_ordinary_chat_gets_no_reply(client: Client) -> None:
     [
         (
             {"room": "没有这个群", "person_id": "张伟", "text": "你好"},
-            texts.WEB_UNKNOWN_ROOM.format(room="没有这个群"),
+            web_texts.WEB_UNKNOWN_ROOM.format(room="没有这个群"),
         ),
         (
             {"room": DONGGUAN_ROOM, "person_id": "林淑芬", "text": "你好"},
-            texts.WEB_NOT_IN_ROOM.format(room=DONGGUAN_ROOM),
+            web_texts.WEB_NOT_IN_ROOM.format(room=DONGGUAN_ROOM),
         ),
-        ({"room": DONGGUAN_ROOM, "person_id": "张伟", "text": "  \n "}, texts.WEB_EMPTY_TEXT),
+        ({"room": DONGGUAN_ROOM, "person_id": "张伟", "text": "  \n "}, web_texts.WEB_EMPTY_TEXT),
         (
             {"room": DONGGUAN_ROOM, "person_id": "张伟", "text": "长" * 2001},
-            texts.WEB_TEXT_TOO_LONG.format(limit=2000),
+            web_texts.WEB_TEXT_TOO_LONG.format(limit=2000),
         ),
         (
             {"room": DONGGUAN_ROOM, "person_id": None, "text": "你好"},
-            texts.WEB_NOT_IN_ROOM.format(room=DONGGUAN_ROOM),
+            web_texts.WEB_NOT_IN_ROOM.format(room=DONGGUAN_ROOM),
         ),
-        ({"room": DONGGUAN_ROOM, "text": 5}, texts.WEB_BAD_REQUEST),
-        ([1, 2], texts.WEB_BAD_REQUEST),
+        ({"room": DONGGUAN_ROOM, "text": 5}, web_texts.WEB_BAD_REQUEST),
+        ([1, 2], web_texts.WEB_BAD_REQUEST),
     ],
 )
 async def test_bad_posts_are_refused_in_chinese(client: Client, body: Any, error: str) -> None:
@@ -228,7 +229,7 @@ async def test_bad_posts_are_refused_in_chinese(client: Client, body: Any, error
 async def test_a_body_that_is_not_json_is_refused(client: Client) -> None:
     response = await client.post("/api/messages", data="room=x", headers=AUTH)
     assert response.status == 400
-    assert (await response.json())["error"] == texts.WEB_BAD_REQUEST
+    assert (await response.json())["error"] == web_texts.WEB_BAD_REQUEST
 
 
 async def until_a_poll_waits(client: Client) -> None:

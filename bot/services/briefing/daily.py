@@ -8,11 +8,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.core import texts
+from bot.services.briefing import texts
 from bot.services.outbox.queue import PRIORITY_BRIEFING, Draft, enqueue
-from bot.services.roster import lookup as directory
+from bot.services.roster import lookup
 from bot.services.runtime import Services, format_duration
-from bot.services.tickets.ledger import LIVE
+from bot.services.tickets import texts as ticket_texts
+from bot.services.tickets.states import LIVE
 from models.db import insert_ignore
 from models.tables import BriefingLog, Grid, GridClosure, Person, Room, Ticket
 
@@ -78,7 +79,7 @@ class Names:
 
 def _names(session: Session, figs: dict[int, Figures]) -> Names:
     ids = {t.grid_id for fig in figs.values() for t in fig.overdue_tickets}
-    return Names(directory.grids_by_id(session, ids), directory.leads_of(session, ids))
+    return Names(lookup.grids_by_id(session, ids), lookup.leads_of(session, ids))
 
 
 def _text(
@@ -101,7 +102,7 @@ def _text(
                 code=t.code,
                 category=t.category,
                 grid=names.grids[t.grid_id].name,
-                head=lead.name if lead else texts.NO_HEAD,
+                head=lead.name if lead else ticket_texts.NO_HEAD,
                 overdue=format_duration(now - t.due_at),
             )
         )

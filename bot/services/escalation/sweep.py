@@ -14,11 +14,12 @@ from datetime import datetime
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
-from bot.core import texts
+from bot.services.escalation import texts
 from bot.services.outbox.queue import PRIORITY_ESCALATION, Draft, enqueue
-from bot.services.roster import lookup as directory
+from bot.services.roster import lookup
 from bot.services.runtime import Services, format_duration
-from bot.services.tickets.ledger import LIVE
+from bot.services.tickets import texts as ticket_texts
+from bot.services.tickets.states import LIVE
 from models.db import insert_ignore, table_of
 from models.tables import Escalation, Grid, GridClosure, Person, Ticket
 
@@ -52,7 +53,7 @@ def _chains(session: Session, grid_ids: set[int]) -> dict[int, list[Grid]]:
 
 
 def _plan(session: Session, due: list[Ticket]) -> list[Step]:
-    grids = directory.grids_by_id(session, {t.grid_id for t in due})
+    grids = lookup.grids_by_id(session, {t.grid_id for t in due})
     chains = _chains(session, {t.grid_id for t in due})
     steps = []
     for ticket in due:
@@ -147,8 +148,8 @@ def _messages(
     by_target: dict[int, list[Step]] = defaultdict(list)
     for s in steps:
         by_target[s.target.id or 0].append(s)
-    leads = directory.leads_of(session, {s.ticket.grid_id for s in steps} | set(by_target))
-    grids = directory.grids_by_id(session, {s.ticket.grid_id for s in steps})
+    leads = lookup.leads_of(session, {s.ticket.grid_id for s in steps} | set(by_target))
+    grids = lookup.grids_by_id(session, {s.ticket.grid_id for s in steps})
     drafts = []
     for target_id, group in by_target.items():
         target = group[0].target
@@ -189,7 +190,7 @@ def _text(
             category=t.category,
             location=t.location,
             grid=grids[t.grid_id].name,
-            head=lead.name if lead else texts.NO_HEAD,
+            head=lead.name if lead else ticket_texts.NO_HEAD,
             level=level,
         )
         if s.repeat:
@@ -206,7 +207,7 @@ def _text(
                 category=t.category,
                 location=t.location,
                 grid=grids[t.grid_id].name,
-                head=lead.name if lead else texts.NO_HEAD,
+                head=lead.name if lead else ticket_texts.NO_HEAD,
                 overdue=format_duration(now - t.due_at),
             )
         )

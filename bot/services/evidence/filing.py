@@ -14,21 +14,19 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from bot.core import texts
 from bot.core.messages import Inbound
 from bot.core.ports import DeliveryError
-from bot.services.intake import inbound as intake
+from bot.services.evidence import texts
 from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
-from bot.services.roster import lookup as directory
+from bot.services.outbox.states import Delivery
 from bot.services.roster.lookup import Actor
 from bot.services.runtime import Services
-from bot.services.tickets.ledger import Origin, record
 from models.db import insert_ignore
 from models.tables import Evidence, Outbox, Ticket, TicketEvent
 
@@ -38,35 +36,63 @@ Fetch = Callable[[str], Awaitable[tuple[str, bytes]]]
 # Events after which the sender's photos belong to that ticket.
 CONTEXT_EVENTS = ("reported", "accepted", "resolved", "attach_ready", "evidence")
 MAX_PER_TICKET = 30
+PENDING = "pending"
 ACK_DELAY = timedelta(seconds=20)
 ACK_BUCKET_SECONDS = 120
 
 
 @dataclass(frozen=True)
-class Target:
+class Pending:
+    """A claimed attachment whose bytes are still to be fetched."""
+
+    evidence_id: int
     ticket_id: int
     code: str
-    actor: Actor
+    ref: str
+    person_id: int
+    room_topic: str | None
+    private: bool
+    message_id: str
+    at: datetime
 
 
-def find_target(session: Session, services: Services, inbound: Inbound) -> Target | None:
-    """The ticket the sender was last busy with inside the evidence window, if any."""
-    person = directory.identify(session, inbound)
-    if person is None or person.id is None:
-        return None
+def claim(session: Session, services: Services, inbound: Inbound, actor: Actor) -> bool:
+    """Put the attachment on the ticket the sender was last busy with, to be fetched later.
+
+    Runs inside the dispatcher's transaction (so the message id, the binding and this claim
+    commit together); `collect` fetches the bytes afterwards, off the database.
+    """
     row = session.exec(
         select(Ticket.id, Ticket.code)
         .join(TicketEvent, col(TicketEvent.ticket_id) == Ticket.id)
         .where(
-            TicketEvent.actor_id == person.id,
+            TicketEvent.actor_id == actor.person_id,
             col(TicketEvent.kind).in_(CONTEXT_EVENTS),
             col(TicketEvent.at) >= inbound.at - services.policy.evidence_window,
         )
         .order_by(col(TicketEvent.at).desc(), col(TicketEvent.id).desc())
     ).first()
-    if row is None:
-        return None
-    return Target(row[0] or 0, row[1], Actor(person.id, person.name))
+    if row is None or inbound.attachment_ref is None:
+        return False
+    return bool(
+        insert_ignore(
+            session,
+            Evidence,
+            [
+                {
+                    "ticket_id": row[0],
+                    "person_id": actor.person_id,
+                    "message_id": inbound.message_id,
+                    "kind": inbound.attachment.value,
+                    "status": PENDING,
+                    "ref": inbound.attachment_ref,
+                    "room_topic": inbound.chat.room_topic,
+                    "private": inbound.chat.is_private,
+                    "at": inbound.at,
+                }
+            ],
+        )
+    )
 
 
 async def fetch_with_retry(
@@ -83,16 +109,46 @@ async def fetch_with_retry(
     return None
 
 
-async def attach(
-    services: Services, fetch: Fetch, inbound: Inbound, attempts: int = 3, backoff: float = 1.0
-) -> list[int]:
-    """File one attachment message on its ticket; return the outbox ids queued."""
+def pending(services: Services, message_ids: list[str] | None = None) -> list[Pending]:
+    """Claimed attachments not fetched yet: those of `message_ids`, or all (after a restart)."""
     with services.transaction() as session:
-        target = find_target(session, services, inbound)
-    if target is None or inbound.attachment_ref is None:
-        return []
-    got = await fetch_with_retry(fetch, inbound.attachment_ref, attempts, backoff)
-    return await asyncio.to_thread(_record, services, inbound, target, got, attempts)
+        query = (
+            select(Evidence, Ticket.code)
+            .join(Ticket, col(Ticket.id) == Evidence.ticket_id)
+            .where(Evidence.status == PENDING)
+        )
+        if message_ids is not None:
+            query = query.where(col(Evidence.message_id).in_(message_ids))
+        rows = session.exec(query.order_by(col(Evidence.id))).all()
+    return [
+        Pending(
+            evidence_id=e.id or 0,
+            ticket_id=e.ticket_id,
+            code=code,
+            ref=e.ref or "",
+            person_id=e.person_id or 0,
+            room_topic=e.room_topic,
+            private=e.private,
+            message_id=e.message_id,
+            at=e.at,
+        )
+        for e, code in rows
+    ]
+
+
+async def collect(
+    services: Services,
+    fetch: Fetch,
+    message_ids: list[str] | None = None,
+    attempts: int = 3,
+    backoff: float = 1.0,
+) -> list[int]:
+    """Fetch and file claimed attachments; return the outbox ids queued."""
+    queued: list[int] = []
+    for item in await asyncio.to_thread(pending, services, message_ids):
+        got = await fetch_with_retry(fetch, item.ref, attempts, backoff)
+        queued += await asyncio.to_thread(_record, services, item, got, attempts)
+    return queued
 
 
 def _save(base: Path, code: str, name: str, data: bytes) -> tuple[str, Path]:
@@ -108,57 +164,58 @@ def _save(base: Path, code: str, name: str, data: bytes) -> tuple[str, Path]:
 
 
 def _record(
-    services: Services,
-    inbound: Inbound,
-    target: Target,
-    got: tuple[str, bytes] | None,
-    attempts: int,
+    services: Services, item: Pending, got: tuple[str, bytes] | None, attempts: int
 ) -> list[int]:
     with services.transaction() as session:
-        if not intake.first_sight(session, inbound):
-            return []
-        ticket = session.get(Ticket, target.ticket_id)
-        assert ticket is not None
-        origin = Origin(target.actor, inbound.at, inbound.message_id, inbound.chat.room_topic)
-        saved = _count_saved(session, target.ticket_id)
-        if got is not None and saved >= MAX_PER_TICKET:
-            return _reply(
-                session, inbound, target, texts.EVIDENCE_LIMIT.format(code=target.code, count=saved)
-            )
-        row = {
-            "ticket_id": target.ticket_id,
-            "person_id": target.actor.person_id,
-            "message_id": inbound.message_id,
-            "kind": inbound.attachment.value,
-            "at": inbound.at,
-        }
+        now = services.clock.now()
+        saved = _count_saved(session, item.ticket_id)
         if got is None:
-            insert_ignore(session, Evidence, [{**row, "status": "missing"}])
-            record(session, ticket, origin, "evidence_missing", inbound.attachment.value)
-            return _reply(
-                session,
-                inbound,
-                target,
-                texts.EVIDENCE_MISSING.format(code=target.code, attempts=attempts),
-            )
+            if not _settle(session, item, {"status": "missing"}):
+                return []
+            _event(session, item, "evidence_missing", "")
+            text = texts.EVIDENCE_MISSING.format(code=item.code, attempts=attempts)
+            return _reply(session, item, now, text)
+        if saved >= MAX_PER_TICKET:
+            if not _settle(session, item, {"status": "refused"}):
+                return []
+            text = texts.EVIDENCE_LIMIT.format(code=item.code, count=saved)
+            return _reply(session, item, now, text)
         name, data = got
-        digest, path = _save(services.policy.data_dir, target.code, name, data)
-        insert_ignore(
-            session,
-            Evidence,
-            [
-                {
-                    **row,
-                    "status": "saved",
-                    "file_name": name,
-                    "sha256": digest,
-                    "size": len(data),
-                    "path": str(path),
-                }
-            ],
+        digest, path = _save(services.policy.data_dir, item.code, name, data)
+        values = {
+            "status": "saved",
+            "file_name": name[:300],
+            "sha256": digest,
+            "size": len(data),
+            "path": str(path),
+        }
+        if not _settle(session, item, values):
+            return []  # filed already by another collector
+        _event(session, item, "evidence", name[:300])
+        return _acknowledge(session, item, now, saved + 1)
+
+
+def _settle(session: Session, item: Pending, values: dict[str, object]) -> bool:
+    """Move the claim out of pending once; False when someone else already did."""
+    result = session.execute(
+        update(Evidence)
+        .where(col(Evidence.id) == item.evidence_id, col(Evidence.status) == PENDING)
+        .values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _event(session: Session, item: Pending, kind: str, detail: str) -> None:
+    session.add(
+        TicketEvent(
+            ticket_id=item.ticket_id,
+            at=item.at,
+            actor_id=item.person_id,
+            kind=kind,
+            detail=detail,
+            message_id=item.message_id,
         )
-        record(session, ticket, origin, "evidence", name)
-        return _acknowledge(session, inbound, target, saved + 1)
+    )
 
 
 def _count_saved(session: Session, ticket_id: int) -> int:
@@ -171,26 +228,26 @@ def _count_saved(session: Session, ticket_id: int) -> int:
     )
 
 
-def _reply(session: Session, inbound: Inbound, target: Target, text: str) -> list[int]:
+def _reply(session: Session, item: Pending, now: datetime, text: str) -> list[int]:
     draft = Draft(
-        key=f"reply:{inbound.message_id}:0",
+        key=f"evidence:{item.evidence_id}",
         text=text,
-        room_topic=inbound.chat.room_topic,
-        private_person_id=target.actor.person_id if inbound.chat.is_private else None,
-        mentions=() if inbound.chat.is_private else (target.actor.person_id,),
+        room_topic=item.room_topic,
+        private_person_id=item.person_id if item.private else None,
+        mentions=() if item.private else (item.person_id,),
         priority=PRIORITY_REPLY,
     )
-    return enqueue(session, [draft], inbound.at)
+    return enqueue(session, [draft], now)
 
 
-def _acknowledge(session: Session, inbound: Inbound, target: Target, count: int) -> list[int]:
+def _acknowledge(session: Session, item: Pending, now: datetime, count: int) -> list[int]:
     """Queue one delayed "received" per burst; later photos in the burst update its count."""
-    bucket = int(inbound.at.timestamp()) // ACK_BUCKET_SECONDS
-    key = f"evidence-ack:{target.ticket_id}:{inbound.chat.room_topic}:{bucket}"
-    text = texts.EVIDENCE_RECEIVED.format(code=target.code, count=count)
+    bucket = int(now.timestamp()) // ACK_BUCKET_SECONDS
+    key = f"evidence-ack:{item.ticket_id}:{item.room_topic}:{bucket}"
+    text = texts.EVIDENCE_RECEIVED.format(code=item.code, count=count)
     updated = session.execute(
         update(Outbox)
-        .where(col(Outbox.dedupe_key) == key, col(Outbox.status) == "pending")
+        .where(col(Outbox.dedupe_key) == key, col(Outbox.status) == Delivery.PENDING)
         .values(text=text)
     )
     if updated.rowcount:  # type: ignore[attr-defined]
@@ -198,10 +255,10 @@ def _acknowledge(session: Session, inbound: Inbound, target: Target, count: int)
     draft = Draft(
         key=key,
         text=text,
-        room_topic=inbound.chat.room_topic,
-        private_person_id=target.actor.person_id if inbound.chat.is_private else None,
+        room_topic=item.room_topic,
+        private_person_id=item.person_id if item.private else None,
         priority=PRIORITY_REPLY,
         kind="evidence_ack",
         delay=ACK_DELAY,
     )
-    return enqueue(session, [draft], inbound.at)
+    return enqueue(session, [draft], now)

@@ -10,9 +10,9 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.core.messages import Outgoing
-from bot.services.roster.lookup import persons_by_id
+from bot.services.outbox.states import UNSENT, Delivery
 from models.db import insert_ignore
-from models.tables import Outbox
+from models.tables import Outbox, Person
 
 PRIORITY_REPLY = 0
 PRIORITY_ESCALATION = 1
@@ -87,7 +87,7 @@ def enqueue(session: Session, drafts: Sequence[Draft], now: datetime) -> list[in
             "mentions": ",".join(str(m) for m in d.mentions),
             "priority": d.priority,
             "kind": d.kind,
-            "status": "pending",
+            "status": Delivery.PENDING,
             "attempts": 0,
             "created_at": now,
             "next_attempt_at": now + d.delay,
@@ -109,13 +109,11 @@ def claim(
     `only` restricts the claim to given ids (the command line delivers just what its own
     command queued). The conditional update makes two deliverers never take the same message.
     """
-    query = select(Outbox).where(
-        col(Outbox.status).in_(["pending", "sending"]), col(Outbox.next_attempt_at) <= now
-    )
+    query = select(Outbox).where(col(Outbox.status).in_(UNSENT), col(Outbox.next_attempt_at) <= now)
     if only is not None:
         query = query.where(col(Outbox.id).in_(list(only)))
     rows = session.exec(query.order_by(col(Outbox.priority), col(Outbox.id)).limit(limit)).all()
-    people = persons_by_id(
+    people = _recipients(
         session,
         [m for r in rows for m in _mention_ids(r.mentions)]
         + [r.private_person_id for r in rows if r.private_person_id],
@@ -126,10 +124,10 @@ def claim(
             update(Outbox)
             .where(
                 col(Outbox.id).in_(due),
-                col(Outbox.status).in_(["pending", "sending"]),
+                col(Outbox.status).in_(UNSENT),
                 col(Outbox.next_attempt_at) <= now,
             )
-            .values(status="sending", next_attempt_at=now + CLAIM_LEASE)
+            .values(status=Delivery.SENDING, next_attempt_at=now + CLAIM_LEASE)
             .returning(col(Outbox.id))
         ).scalars()
     )
@@ -156,11 +154,19 @@ def claim(
     return claimed
 
 
+def _recipients(session: Session, ids: list[int]) -> dict[int, Person]:
+    """The people a batch of messages mentions or is sent to, in one query."""
+    if not ids:
+        return {}
+    rows = session.exec(select(Person).where(col(Person.id).in_(set(ids))))
+    return {p.id: p for p in rows if p.id}
+
+
 def mark_sent(session: Session, outbox_id: int, now: datetime, platform_id: str | None) -> None:
     session.execute(
         update(Outbox)
         .where(col(Outbox.id) == outbox_id)
-        .values(status="sent", sent_at=now, platform_message_id=platform_id, last_error=None)
+        .values(status=Delivery.SENT, sent_at=now, platform_message_id=platform_id, last_error=None)
     )
 
 
@@ -174,9 +180,9 @@ def mark_failed(
     row.attempts += 1
     row.last_error = error[:2000]
     if permanent or row.attempts >= MAX_ATTEMPTS:
-        row.status = "failed"
+        row.status = Delivery.FAILED
     else:
-        row.status = "pending"
+        row.status = Delivery.PENDING
         row.next_attempt_at = now + timedelta(seconds=min(2**row.attempts, 300))
     session.add(row)
 
@@ -186,8 +192,8 @@ def release(session: Session, outbox_ids: Sequence[int], now: datetime) -> None:
     if outbox_ids:
         session.execute(
             update(Outbox)
-            .where(col(Outbox.id).in_(list(outbox_ids)), col(Outbox.status) == "sending")
-            .values(status="pending", next_attempt_at=now)
+            .where(col(Outbox.id).in_(list(outbox_ids)), col(Outbox.status) == Delivery.SENDING)
+            .values(status=Delivery.PENDING, next_attempt_at=now)
         )
 
 
@@ -195,8 +201,8 @@ def backlog(session: Session) -> tuple[int, int]:
     """(messages waiting to be sent, messages that failed for good) for the admin banner."""
     rows = session.exec(
         select(Outbox.status, func.count())
-        .where(col(Outbox.status).in_(["pending", "sending", "failed"]))
+        .where(col(Outbox.status).in_([*UNSENT, Delivery.FAILED]))
         .group_by(col(Outbox.status))
     ).all()
     counts = dict(rows)
-    return counts.get("pending", 0) + counts.get("sending", 0), counts.get("failed", 0)
+    return sum(counts.get(s, 0) for s in UNSENT), counts.get(Delivery.FAILED, 0)

@@ -17,8 +17,8 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
-from bot.core import texts
 from bot.core.errors import UserError
+from bot.services.roster import texts
 
 HEADERS = (
     "网格编码",

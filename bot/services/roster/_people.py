@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bot.core import texts
+from bot.services.roster import texts
 
 PersonKey = tuple[str, ...]
 # Rows are matched in this order, so a 微信号 takes over a stored person before that person

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from bot.core import texts
+from bot.services.roster import texts
 from bot.services.roster._files import RosterError, RosterRow
 from bot.services.roster._people import PersonEntry, PersonIndex, PersonKey, PersonSlot, person_key
 

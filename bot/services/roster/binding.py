@@ -13,9 +13,8 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.core import texts
 from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
-from bot.services.roster import lookup as directory
+from bot.services.roster import lookup, texts
 from bot.services.runtime import Services, format_duration
 from models.tables import Grid, Person, Room
 
@@ -75,8 +74,8 @@ def bind_contacts(session: Session, contacts: Sequence[tuple[str, str, str | Non
 def top_groups(session: Session) -> list[tuple[str, list[int]]]:
     """The level-1 groups, each with the people to mention there (admins, else heads)."""
     rows = session.exec(select(Grid).where(Grid.parent_id == None)).all()  # noqa: E711
-    admins = dict(directory.admin_rooms(session))
-    leads = directory.leads_of(session, [g.id or 0 for g in rows])
+    admins = dict(lookup.admin_rooms(session))
+    leads = lookup.leads_of(session, [g.id or 0 for g in rows])
     result = []
     for grid in rows:
         if not grid.room_topic:

@@ -14,7 +14,7 @@ from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.core import texts
+from bot.services.roster import texts
 from bot.services.roster._files import HEADERS, RosterError, read_rows
 from bot.services.roster._people import PersonSlot
 from bot.services.roster._plan import GridSpec, Plan, build_plan

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from bot.core import texts
 from bot.core.errors import UserError
+from bot.services.tickets import texts
 from bot.services.understanding.reports import Category
 
 END_OF_WORKDAY = time(18, 0)

@@ -8,17 +8,18 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.core import texts
+from bot.core import texts as core_texts
 from bot.core.errors import NotFound, UserError
-from bot.services.roster import lookup as directory
+from bot.services.roster import lookup
 from bot.services.roster.lookup import Actor
 from bot.services.runtime import Services
+from bot.services.tickets import texts
 from bot.services.tickets.deadlines import parse_deadline
+from bot.services.tickets.states import Status
+from bot.services.understanding import texts as report_texts
 from bot.services.understanding.reports import ParsedReport
 from models.db import insert_ignore
 from models.tables import Grid, Person, Ticket, TicketEvent, TicketSequence
-
-LIVE = ("open", "accepted")
 
 
 @dataclass(frozen=True)
@@ -78,13 +79,13 @@ def record(session: Session, ticket: Ticket, origin: Origin, kind: str, detail: 
 
 def _ticket_grid(session: Session, actor: Actor, report: ParsedReport) -> Grid:
     if report.grid_text:
-        grid = directory.find_grid(session, report.grid_text)
+        grid = lookup.find_grid(session, report.grid_text)
         if grid is None:
             raise UserError(texts.REPORT_UNKNOWN_GRID.format(given=report.grid_text))
         return grid
-    grid = directory.home_grid(session, actor.person_id)
+    grid = lookup.home_grid(session, actor.person_id)
     if grid is None:
-        raise UserError(texts.NOT_IN_ROSTER)
+        raise UserError(core_texts.NOT_IN_ROSTER)
     return grid
 
 
@@ -94,8 +95,8 @@ def open_ticket(
     """Put a reported problem on the ledger; the grid's head becomes responsible."""
     if report.category is None or report.location is None:
         raise UserError(
-            texts.REPORT_MISSING.format(
-                missing="、".join(report.missing), template=texts.REPORT_TEMPLATE
+            report_texts.REPORT_MISSING.format(
+                missing="、".join(report.missing), template=report_texts.REPORT_TEMPLATE
             )
         )
     grid = _ticket_grid(session, origin.actor, report)
@@ -104,7 +105,7 @@ def open_ticket(
         if report.deadline_text
         else origin.at + report.category.deadline
     )
-    head = directory.leads_of(session, [grid.id or 0]).get(grid.id or 0)
+    head = lookup.leads_of(session, [grid.id or 0]).get(grid.id or 0)
     ticket = Ticket(
         code=_next_code(session, services, origin.at),
         grid_id=grid.id or 0,
@@ -114,6 +115,7 @@ def open_ticket(
         reporter_id=origin.actor.person_id,
         responsible_id=head.id if head else None,
         room_topic=origin.room_topic,
+        status=Status.OPEN,
         created_at=origin.at,
         due_at=due,
         next_escalation_at=due,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.core import texts
 from bot.core.errors import NotAllowed, UserError
-from bot.services.roster import lookup as directory
-from bot.services.tickets.ledger import LIVE, Origin, TicketInfo, find, info, record
+from bot.services.roster import lookup
+from bot.services.tickets import texts
+from bot.services.tickets.ledger import Origin, TicketInfo, find, info, record
+from bot.services.tickets.states import ACCEPT, CLOSE, RESOLVE, Access, Status, Transition
 from models.tables import Grid, Person, Ticket, TicketEvent
 
 
@@ -34,83 +36,85 @@ def _grid_name(session: Session, ticket: Ticket) -> str:
     return grid.name if grid else ""
 
 
-def _staff_of(session: Session, person_id: int, ticket: Ticket) -> bool:
-    return bool(directory.roles_over(session, person_id, ticket.grid_id)) or directory.is_admin(
-        session, person_id
+def may(session: Session, person_id: int, ticket: Ticket, access: Access) -> bool:
+    """Whether the person's place in the grid tree gives them `access` to the ticket."""
+    if access is Access.ANYONE or lookup.is_admin(session, person_id):
+        return True
+    roles = lookup.roles_over(session, person_id, ticket.grid_id)
+    if access is Access.VERIFIER:
+        return any(role in lookup.CLOSE_ROLES and depth > 0 for role, depth in roles)
+    return bool(roles) or (access is Access.VIEWER and ticket.reporter_id == person_id)
+
+
+def _refuse_access(session: Session, ticket: Ticket, transition: Transition) -> NotAllowed:
+    template = texts.NOT_ALLOWED[transition.name]
+    return NotAllowed(template.format(code=ticket.code, grid=_grid_name(session, ticket)))
+
+
+def _wrong_state(transition: Transition, code: str, status: Status) -> UserError:
+    """Why `transition` cannot start from `status`, in the words of the command's sender."""
+    if status is Status.CLOSED:
+        text = texts.ALREADY_CLOSED
+    elif transition is ACCEPT:
+        text = texts.ALREADY_ACCEPTED
+    elif transition is RESOLVE:
+        text = texts.ALREADY_RESOLVED
+    else:
+        text = texts.CLOSE_NEEDS_RESOLVED
+    return UserError(text.format(code=code, status=texts.STATUS_NAMES[status]))
+
+
+def apply(
+    session: Session, ticket: Ticket, transition: Transition, origin: Origin, detail: str = ""
+) -> None:
+    """Make the move as a conditional update; the loser of a race gets a clear refusal."""
+    values: dict[str, object] = {"status": transition.target, transition.stamp: origin.at}
+    if transition.stops_escalation:
+        values["next_escalation_at"] = None
+    result = session.execute(
+        update(Ticket)
+        .where(col(Ticket.id) == ticket.id, col(Ticket.status).in_(transition.sources))
+        .values(**values)
     )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(ticket)  # someone else moved it since it was read
+        raise _wrong_state(transition, ticket.code, Status(ticket.status))
+    record(session, ticket, origin, transition.event, detail)
+
+
+def _move(
+    session: Session, code: str, transition: Transition, origin: Origin, detail: str = ""
+) -> TicketInfo:
+    ticket = find(session, code)
+    if not may(session, origin.actor.person_id, ticket, transition.access):
+        raise _refuse_access(session, ticket, transition)
+    if ticket.status not in transition.sources:
+        raise _wrong_state(transition, ticket.code, Status(ticket.status))
+    if transition is RESOLVE and not detail:
+        raise UserError(texts.RESOLVE_NEEDS_NOTE.format(code=ticket.code))
+    apply(session, ticket, transition, origin, detail)
+    return info(session, ticket)
 
 
 def accept(session: Session, code: str, origin: Origin) -> TicketInfo:
     """受理: staff of the ticket's grid or an ancestor take it on."""
-    ticket = find(session, code)
-    if not _staff_of(session, origin.actor.person_id, ticket):
-        raise NotAllowed(
-            texts.NOT_ALLOWED_ACCEPT.format(code=ticket.code, grid=_grid_name(session, ticket))
-        )
-    if ticket.status != "open":
-        raise UserError(
-            texts.ALREADY_ACCEPTED.format(
-                code=ticket.code, status=texts.STATUS_NAMES[ticket.status]
-            )
-        )
-    ticket.status = "accepted"
-    ticket.accepted_at = origin.at
-    session.add(ticket)
-    record(session, ticket, origin, "accepted")
-    return info(session, ticket)
+    return _move(session, code, ACCEPT, origin)
 
 
 def resolve(session: Session, code: str, note: str, origin: Origin) -> TicketInfo:
     """办结: the problem is handled; escalation stops and an upper head may verify and close."""
-    ticket = find(session, code)
-    if not _staff_of(session, origin.actor.person_id, ticket):
-        raise NotAllowed(
-            texts.NOT_ALLOWED_RESOLVE.format(code=ticket.code, grid=_grid_name(session, ticket))
-        )
-    if ticket.status == "closed":
-        raise UserError(texts.ALREADY_CLOSED.format(code=ticket.code))
-    if ticket.status not in LIVE:
-        raise UserError(texts.ALREADY_RESOLVED.format(code=ticket.code))
-    if not note.strip():
-        raise UserError(texts.RESOLVE_NEEDS_NOTE.format(code=ticket.code))
-    ticket.status = "resolved"
-    ticket.resolved_at = origin.at
-    ticket.next_escalation_at = None
-    session.add(ticket)
-    record(session, ticket, origin, "resolved", note.strip())
-    return info(session, ticket)
+    return _move(session, code, RESOLVE, origin, note.strip())
 
 
 def close(session: Session, code: str, origin: Origin) -> TicketInfo:
     """销号: a head or deputy of an ancestor grid (or an admin) strikes a resolved ticket off."""
-    ticket = find(session, code)
-    person_id = origin.actor.person_id
-    upper = any(
-        role in directory.CLOSE_ROLES and depth > 0
-        for role, depth in directory.roles_over(session, person_id, ticket.grid_id)
-    )
-    if not (upper or directory.is_admin(session, person_id)):
-        raise NotAllowed(texts.NOT_ALLOWED_CLOSE.format(code=ticket.code))
-    if ticket.status == "closed":
-        raise UserError(texts.ALREADY_CLOSED.format(code=ticket.code))
-    if ticket.status != "resolved":
-        raise UserError(texts.CLOSE_NEEDS_RESOLVED.format(code=ticket.code))
-    ticket.status = "closed"
-    ticket.closed_at = origin.at
-    ticket.next_escalation_at = None
-    session.add(ticket)
-    record(session, ticket, origin, "closed")
-    return info(session, ticket)
-
-
-def _may_see(session: Session, person_id: int, ticket: Ticket) -> bool:
-    return ticket.reporter_id == person_id or _staff_of(session, person_id, ticket)
+    return _move(session, code, CLOSE, origin)
 
 
 def attach_ready(session: Session, code: str, origin: Origin) -> TicketInfo:
     """照片 <编号>: the sender's next photos within the evidence window go on this ticket."""
     ticket = find(session, code)
-    if not _may_see(session, origin.actor.person_id, ticket):
+    if not may(session, origin.actor.person_id, ticket, Access.VIEWER):
         raise NotAllowed(texts.NOT_ALLOWED_QUERY.format(code=ticket.code))
     record(session, ticket, origin, "attach_ready")
     return info(session, ticket)
@@ -120,7 +124,7 @@ def query(session: Session, code: str, origin: Origin) -> TicketStatus:
     """查询: status and history, for staff of the grid or above, admins and the reporter."""
     ticket = find(session, code)
     person_id = origin.actor.person_id
-    if not _may_see(session, person_id, ticket):
+    if not may(session, person_id, ticket, Access.VIEWER):
         raise NotAllowed(texts.NOT_ALLOWED_QUERY.format(code=ticket.code))
     rows = session.exec(
         select(TicketEvent, Person.name)

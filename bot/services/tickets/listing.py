@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, or_, select
 
-from bot.core import texts
 from bot.core.errors import UserError
+from bot.services.roster import texts as roster_texts
 from bot.services.roster.lookup import ROSTER_PREFIX
 from models.tables import Grid, Person, Ticket
 
@@ -47,7 +47,7 @@ def sender_for(session: Session, who: str) -> tuple[str, str]:
         select(Person).where(or_(Person.wechat_id == who, Person.name == who))
     ).all()
     if len(matches) > 1:
-        raise UserError(texts.AMBIGUOUS_SENDER.format(name=who))
+        raise UserError(roster_texts.AMBIGUOUS_SENDER.format(name=who))
     if not matches:
         return who, who
     person = matches[0]

@@ -20,12 +20,14 @@ The bot must never answer ordinary chat, so every doubtful case falls on the sid
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core import texts
+from bot.services.understanding import texts
+from bot.services.understanding._text import fold as _fold
+from bot.services.understanding._text import term as _term
+from bot.services.understanding._text import trim as _trim
 
 
 @dataclass(frozen=True)
@@ -59,15 +61,6 @@ class ParsedReport:
         return tuple(missing)
 
 
-@dataclass(frozen=True)
-class Command:
-    """A ticket command: verb is "accept", "resolve", "close", "query" or "attach"."""
-
-    verb: str
-    code: str | None
-    note: str
-
-
 _FIELD_KEYS = {
     "问题类型": "category", "类型": "category", "类别": "category",
     "问题地点": "location", "地点": "location", "位置": "location", "地址": "location",
@@ -88,24 +81,6 @@ _HEAD = re.compile(
 )
 _AFTER_HEAD = re.compile(r"[^\S\n]*:?")
 _WORD = re.compile(r"[^\s,;、]+")
-_EDGE_PUNCT = frozenset(":;,、：；，")
-_DECORATION_CATEGORIES = frozenset({"So", "Sk", "Me", "Mn", "Cf"})
-
-_VERBS = {
-    "受理": "accept",
-    "办结": "resolve",
-    "销号": "close",
-    "查询": "query",
-    "补充照片": "attach",
-    "照片": "attach",
-}
-_COMMAND = re.compile(
-    r"\s*(?:@\S+\s+)*(?P<tag>#?)\s*(?P<verb>受理|办结|销号|查询|补充照片|照片)(?P<sep>[^\S\n]*:|\s+|)"
-)
-_CODE = re.compile(r"\s*(?:工单)?\s*(?P<code>[0-9A-Za-z]*[0-9][0-9A-Za-z]*)(?![0-9A-Za-z])")
-# "受理112201" (no space) is common, but "销号2件，办结3件" is a progress note, not a command;
-# counts are short, ticket codes are not.
-_MIN_GLUED_CODE = 4
 
 
 def parse_report(text: str, categories: Sequence[Category]) -> ParsedReport | None:
@@ -182,29 +157,6 @@ def unknown_category_reply(report: ParsedReport, categories: Sequence[Category])
     )
 
 
-def parse_command(text: str) -> Command | None:
-    """Read a ticket command (受理/办结/销号/查询 <编号> [说明]); None when it is chat.
-
-    Tolerates ``#受理``, a colon after the verb, leading @mentions, full-width text, and a code
-    glued to the verb (「受理112201」). Codes are upper-cased and half-width. A verb alone, or
-    ``#受理`` / ``受理：`` followed by text without a code, gives code None (the handler answers
-    with usage); a bare verb followed by other words (「受理 一下」「受理了吗」) is chat.
-    """
-    folded = _fold(text)
-    head = _COMMAND.match(folded)
-    if head is None:
-        return None
-    code_match = _CODE.match(folded, head.end())
-    code = code_match.group("code").upper() if code_match else None
-    note = _trim(text[code_match.end() if code_match else head.end() :]) or ""
-    sep, rest = head.group("sep"), folded[head.end() :].strip()
-    if rest and not sep and (code is None or len(code) < _MIN_GLUED_CODE):
-        return None
-    if code is None and note and not (head.group("tag") or ":" in sep):
-        return None
-    return Command(verb=_VERBS[head.group("verb")], code=code, note=note)
-
-
 def _report_head(folded: str) -> tuple[str, bool, int] | None:
     """(keyword, decorated?, where the body starts) when the text opens with a report keyword."""
     head = _HEAD.match(folded)
@@ -266,37 +218,3 @@ def _exact_category(text: str, categories: Sequence[Category]) -> Category | Non
         if key and any(key == _term(word) for word in (cat.name, *cat.synonyms)):
             return cat
     return None
-
-
-def _is_decoration(char: str) -> bool:
-    """Emoji, variation selectors, zero-width joiners: noise around keys and values."""
-    return ord(char) > 0x7F and unicodedata.category(char) in _DECORATION_CATEGORIES
-
-
-def _fold(text: str) -> str:
-    """A copy of equal length for matching: NFKC per character, emoji turned into spaces.
-
-    Equal length lets a match found in the folded copy slice the original, so values keep
-    their text exactly as written while keys and punctuation match in any width.
-    """
-    folded = []
-    for char in text:
-        normal = unicodedata.normalize("NFKC", char)
-        folded.append(" " if _is_decoration(char) else normal if len(normal) == 1 else char)
-    return "".join(folded)
-
-
-def _trim(value: str) -> str | None:
-    """The value without surrounding whitespace, emoji and separators; None when empty."""
-    kept = [i for i, char in enumerate(value) if not _is_edge(char)]
-    return value[kept[0] : kept[-1] + 1] if kept else None
-
-
-def _is_edge(char: str) -> bool:
-    return char.isspace() or char in _EDGE_PUNCT or _is_decoration(char)
-
-
-def _term(text: str) -> str:
-    """A category word reduced for comparison: NFKC, case-folded, no spaces or emoji."""
-    normal = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(char for char in normal if not (char.isspace() or _is_decoration(char)))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.core import texts
 from bot.core.messages import Reply
-from bot.services.tickets import ledger as tickets
+from bot.services.tickets import ledger
+from bot.services.tickets import texts as ticket_texts
 from bot.services.understanding.reports import (
     ParsedReport,
     missing_fields_reply,
@@ -19,13 +19,13 @@ def report(ctx: Context, parsed: ParsedReport) -> list[Reply]:
         return [Reply(missing_fields_reply(parsed))]
     if parsed.category is None:
         return [Reply(unknown_category_reply(parsed, ctx.services.policy.categories))]
-    info = tickets.open_ticket(ctx.session, ctx.services, parsed, ctx.origin)
-    text = texts.TICKET_OPENED.format(
+    info = ledger.open_ticket(ctx.session, ctx.services, parsed, ctx.origin)
+    text = ticket_texts.TICKET_OPENED.format(
         code=info.code,
         category=info.category,
         location=info.location,
         grid=info.grid_name,
-        head=info.head_name or texts.NO_HEAD_ASK_ADMIN,
+        head=info.head_name or ticket_texts.NO_HEAD_ASK_ADMIN,
         due=ctx.services.policy.format_time(info.due_at),
     )
     return [Reply(text, mentions=(info.head_id,) if info.head_id else ())]

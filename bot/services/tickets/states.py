@@ -1,0 +1,63 @@
+"""The one table of ticket states: what a ticket can be, and who may move it where.
+
+Every change of state goes through `Transition` (see `lifecycle.apply`) as a conditional
+update, ``UPDATE ticket SET status = :to WHERE id = :id AND status IN (:from)``, so when two
+heads send commands at once exactly one of them wins and the other is told why not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Where a ticket stands (stored in `Ticket.status`)."""
+
+    OPEN = "open"  # 待受理: reported, nobody has taken it on yet
+    ACCEPTED = "accepted"  # 处置中
+    RESOLVED = "resolved"  # 已办结: waiting for an upper head to verify
+    CLOSED = "closed"  # 已销号
+
+
+# Statuses in which the deadline runs and escalation climbs.
+LIVE: tuple[Status, ...] = (Status.OPEN, Status.ACCEPTED)
+
+
+class Access(StrEnum):
+    """Who may act on a ticket, by their place in the grid tree relative to its grid."""
+
+    ANYONE = "anyone"  # anyone on the roster
+    VIEWER = "viewer"  # the reporter, staff of the ticket's grid or any grid above it, admins
+    STAFF = "staff"  # staff of the ticket's grid or any grid above it, admins
+    VERIFIER = "verifier"  # 网格长/第一网格长/副网格长 of a grid above the ticket's, admins
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One allowed move: from any of `sources` to `target`, by `access`.
+
+    `event` is the `TicketEvent.kind` recorded, `stamp` the ticket column set to the moment
+    of the change, and `stops_escalation` clears the next escalation step.
+    """
+
+    name: str
+    sources: tuple[Status, ...]
+    target: Status
+    access: Access
+    event: str
+    stamp: str
+    stops_escalation: bool
+
+
+ACCEPT = Transition(
+    "accept", (Status.OPEN,), Status.ACCEPTED, Access.STAFF, "accepted", "accepted_at", False
+)
+RESOLVE = Transition(
+    "resolve", LIVE, Status.RESOLVED, Access.STAFF, "resolved", "resolved_at", True
+)
+CLOSE = Transition(
+    "close", (Status.RESOLVED,), Status.CLOSED, Access.VERIFIER, "closed", "closed_at", True
+)
+
+TRANSITIONS: dict[str, Transition] = {t.name: t for t in (ACCEPT, RESOLVE, CLOSE)}

@@ -1,0 +1,21 @@
+"""Texts of the web page and its JSON API.
+
+Short Simplified Chinese; templates use str.format fields. A ticket is always「工单 <编号>」,
+a time is always local, as「11月24日 18:00」.
+"""
+
+WEB_NEED_TOKEN = "请使用启动时打印的链接打开（含 token）"
+
+WEB_FORBIDDEN_ORIGIN = "请求来源不对，已拒绝。请在本系统的页面里操作。"
+
+WEB_BAD_REQUEST = "请求格式不对，请刷新页面后重试。"
+
+WEB_UNKNOWN_ROOM = "没有找到群「{room}」，它可能不在花名册中。"
+
+WEB_NOT_IN_ROOM = "所选人员不在「{room}」的花名册中，请重新选择发言人。"
+
+WEB_EMPTY_TEXT = "消息不能为空。"
+
+WEB_TEXT_TOO_LONG = "消息太长了（最多 {limit} 字）。"
+
+WEB_NO_SIMULATOR = "机器人已连接真实微信，模拟群聊不可用；请在微信群里发消息。"

@@ -1,0 +1,144 @@
+"""The command router: every chat command is declared once, next to its handler.
+
+In the manner of aiogram's routers, each feature module has a `Router` and declares its
+commands with ``@router.command(...)``: the verbs and aliases, the argument grammar, who may
+use it and an example; the handler's docstring gives the one-line help. The root router
+includes the feature routers, and everything else is derived from the declarations: the
+command grammar the parser uses, the dispatcher's table, the usage replies, 「帮助」 and the
+README's command table. Decorators only record; nothing runs at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+
+from bot.core.messages import Reply
+from bot.services.tickets import texts as ticket_texts
+from bot.services.tickets.states import Access
+from bot.services.understanding.commands import Command, Grammar, Verb
+from handlers import texts
+from handlers.context import Context
+
+CommandHandler = Callable[[Context, Command], list[Reply]]
+
+
+class Args(StrEnum):
+    """What follows the verb, as the usage line shows it."""
+
+    NONE = ""
+    CODE = "工单编号"
+    CODE_NOTE = "工单编号 [说明]"
+    CODE_TEXT = "工单编号 处置情况"
+
+    @property
+    def takes_code(self) -> bool:
+        return self is not Args.NONE
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One declared command."""
+
+    name: str
+    verbs: tuple[str, ...]
+    args: Args
+    access: Access
+    example: str
+    help: str
+    handler: CommandHandler
+
+    @property
+    def usage(self) -> str:
+        return f"{self.verbs[0]} {self.args.value}".strip()
+
+    @property
+    def who(self) -> str:
+        return ticket_texts.ACCESS_NAMES[self.access]
+
+    def usage_reply(self) -> Reply:
+        return Reply(texts.COMMAND_USAGE.format(usage=self.usage, example=self.example))
+
+
+class Router:
+    """The commands of one feature, or (the root) of the whole bot."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._specs: list[CommandSpec] = []
+        self._children: list[Router] = []
+
+    def command(
+        self, *verbs: str, args: Args = Args.CODE, access: Access, example: str
+    ) -> Callable[[CommandHandler], CommandHandler]:
+        """Declare a command; the first verb is the one help and usage show."""
+
+        def record(handler: CommandHandler) -> CommandHandler:
+            doc = (handler.__doc__ or "").strip()
+            if not doc:
+                raise ValueError(f"command {handler.__name__} needs a docstring (its help)")
+            self._specs.append(
+                CommandSpec(
+                    name=handler.__name__,
+                    verbs=verbs,
+                    args=args,
+                    access=access,
+                    example=example,
+                    help=doc.splitlines()[0].rstrip("。"),
+                    handler=handler,
+                )
+            )
+            return handler
+
+        return record
+
+    def include(self, *routers: Router) -> None:
+        self._children.extend(routers)
+
+    @property
+    def commands(self) -> tuple[CommandSpec, ...]:
+        """Every command of this router and of those it includes, in declaration order."""
+        return tuple(self._walk())
+
+    def _walk(self) -> Iterator[CommandSpec]:
+        yield from self._specs
+        for child in self._children:
+            yield from child._walk()
+
+    @cached_property
+    def by_name(self) -> dict[str, CommandSpec]:
+        specs = self.commands
+        names = [spec.name for spec in specs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate command names in router {self.name}: {names}")
+        return {spec.name: spec for spec in specs}
+
+    @cached_property
+    def grammar(self) -> Grammar:
+        """The parser's vocabulary, compiled once from the declarations."""
+        verbs = [
+            Verb(word, spec.name, spec.args.takes_code)
+            for spec in self.commands
+            for word in spec.verbs
+        ]
+        words = [verb.word for verb in verbs]
+        if len(set(words)) != len(words):
+            raise ValueError(f"a verb is declared twice in router {self.name}: {words}")
+        return Grammar(verbs)
+
+
+def help_text(router: Router) -> str:
+    """The 「帮助」 reply: how to report, then one line per command."""
+    lines = [texts.HELP_HEADER, texts.HELP_REPORT, texts.HELP_COMMANDS]
+    for spec in router.commands:
+        lines.append(texts.HELP_LINE.format(usage=spec.usage, help=spec.help, who=spec.who))
+    return "\n".join(lines)
+
+
+def command_table(router: Router) -> str:
+    """The README's command table (Markdown), so the README cannot drift from the code."""
+    rows = ["| 命令 | 谁可以用 | 作用 |", "|---|---|---|"]
+    rows += [f"| `{spec.example}` | {spec.who} | {spec.help} |" for spec in router.commands]
+    return "\n".join(rows)

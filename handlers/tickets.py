@@ -1,0 +1,68 @@
+"""受理 / 办结 / 销号 / 查询: what grid staff do to a ticket by command."""
+
+from __future__ import annotations
+
+from bot.core.messages import Reply
+from bot.services.tickets import lifecycle
+from bot.services.tickets import texts as ticket_texts
+from bot.services.tickets.states import Access
+from bot.services.understanding.commands import Command
+from handlers.context import Context
+from handlers.router import Args, Router
+
+router = Router("tickets")
+
+
+@router.command("受理", access=Access.STAFF, example="受理 112201")
+def accept(ctx: Context, command: Command) -> list[Reply]:
+    """确认收到并开始处置"""
+    info = lifecycle.accept(ctx.session, command.code or "", ctx.origin)
+    due = ctx.services.policy.format_time(info.due_at)
+    text = ticket_texts.ACCEPTED.format(code=info.code, who=ctx.origin.actor.name, due=due)
+    return [Reply(text)]
+
+
+@router.command(
+    "办结", args=Args.CODE_TEXT, access=Access.STAFF, example="办结 112201 已拆除燃煤炉"
+)
+def resolve(ctx: Context, command: Command) -> list[Reply]:
+    """报告处置完毕，停止超期提醒"""
+    info = lifecycle.resolve(ctx.session, command.code or "", command.note, ctx.origin)
+    text = ticket_texts.RESOLVED.format(
+        code=info.code, who=ctx.origin.actor.name, note=command.note.strip()
+    )
+    return [Reply(text)]
+
+
+@router.command("销号", args=Args.CODE_NOTE, access=Access.VERIFIER, example="销号 112201")
+def close(ctx: Context, command: Command) -> list[Reply]:
+    """核查后销号"""
+    info = lifecycle.close(ctx.session, command.code or "", ctx.origin)
+    return [Reply(ticket_texts.CLOSED.format(code=info.code, who=ctx.origin.actor.name))]
+
+
+@router.command("查询", access=Access.VIEWER, example="查询 112201")
+def query(ctx: Context, command: Command) -> list[Reply]:
+    """查看状态和处置记录"""
+    status = lifecycle.query(ctx.session, command.code or "", ctx.origin)
+    policy = ctx.services.policy
+    t = status.ticket
+    lines = [
+        ticket_texts.QUERY_HEADER.format(code=t.code, status=ticket_texts.STATUS_NAMES[t.status]),
+        ticket_texts.QUERY_BODY.format(
+            category=t.category,
+            location=t.location,
+            description=t.description or "（无）",
+            grid=t.grid_name,
+            head=t.head_name or ticket_texts.NO_HEAD,
+            due=policy.format_time(t.due_at),
+        ),
+    ]
+    if status.evidence_count:
+        lines.append(ticket_texts.QUERY_EVIDENCE.format(count=status.evidence_count))
+    lines.append(ticket_texts.QUERY_HISTORY_TITLE)
+    for h in status.history:
+        label = ticket_texts.EVENT_NAMES.get(h.kind, h.kind)
+        detail = f"：{h.detail}" if h.detail and h.kind != "reported" else ""
+        lines.append(f"· {policy.format_time(h.at)} {h.who} {label}{detail}")
+    return [Reply("\n".join(lines))]
