@@ -40,7 +40,7 @@ from sqlmodel import col, select  # noqa: E402
 
 from bench.echo_bot import EchoBot  # noqa: E402
 from bot.app import build_app  # noqa: E402
-from bot.services.roster import importer as roster  # noqa: E402
+from bot.services.roster import importer  # noqa: E402
 from bot.web import keys  # noqa: E402
 from config.settings import load_settings  # noqa: E402
 from models.db import make_engine  # noqa: E402
@@ -118,7 +118,7 @@ async def bench_app(gateway: Gateway, workdir: Path, database: str, url: str, co
         from models.db import migrate
 
         migrate(engine)
-        roster.import_roster(engine, TEST_ROSTER)
+        importer.import_roster(engine, TEST_ROSTER)
     finally:
         engine.dispose()
     port = free_port()
@@ -142,10 +142,10 @@ async def bench_app(gateway: Gateway, workdir: Path, database: str, url: str, co
     try:
         await web.TCPSite(runner, "127.0.0.1", port).start()
         await until(lambda: app[keys.HEALTH].logged_in, "login")
-        services = app[keys.SERVICES]
+        runtime = app[keys.RUNTIME]
 
         def bound() -> bool:
-            with services.transaction() as session:
+            with runtime.transaction() as session:
                 rooms = session.exec(select(Room).where(col(Room.grid_id).is_not(None))).all()
                 return all(r.platform_id for r in rooms)
 

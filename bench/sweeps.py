@@ -28,7 +28,7 @@ from bot.services.briefing import daily as briefing
 from bot.services.escalation import sweep as escalation
 from bot.services.roster import importer as roster
 from bot.services.roster._files import HEADERS
-from bot.services.runtime import Services
+from bot.services.runtime import Runtime
 from config.settings import load_settings
 from models.db import make_engine, migrate, table_of, transaction
 from models.tables import Ticket
@@ -146,19 +146,19 @@ def run(url: str, label: str, tickets: int) -> None:
         c.execute(text("ANALYZE"))
         c.commit()
     clock = FixedClock(NOW)
-    services = Services(engine, clock, replace(build_policy(load_settings(environ={}))))
+    runtime = Runtime(engine, clock, replace(build_policy(load_settings(environ={}))))
     timings = []
     total = 0
     while True:
         started = time.perf_counter()
-        queued = escalation.sweep(services)
+        queued = escalation.sweep(runtime)
         timings.append(time.perf_counter() - started)
         if not queued:
             break
         total += len(queued)
     idle = timings[-1]
     started = time.perf_counter()
-    briefs = briefing.sweep(services)
+    briefs = briefing.sweep(runtime)
     brief_s = time.perf_counter() - started
     with transaction(engine) as s:
         grids = len(s.exec(text("select id from grid")).all())  # type: ignore[call-overload]
@@ -174,7 +174,7 @@ def run(url: str, label: str, tickets: int) -> None:
     )
     print(
         f"  briefing sweep: {len(briefs)} groups in {brief_s * 1000:.0f} ms; "
-        f"second run {timed(lambda: briefing.sweep(services)) * 1000:.1f} ms"
+        f"second run {timed(lambda: briefing.sweep(runtime)) * 1000:.1f} ms"
     )
     print("\n".join(plans(engine)))
     engine.dispose()

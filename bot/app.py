@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from bot.adapters.simulator import SimulatorTransport
-from bot.bootstrap import build_services
+from bot.bootstrap import build_runtime
 from bot.connection import ConnectionWatch
 from bot.core.clock import Clock
 from bot.core.messages import Attachment, Inbound
@@ -23,7 +23,7 @@ from bot.core.ports import Transport
 from bot.services.evidence import filing
 from bot.services.outbox.delivery import Deliverer, RateLimiter
 from bot.services.roster import importer as roster
-from bot.services.runtime import Services
+from bot.services.runtime import Runtime
 from bot.web import keys
 from bot.web.routes import setup_routes
 from config.settings import Settings
@@ -32,60 +32,53 @@ from scheduler.setup import build_scheduler
 
 log = logging.getLogger(__name__)
 
-SETTINGS = web.AppKey("settings", Settings)
-TRANSPORT = web.AppKey("transport", Transport)
-DELIVERER = web.AppKey("deliverer", Deliverer)
 # How long shutdown waits for the message in flight (longer than a send's own timeout).
 DELIVERY_GRACE_SECONDS = 20.0
-# Set whenever something was queued, so the delivery loop need not wait for its next poll.
-WAKE = web.AppKey("wake", asyncio.Event)
-# Only tests set it (a clock they move); absent means the system clock.
-CLOCK = web.AppKey("clock", Clock)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    services = await asyncio.to_thread(build_services, settings, app.get(CLOCK))
+    settings = app[keys.SETTINGS]
+    runtime = await asyncio.to_thread(build_runtime, settings, app.get(keys.CLOCK))
     if settings.demo_roster and not settings.wechat_enabled:
         report = await asyncio.to_thread(
-            roster.import_if_empty, services.engine, settings.demo_roster
+            roster.import_if_empty, runtime.engine, settings.demo_roster
         )
         if report is not None:
             log.info("demo roster imported: %s", report.summary())
-    app[keys.SERVICES] = services
+    app[keys.RUNTIME] = runtime
     yield
-    services.engine.dispose()
+    runtime.engine.dispose()
 
 
-def _wechat(settings: Settings, services: Services, watch: ConnectionWatch) -> Transport:
+def _wechat(settings: Settings, runtime: Runtime, watch: ConnectionWatch) -> Transport:
     from bot.adapters.wechaty_transport import WechatyTransport
 
     transport = WechatyTransport(
         settings.puppet_endpoint,
         settings.puppet_token,
-        clock=services.clock,
+        clock=runtime.clock,
         cache_dir=settings.data_dir / "wechaty",
         on_login=watch.on_login,
         on_logout=watch.on_logout,
         on_room_topic=watch.on_room_topic,
     )
-    watch.directory = transport
+    watch.listing = transport
     return transport
 
 
 async def _transport(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    services = app[keys.SERVICES]
+    settings = app[keys.SETTINGS]
+    runtime = app[keys.RUNTIME]
     health = app[keys.HEALTH]
-    dispatcher = Dispatcher(services)
-    wake = app[WAKE].set
+    dispatcher = Dispatcher(runtime)
+    wake = app[keys.WAKE].set
     transport: Transport
     if settings.wechat_enabled:
         health.transport, health.logged_in = "wechat", False
         health.problem = "正在连接微信网关……"
-        transport = _wechat(settings, services, ConnectionWatch(services, health, wake))
+        transport = _wechat(settings, runtime, ConnectionWatch(runtime, health, wake))
     else:
-        simulator = SimulatorTransport(services.clock)
+        simulator = SimulatorTransport(runtime.clock)
         app[keys.SIMULATOR] = simulator
         transport = simulator
 
@@ -95,7 +88,7 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
             queued = await asyncio.to_thread(dispatcher.handle, inbound)
             if inbound.attachment is not Attachment.NONE:
                 queued += await filing.collect(
-                    services, transport.fetch_attachment, [inbound.message_id]
+                    runtime, transport.fetch_attachment, [inbound.message_id]
                 )
         except Exception:
             log.exception("message %s could not be handled", inbound.message_id)
@@ -103,10 +96,10 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
         if queued:
             wake()
 
-    app[TRANSPORT] = transport
+    app[keys.TRANSPORT] = transport
     await transport.start(on_message)
     # Attachments claimed before a crash or restart are fetched now, not lost.
-    recovery = asyncio.create_task(_collect_claimed(services, transport, wake))
+    recovery = asyncio.create_task(_collect_claimed(runtime, transport, wake))
     yield
     recovery.cancel()
     with contextlib.suppress(asyncio.CancelledError):
@@ -115,23 +108,23 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _collect_claimed(
-    services: Services, transport: Transport, wake: Callable[[], None]
+    runtime: Runtime, transport: Transport, wake: Callable[[], None]
 ) -> None:
     try:
-        if await filing.collect(services, transport.fetch_attachment):
+        if await filing.collect(runtime, transport.fetch_attachment):
             wake()
     except Exception:
         log.exception("claimed attachments could not be collected")
 
 
 async def _delivery(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    services = app[keys.SERVICES]
+    settings = app[keys.SETTINGS]
+    runtime = app[keys.RUNTIME]
     limiter = RateLimiter(
-        services.clock, settings.send_budget_per_minute, settings.room_min_interval_seconds
+        runtime.clock, settings.send_budget_per_minute, settings.room_min_interval_seconds
     )
-    deliverer = Deliverer(services, app[TRANSPORT], limiter, wake=app[WAKE])
-    app[DELIVERER] = deliverer
+    deliverer = Deliverer(runtime, app[keys.TRANSPORT], limiter, wake=app[keys.WAKE])
+    app[keys.DELIVERER] = deliverer
     task = asyncio.create_task(deliverer.run_forever(), name="gridbot-delivery")
     yield
     deliverer.stop()
@@ -146,10 +139,10 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    services = app[keys.SERVICES]
+    settings = app[keys.SETTINGS]
+    runtime = app[keys.RUNTIME]
     scheduler = build_scheduler(
-        services, services.policy.tz, min(settings.sweep_seconds, 30), app[DELIVERER].wake.set
+        runtime, runtime.policy.tz, min(settings.sweep_seconds, 30), app[keys.DELIVERER].wake.set
     )
     scheduler.start()
     yield
@@ -159,11 +152,12 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
 def build_app(settings: Settings, clock: Clock | None = None) -> web.Application:
     """The whole bot as one aiohttp application; `clock` defaults to the system clock."""
     app = web.Application()
-    app[SETTINGS] = settings
+    app[keys.SETTINGS] = settings
     if clock is not None:
-        app[CLOCK] = clock
-    app[WAKE] = asyncio.Event()
-    app[keys.HEALTH] = keys.Health(admin_token=settings.admin_token or secrets.token_urlsafe(16))
+        app[keys.CLOCK] = clock
+    app[keys.WAKE] = asyncio.Event()
+    app[keys.HEALTH] = keys.Health()
+    app[keys.ADMIN_TOKEN] = settings.admin_token or secrets.token_urlsafe(16)
     app.cleanup_ctx.extend([_database, _transport, _delivery, _scheduler])
     setup_routes(app)
     return app

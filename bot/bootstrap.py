@@ -1,4 +1,4 @@
-"""Building the services from settings: shared by the web app, the command line and tests."""
+"""Building the runtime from settings: shared by the web app, the command line and tests."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock, SystemClock
-from bot.services.runtime import Policy, Services
+from bot.services.runtime import Policy, Runtime
 from bot.services.understanding.reports import Category
 from config.settings import Settings, load_categories
 from models.db import make_engine, migrate
@@ -27,8 +27,8 @@ def build_policy(settings: Settings) -> Policy:
     )
 
 
-def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     """Engine (migrated), clock and policy: what the CLI and the web app both need."""
     engine = make_engine(settings.database_url)
     migrate(engine)
-    return Services(engine=engine, clock=clock or SystemClock(), policy=build_policy(settings))
+    return Runtime(engine=engine, clock=clock or SystemClock(), policy=build_policy(settings))

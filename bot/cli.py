@@ -19,8 +19,9 @@ from bot.services.outbox import queue
 from bot.services.roster import importer as roster
 from bot.services.roster import lookup
 from bot.services.roster import texts as roster_texts
-from bot.services.runtime import Services
-from bot.services.tickets.listing import list_tickets, sender_for
+from bot.services.roster.lookup import sender_for
+from bot.services.runtime import Runtime
+from bot.services.tickets.listing import list_tickets
 from config.settings import Settings, SettingsError, load_settings
 from handlers.dispatcher import Dispatcher
 from scheduler.jobs import run_sweeps
@@ -40,12 +41,12 @@ def _parse_at(raw: str | None, tz: str) -> Clock:
     return FixedClock(at if at.tzinfo else at.replace(tzinfo=ZoneInfo(tz)))
 
 
-def _deliver(services: Services, ids: Sequence[int], out: TextIO) -> None:
+def _deliver(runtime: Runtime, ids: Sequence[int], out: TextIO) -> None:
     """Act as the transport for what this command queued: print each message as JSON."""
     if not ids:
         return
-    now = services.clock.now()
-    with services.transaction() as session:
+    now = runtime.clock.now()
+    with runtime.transaction() as session:
         for message in queue.claim(session, now, limit=len(ids), only=ids):
             out.write(json.dumps(_as_json(message), ensure_ascii=False) + "\n")
             queue.mark_sent(session, message.outbox_id, now, f"cli-{message.outbox_id}")
@@ -57,10 +58,10 @@ def _as_json(message: Outgoing) -> dict[str, object]:
 
 
 def cmd_say(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.bootstrap import build_services
+    from bot.bootstrap import build_runtime
 
-    services = build_services(settings, _parse_at(args.at, settings.timezone))
-    with services.transaction() as session:
+    runtime = build_runtime(settings, _parse_at(args.at, settings.timezone))
+    with runtime.transaction() as session:
         sender_id, sender_name = sender_for(session, args.sender)
         if lookup.room_for_topic(session, args.room) is None:
             sys.stderr.write(roster_texts.CLI_UNKNOWN_ROOM.format(room=args.room) + "\n")
@@ -70,43 +71,43 @@ def cmd_say(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         sender_id=sender_id,
         sender_name=sender_name,
         text=" ".join(args.text),
-        at=services.clock.now(),
+        at=runtime.clock.now(),
     )
-    _deliver(services, Dispatcher(services).handle(inbound), out)
+    _deliver(runtime, Dispatcher(runtime).handle(inbound), out)
     return 0
 
 
 def cmd_tick(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.bootstrap import build_services
+    from bot.bootstrap import build_runtime
 
-    services = build_services(settings, _parse_at(args.at, settings.timezone))
-    _deliver(services, run_sweeps(services), out)
+    runtime = build_runtime(settings, _parse_at(args.at, settings.timezone))
+    _deliver(runtime, run_sweeps(runtime), out)
     return 0
 
 
 def cmd_tickets(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.bootstrap import build_services
+    from bot.bootstrap import build_runtime
 
-    services = build_services(settings)
-    with services.transaction() as session:
-        rows = list_tickets(session, services.policy.tz)
+    runtime = build_runtime(settings)
+    with runtime.transaction() as session:
+        rows = list_tickets(session, runtime.policy.tz)
     out.write(json.dumps(rows, ensure_ascii=False, indent=2 if not args.json else None) + "\n")
     return 0
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.bootstrap import build_services
+    from bot.bootstrap import build_runtime
 
-    build_services(settings)
+    build_runtime(settings)
     out.write(f"数据库已是最新结构：{_safe_url(settings.database_url)}\n")
     return 0
 
 
 def cmd_import_roster(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.bootstrap import build_services
+    from bot.bootstrap import build_runtime
 
-    services = build_services(settings)
-    report = roster.import_roster(services.engine, Path(args.path), dry_run=args.dry_run)
+    runtime = build_runtime(settings)
+    report = roster.import_roster(runtime.engine, Path(args.path), dry_run=args.dry_run)
     out.write(report.summary() + "\n")
     return 0
 
@@ -115,6 +116,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from aiohttp import web
 
     from bot.app import build_app
+    from bot.web import keys
 
     app = build_app(settings)
     url = f"http://{settings.web_host}:{settings.web_port}/"
@@ -122,17 +124,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     out.write(
         f"网格通 Gridbot 已启动\n  数据库：{_safe_url(settings.database_url)}\n"
         f"  聊天通道：{channel}\n"
-        f"  打开：{url}?token={app_token(app)}\n  按 Ctrl+C 退出\n"
+        f"  打开：{url}?token={app[keys.ADMIN_TOKEN]}\n  按 Ctrl+C 退出\n"
     )
     out.flush()
     web.run_app(app, host=settings.web_host, port=settings.web_port, print=None)
     return 0
-
-
-def app_token(app: object) -> str:
-    from bot.web import keys
-
-    return app[keys.HEALTH].admin_token  # type: ignore[index, no-any-return]
 
 
 def _safe_url(url: str) -> str:

@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.services.roster import binding as binding
-from bot.services.runtime import Services
+from bot.services.runtime import Runtime
 from bot.web.keys import Health
 
 log = logging.getLogger(__name__)
 
 
-class Directory(Protocol):
+class ChatListing(Protocol):
     async def list_rooms(self) -> list[tuple[str, str]]: ...
 
     async def find_contacts(self) -> list[tuple[str, str, str | None]]: ...
@@ -28,11 +28,11 @@ class Directory(Protocol):
 class ConnectionWatch:
     """Hooks for a chat transport: login, logout, group renamed."""
 
-    def __init__(self, services: Services, health: Health, wake: Callable[[], None]) -> None:
-        self.services = services
+    def __init__(self, runtime: Runtime, health: Health, wake: Callable[[], None]) -> None:
+        self.runtime = runtime
         self.health = health
         self.wake = wake
-        self.directory: Directory | None = None
+        self.listing: ChatListing | None = None
         self.down_since: datetime | None = None
         self.reason = ""
 
@@ -43,7 +43,7 @@ class ConnectionWatch:
         await self.rebind()
         if self.down_since is not None:
             queued = await asyncio.to_thread(
-                binding.announce_back, self.services, self.down_since, self.reason
+                binding.announce_back, self.runtime, self.down_since, self.reason
             )
             self.down_since = None
             if queued:
@@ -55,7 +55,7 @@ class ConnectionWatch:
         self.health.logged_in = False
         self.health.problem = f"微信已掉线：{reason}。机器人正在自动重连，期间消息保存在发件箱中。"
         if self.down_since is None:
-            self.down_since = self.services.clock.now()
+            self.down_since = self.runtime.clock.now()
             self.reason = reason
 
     async def on_room_topic(self, room_id: str, old: str, new: str) -> None:
@@ -63,11 +63,11 @@ class ConnectionWatch:
         await self.rebind()
 
     async def rebind(self) -> None:
-        if self.directory is None:
+        if self.listing is None:
             return
         try:
-            rooms = await self.directory.list_rooms()
-            contacts = await self.directory.find_contacts()
+            rooms = await self.listing.list_rooms()
+            contacts = await self.listing.find_contacts()
         except Exception:
             log.exception("could not list groups and contacts for binding")
             return
@@ -83,5 +83,5 @@ class ConnectionWatch:
     def _bind(
         self, rooms: list[tuple[str, str]], contacts: list[tuple[str, str, str | None]]
     ) -> tuple[binding.RoomBinding, int]:
-        with self.services.transaction() as session:
+        with self.runtime.transaction() as session:
             return binding.bind_rooms(session, rooms), binding.bind_contacts(session, contacts)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from bot.core.messages import Inbound
-from bot.services.runtime import Services
+from bot.services.runtime import Runtime
 from bot.services.tickets.ledger import Origin
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Context:
     session: Session
-    services: Services
+    runtime: Runtime
     inbound: Inbound
     origin: Origin
     router: Router

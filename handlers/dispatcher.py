@@ -20,7 +20,7 @@ from bot.services.intake import inbound as intake
 from bot.services.intake import texts as intake_texts
 from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
 from bot.services.roster import lookup
-from bot.services.runtime import Services
+from bot.services.runtime import Runtime
 from bot.services.tickets.ledger import Origin
 from bot.services.understanding.commands import Command
 from bot.services.understanding.reports import parse_report
@@ -38,11 +38,11 @@ ROOT.include(tickets.router, evidence.router, help.router)
 _ONLY_MENTIONS = re.compile(r"\s*(?:@\S+\s*)*")
 
 
-def route(inbound: Inbound, services: Services, router: Router = ROOT) -> Handler | None:
+def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Handler | None:
     """The handler for a message, or None for ordinary chat (which gets no reply)."""
     if inbound.attachment is not Attachment.NONE:
         return evidence.photo
-    parsed = parse_report(inbound.text, services.policy.categories)
+    parsed = parse_report(inbound.text, runtime.policy.categories)
     if parsed is not None:
         report = parsed
         return lambda ctx: reports.report(ctx, report)
@@ -59,15 +59,15 @@ def route(inbound: Inbound, services: Services, router: Router = ROOT) -> Handle
 
 @dataclass(frozen=True)
 class Dispatcher:
-    services: Services
+    runtime: Runtime
     router: Router = ROOT
 
     def handle(self, inbound: Inbound) -> list[int]:
         """Handle one message; return the ids of the outbox messages it queued."""
-        handler = route(inbound, self.services, self.router)
+        handler = route(inbound, self.runtime, self.router)
         if handler is None:
             return []
-        with self.services.transaction() as session:
+        with self.runtime.transaction() as session:
             if not intake.first_sight(session, inbound):
                 log.info("duplicate message %s ignored", inbound.message_id)
                 return []
@@ -95,7 +95,7 @@ class Dispatcher:
                 inbound.message_id,
                 inbound.chat.room_topic,
             )
-            ctx = Context(session, self.services, inbound, origin, self.router)
+            ctx = Context(session, self.runtime, inbound, origin, self.router)
             replies = self._run(session, handler, ctx)
             drafts = [
                 Draft(
@@ -126,7 +126,7 @@ class Dispatcher:
 
     def _refuse(self, session: Session, inbound: Inbound) -> list[int]:
         """One polite refusal a day per stranger and group, so strangers cannot make it spam."""
-        day = self.services.policy.local(inbound.at).date().isoformat()
+        day = self.runtime.policy.local(inbound.at).date().isoformat()
         if inbound.chat.is_private:
             return []
         draft = Draft(
@@ -138,7 +138,7 @@ class Dispatcher:
 
     def _ambiguous(self, session: Session, inbound: Inbound, name: str) -> list[int]:
         """Tell the sender and ask the admins to add a 微信号; once a day per name."""
-        day = self.services.policy.local(inbound.at).date().isoformat()
+        day = self.runtime.policy.local(inbound.at).date().isoformat()
         drafts = [
             Draft(
                 key=f"ambiguous:{inbound.sender_id}:{day}",

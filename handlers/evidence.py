@@ -18,7 +18,7 @@ router = Router("evidence")
 def attach(ctx: Context, command: Command) -> list[Reply]:
     """接下来 10 分钟内发送的照片归档到这张工单"""
     info = lifecycle.attach_ready(ctx.session, command.code or "", ctx.origin)
-    minutes = int(ctx.services.policy.evidence_window.total_seconds() // 60)
+    minutes = int(ctx.runtime.policy.evidence_window.total_seconds() // 60)
     return [Reply(evidence_texts.ATTACH_READY.format(minutes=minutes, code=info.code))]
 
 
@@ -27,5 +27,5 @@ def photo(ctx: Context) -> list[Reply]:
 
     No reply now: the acknowledgement (one per burst) follows once the bytes are saved.
     """
-    filing.claim(ctx.session, ctx.services, ctx.inbound, ctx.origin.actor)
+    filing.claim(ctx.session, ctx.runtime, ctx.inbound, ctx.origin.actor)
     return []

@@ -18,14 +18,14 @@ def report(ctx: Context, parsed: ParsedReport) -> list[Reply]:
     if parsed.missing:
         return [Reply(missing_fields_reply(parsed))]
     if parsed.category is None:
-        return [Reply(unknown_category_reply(parsed, ctx.services.policy.categories))]
-    info = ledger.open_ticket(ctx.session, ctx.services, parsed, ctx.origin)
+        return [Reply(unknown_category_reply(parsed, ctx.runtime.policy.categories))]
+    info = ledger.open_ticket(ctx.session, ctx.runtime, parsed, ctx.origin)
     text = ticket_texts.TICKET_OPENED.format(
         code=info.code,
         category=info.category,
         location=info.location,
         grid=info.grid_name,
         head=info.head_name or ticket_texts.NO_HEAD_ASK_ADMIN,
-        due=ctx.services.policy.format_time(info.due_at),
+        due=ctx.runtime.policy.format_time(info.due_at),
     )
     return [Reply(text, mentions=(info.head_id,) if info.head_id else ())]

@@ -17,7 +17,7 @@ router = Router("tickets")
 def accept(ctx: Context, command: Command) -> list[Reply]:
     """确认收到并开始处置"""
     info = lifecycle.accept(ctx.session, command.code or "", ctx.origin)
-    due = ctx.services.policy.format_time(info.due_at)
+    due = ctx.runtime.policy.format_time(info.due_at)
     text = ticket_texts.ACCEPTED.format(code=info.code, who=ctx.origin.actor.name, due=due)
     return [Reply(text)]
 
@@ -45,7 +45,7 @@ def close(ctx: Context, command: Command) -> list[Reply]:
 def query(ctx: Context, command: Command) -> list[Reply]:
     """查看状态和处置记录"""
     status = lifecycle.query(ctx.session, command.code or "", ctx.origin)
-    policy = ctx.services.policy
+    policy = ctx.runtime.policy
     t = status.ticket
     lines = [
         ticket_texts.QUERY_HEADER.format(code=t.code, status=ticket_texts.STATUS_NAMES[t.status]),

@@ -8,20 +8,20 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.services.runtime import Services
+from bot.services.runtime import Runtime
 from scheduler.jobs import run_sweeps
 
 SWEEP_JOB_ID = "gridbot.sweeps"
 
 
 def build_scheduler(
-    services: Services, tz: ZoneInfo, every_seconds: int, on_queued: Callable[[], None]
+    runtime: Runtime, tz: ZoneInfo, every_seconds: int, on_queued: Callable[[], None]
 ) -> AsyncIOScheduler:
     """An AsyncIOScheduler (explicit zone) that runs the sweeps now and every few seconds."""
     scheduler = AsyncIOScheduler(timezone=tz)
 
     async def sweeps() -> None:
-        if await asyncio.to_thread(run_sweeps, services):
+        if await asyncio.to_thread(run_sweeps, runtime):
             on_queued()
 
     scheduler.add_job(
@@ -32,7 +32,7 @@ def build_scheduler(
         coalesce=True,
         max_instances=1,
         # Catch up at once after a restart instead of waiting a whole interval.
-        next_run_time=services.clock.now().astimezone(tz),
+        next_run_time=runtime.clock.now().astimezone(tz),
         misfire_grace_time=None,
     )
     return scheduler

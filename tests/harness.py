@@ -13,9 +13,10 @@ from bot.bootstrap import build_policy
 from bot.core.clock import FixedClock
 from bot.core.messages import ChatRef, Inbound
 from bot.services.outbox import queue as outbox
-from bot.services.roster import importer as roster
-from bot.services.runtime import Services
-from bot.services.tickets.listing import list_tickets, sender_for
+from bot.services.roster import importer
+from bot.services.roster.lookup import sender_for
+from bot.services.runtime import Runtime
+from bot.services.tickets.listing import list_tickets
 from config.settings import load_settings
 from handlers.dispatcher import Dispatcher
 from scheduler.jobs import run_sweeps
@@ -34,7 +35,7 @@ class Sent:
 
 @dataclass
 class Harness:
-    services: Services
+    runtime: Runtime
     clock: FixedClock
     sent: list[Sent] = field(default_factory=list)
 
@@ -44,15 +45,15 @@ class Harness:
         base = build_policy(load_settings(environ={}))
         from dataclasses import replace
 
-        services = Services(engine=engine, clock=clock, policy=replace(base, **policy))
-        roster.import_roster(engine, roster_file)
-        return cls(services, clock)
+        runtime = Runtime(engine=engine, clock=clock, policy=replace(base, **policy))
+        importer.import_roster(engine, roster_file)
+        return cls(runtime, clock)
 
     def _deliver(self, ids: list[int] | None) -> list[Sent]:
         """Deliver the given outbox ids (None: everything due) into the transcript."""
         now = self.clock.now()
         out = []
-        with self.services.transaction() as session:
+        with self.runtime.transaction() as session:
             for m in outbox.claim(session, now, limit=len(ids) if ids else 1000, only=ids):
                 out.append(Sent(m.room_topic, m.text, m.mention_names))
                 outbox.mark_sent(session, m.outbox_id, now, None)
@@ -63,7 +64,7 @@ class Harness:
         self, room: str | None, who: str, text: str, message_id: str | None = None
     ) -> list[Sent]:
         """`who` posts `text` in `room` (None: a private chat); return what the bot sent."""
-        with self.services.transaction() as session:
+        with self.runtime.transaction() as session:
             sender_id, name = sender_for(session, who)
         return self.say_as(room, sender_id, name, text, message_id)
 
@@ -79,11 +80,11 @@ class Harness:
             text=text,
             at=self.clock.now(),
         )
-        return self._deliver(Dispatcher(self.services).handle(inbound))
+        return self._deliver(Dispatcher(self.runtime).handle(inbound))
 
     def tick(self, advance: timedelta = timedelta(0)) -> list[Sent]:
         self.clock.advance(advance)
-        return self._deliver(run_sweeps(self.services))
+        return self._deliver(run_sweeps(self.runtime))
 
     def flush(self, advance: timedelta = timedelta(0)) -> list[Sent]:
         """Move the clock and deliver every outbox message now due (delayed ones too)."""
@@ -95,8 +96,8 @@ class Harness:
         return [s for s in self.tick(advance) if s.text.startswith("【超期提醒")]
 
     def tickets(self) -> list[dict[str, object]]:
-        with self.services.transaction() as session:
-            return list_tickets(session, self.services.policy.tz)
+        with self.runtime.transaction() as session:
+            return list_tickets(session, self.runtime.policy.tz)
 
     def report(
         self,

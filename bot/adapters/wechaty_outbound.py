@@ -6,7 +6,7 @@ import asyncio
 from itertools import zip_longest
 from typing import Any
 
-from bot.adapters.wechaty_directory import Directory
+from bot.adapters.wechaty_contacts import ContactBook
 from bot.core.messages import Outgoing
 from bot.core.ports import DeliveryError
 
@@ -27,11 +27,11 @@ class DeliveryUnknown(DeliveryError):
 
 
 async def send(
-    puppet: Any, directory: Directory, message: Outgoing, *, timeout: float
+    puppet: Any, contacts: ContactBook, message: Outgoing, *, timeout: float
 ) -> str | None:
     """Deliver `message`; return the platform message id if the gateway gives one."""
     try:
-        conversation, text, mention_ids = await _prepare(directory, message)
+        conversation, text, mention_ids = await _prepare(contacts, message)
     except DeliveryError:
         raise
     except Exception as exc:  # nothing has been sent yet, so a retry is safe
@@ -39,20 +39,20 @@ async def send(
     return await _deliver(puppet, conversation, text, mention_ids, timeout)
 
 
-async def _prepare(directory: Directory, message: Outgoing) -> tuple[str, str, list[str]]:
+async def _prepare(contacts: ContactBook, message: Outgoing) -> tuple[str, str, list[str]]:
     if message.room_topic:
-        room_id = await directory.room_id_for(message.room_topic)
-        text, mention_ids = await _with_mentions(directory, message)
+        room_id = await contacts.room_id_for(message.room_topic)
+        text, mention_ids = await _with_mentions(contacts, message)
         return room_id, text, mention_ids
     if message.private_to:
-        contact_id = await directory.contact_id_for(message.private_to)
+        contact_id = await contacts.contact_id_for(message.private_to)
         if contact_id is None:
             raise DeliveryError(f"no contact {message.private_to!r}", permanent=True)
         return contact_id, message.text, []
     raise DeliveryError("message has neither a room nor a contact", permanent=True)
 
 
-async def _with_mentions(directory: Directory, message: Outgoing) -> tuple[str, list[str]]:
+async def _with_mentions(contacts: ContactBook, message: Outgoing) -> tuple[str, list[str]]:
     """Prefix "@name" for each mention; only contacts the gateway knows get a real mention.
 
     A roster person without a known WeChat id still gets "@name" in the text, so the group
@@ -61,13 +61,13 @@ async def _with_mentions(directory: Directory, message: Outgoing) -> tuple[str, 
     labels: list[str] = []
     ids: list[str] = []
     for name, raw_id in zip_longest(message.mention_names, message.mention_ids, fillvalue=""):
-        contact_id = await directory.contact_id_for(raw_id) if raw_id else None
+        contact_id = await contacts.contact_id_for(raw_id) if raw_id else None
         if contact_id is None:
             if name:
                 labels.append(f"@{name}")
             continue
         ids.append(contact_id)
-        labels.append(f"@{await directory.name_of(contact_id) or name}")
+        labels.append(f"@{await contacts.name_of(contact_id) or name}")
     if not labels:
         return message.text, ids
     return f"{AT_SEPARATOR.join(labels)} {message.text}", ids

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.adapters.wechaty_compat import load_wechaty
-from bot.adapters.wechaty_directory import Directory
+from bot.adapters.wechaty_contacts import ContactBook
 from bot.adapters.wechaty_inbound import (
     attachment_kind,
     mentions_self,
@@ -69,7 +69,7 @@ class WechatySession:
         self._ids: asyncio.Queue[str] = asyncio.Queue()
         self._tasks: list[asyncio.Task[Any]] = []
         self.puppet: Any = None
-        self.directory: Directory | None = None
+        self.contacts: ContactBook | None = None
         self.self_id: str | None = None
         self.logged_in = False
 
@@ -96,7 +96,7 @@ class WechatySession:
         bot = wechaty.Wechaty(options)
         await bot.init_puppet()
         self.puppet = bot.puppet
-        self.directory = Directory(self.puppet)
+        self.contacts = ContactBook(self.puppet)
         self.puppet.on("login", self._on_login)
         self.puppet.on("logout", self._on_logout)
         self.puppet.on("message", lambda payload: self._ids.put_nowait(payload.message_id))
@@ -172,8 +172,8 @@ class WechatySession:
         self._hooks.logout(f"logged out: {payload.data or 'no reason given'}")
 
     def _on_room_topic(self, payload: Any) -> None:
-        if self.directory is not None:
-            self.directory.topic_changed(payload.room_id, payload.new_topic)
+        if self.contacts is not None:
+            self.contacts.topic_changed(payload.room_id, payload.new_topic)
         self._hooks.room_topic(payload.room_id, payload.old_topic or "", payload.new_topic or "")
 
     async def _consume(self) -> None:
@@ -192,7 +192,7 @@ class WechatySession:
                 self._hooks.deliver(inbound)
 
     async def _to_inbound(self, message_id: str) -> Inbound | None:
-        assert self.directory is not None
+        assert self.contacts is not None
         payload = await self.puppet.message_payload(message_id)
         if payload.from_id == self.self_id:
             return None  # our own sends come back as events (pitfall 8)
@@ -200,14 +200,14 @@ class WechatySession:
         if kind is None:
             log.debug("wechaty message %s of type %s ignored", message_id, payload.type)
             return None
-        sender = await self.directory.contact(payload.from_id)
+        sender = await self.contacts.contact(payload.from_id)
         chat = ChatRef(None, None)
         alias = sender.alias or None
         if payload.room_id:
-            topic = await self.directory.room_topic(payload.room_id)
+            topic = await self.contacts.room_topic(payload.room_id)
             chat = ChatRef(payload.room_id, topic)
-            alias = await self.directory.room_alias(payload.room_id, payload.from_id) or alias
-        self_name = await self.directory.name_of(self.self_id) if self.self_id else None
+            alias = await self.contacts.room_alias(payload.room_id, payload.from_id) or alias
+        self_name = await self.contacts.name_of(self.self_id) if self.self_id else None
         mentioned = bool(self.self_id) and mentions_self(payload, self.self_id or "", self_name)
         return Inbound(
             message_id=payload.id or message_id,

@@ -112,9 +112,9 @@ class WechatyTransport:
         """Send one message. Raises DeliveryError; DeliveryUnknown (permanent) when the send
         may have gone out, so it is never retried into a duplicate."""
         session = self._live_session()
-        assert session.directory is not None
+        assert session.contacts is not None
         return await wechaty_outbound.send(
-            session.puppet, session.directory, message, timeout=self._send_timeout
+            session.puppet, session.contacts, message, timeout=self._send_timeout
         )
 
     async def fetch_attachment(self, ref: str) -> tuple[str, bytes]:
@@ -125,19 +125,19 @@ class WechatyTransport:
 
     async def list_rooms(self) -> list[tuple[str, str]]:
         """Every group the account is in, as (room id, topic), sorted by topic."""
-        directory = self._live_session().directory
-        assert directory is not None
+        contacts = self._live_session().contacts
+        assert contacts is not None
         try:
-            return await directory.rooms()
+            return await contacts.rooms()
         except Exception as exc:
             raise DeliveryError(f"listing rooms failed: {exc!r}") from exc
 
     async def find_contacts(self) -> list[tuple[str, str, str | None]]:
         """Every contact except the bot, as (contact id, name, weixin id or alias if known)."""
         session = self._live_session()
-        assert session.directory is not None
+        assert session.contacts is not None
         try:
-            people = await session.directory.contacts()
+            people = await session.contacts.contacts()
         except Exception as exc:
             raise DeliveryError(f"listing contacts failed: {exc!r}") from exc
         return [

@@ -38,7 +38,7 @@ class Policy:
 
 
 @dataclass(frozen=True)
-class Services:
+class Runtime:
     """The composition root builds one of these; handlers and jobs receive it."""
 
     engine: Engine

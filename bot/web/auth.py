@@ -100,7 +100,7 @@ async def require_admin(request: web.Request, handler: Handler) -> web.StreamRes
     """Let a request through only with the admin token (cookie, bearer, or first-visit link)."""
     if request.path in OPEN_PATHS:
         return await handler(request)
-    expected = request.app[keys.HEALTH].admin_token
+    expected = request.app[keys.ADMIN_TOKEN]
     from_link = request.query.get("token")
     if from_link is not None and request.method == "GET" and not _is_api(request):
         if _matches(from_link, expected):

@@ -1,13 +1,21 @@
-"""Typed keys under which the composition root stores what the web routes need."""
+"""Every typed key under which the composition root stores a long-lived resource.
+
+aiohttp's "no singletons" pattern: the application object holds the resources, each under a
+`web.AppKey` declared here, so routes, the app's start-up steps and tests name them alike.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from bot.core.ports import ChatSimulator
-from bot.services.runtime import Services
+from bot.core.clock import Clock
+from bot.core.ports import ChatSimulator, Transport
+from bot.services.outbox.delivery import Deliverer
+from bot.services.runtime import Runtime
+from config.settings import Settings
 
 
 @dataclass
@@ -19,9 +27,21 @@ class Health:
     problem: str | None = None
     unknown_rooms: list[str] = field(default_factory=list)
     absent_rooms: list[str] = field(default_factory=list)
-    admin_token: str = ""
 
 
-SERVICES = web.AppKey("services", Services)
-SIMULATOR = web.AppKey("simulator", ChatSimulator)
+SETTINGS = web.AppKey("settings", Settings)
+# Only tests set it (a clock they move); absent means the system clock.
+CLOCK = web.AppKey("clock", Clock)
+RUNTIME = web.AppKey("runtime", Runtime)
 HEALTH = web.AppKey("health", Health)
+# The token the page and its API require: configured, or random per start.
+ADMIN_TOKEN = web.AppKey("admin_token", str)
+TRANSPORT = web.AppKey("transport", Transport)
+SIMULATOR = web.AppKey("simulator", ChatSimulator)
+DELIVERER = web.AppKey("deliverer", Deliverer)
+# Set whenever something was queued, so the delivery loop need not wait for its next poll.
+WAKE = web.AppKey("wake", asyncio.Event)
+# A fresh value per start: the page reloads when it sees the bot was restarted.
+EPOCH = web.AppKey("web_epoch", str)
+# Set at shutdown, so long polls answer at once instead of holding the server open.
+CLOSING = web.AppKey("web_closing", asyncio.Event)

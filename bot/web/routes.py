@@ -21,7 +21,7 @@ from bot.core.messages import ChatLine
 from bot.core.ports import ChatSimulator
 from bot.services.outbox import queue
 from bot.services.roster import importer as roster
-from bot.services.runtime import Services
+from bot.services.runtime import Runtime
 from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.listing import list_tickets
 from bot.services.tickets.states import LIVE
@@ -33,9 +33,7 @@ LONG_POLL_SECONDS = 25.0
 MAX_TEXT = 2000
 
 # Changes on every start: the simulated chat starts over, so the page forgets what it has read.
-EPOCH = web.AppKey("web_epoch", str)
 # Set on shutdown so pending long polls answer at once instead of holding the server up.
-CLOSING = web.AppKey("web_closing", asyncio.Event)
 
 routes = web.RouteTableDef()
 
@@ -54,8 +52,8 @@ def _json(data: object, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
 
 
-def _services(request: web.Request) -> Services:
-    return request.app[keys.SERVICES]
+def _runtime(request: web.Request) -> Runtime:
+    return request.app[keys.RUNTIME]
 
 
 # -- pages -----------------------------------------------------------------------------------
@@ -78,8 +76,8 @@ async def healthz(request: web.Request) -> web.Response:
     return _json({"ok": True, "transport": health.transport, "logged_in": health.logged_in})
 
 
-def _backlog(services: Services) -> tuple[int, int]:
-    with services.transaction() as session:
+def _backlog(runtime: Runtime) -> tuple[int, int]:
+    with runtime.transaction() as session:
         return queue.backlog(session)
 
 
@@ -87,7 +85,7 @@ def _backlog(services: Services) -> tuple[int, int]:
 async def status(request: web.Request) -> web.Response:
     """What the banner shows: the chat connection and anything wrong with it."""
     health = request.app[keys.HEALTH]
-    waiting, failed = await asyncio.to_thread(_backlog, _services(request))
+    waiting, failed = await asyncio.to_thread(_backlog, _runtime(request))
     return _json(
         {
             "transport": health.transport,
@@ -97,21 +95,21 @@ async def status(request: web.Request) -> web.Response:
             "absent_rooms": list(health.absent_rooms),
             "outbox_waiting": waiting,
             "outbox_failed": failed,
-            "epoch": request.app[EPOCH],
+            "epoch": request.app[keys.EPOCH],
             "report_template": report_texts.REPORT_TEMPLATE,
         }
     )
 
 
 # -- roster ----------------------------------------------------------------------------------
-def _rooms(services: Services) -> list[tuple[str, str, int]]:
-    with services.transaction() as session:
+def _rooms(runtime: Runtime) -> list[tuple[str, str, int]]:
+    with runtime.transaction() as session:
         return roster.roster_rooms(session)
 
 
-def _members(services: Services, topic: str) -> list[tuple[int, str, str, str]] | None:
+def _members(runtime: Runtime, topic: str) -> list[tuple[int, str, str, str]] | None:
     """The room's roster members, or None when no such room is bound."""
-    with services.transaction() as session:
+    with runtime.transaction() as session:
         if topic not in {room for room, _, _ in roster.roster_rooms(session)}:
             return None
         return roster.list_members(session, topic)
@@ -120,7 +118,7 @@ def _members(services: Services, topic: str) -> list[tuple[int, str, str, str]] 
 @routes.get("/api/rooms")
 async def rooms(request: web.Request) -> web.Response:
     """Bound groups, highest grid level first."""
-    rows = await asyncio.to_thread(_rooms, _services(request))
+    rows = await asyncio.to_thread(_rooms, _runtime(request))
     return _json(
         {"rooms": [{"topic": topic, "grid": code, "level": level} for topic, code, level in rows]}
     )
@@ -130,7 +128,7 @@ async def rooms(request: web.Request) -> web.Response:
 async def members(request: web.Request) -> web.Response:
     """Who may speak in one group: the people of the grids that report there."""
     topic = request.match_info["topic"]
-    rows = await asyncio.to_thread(_members, _services(request), topic)
+    rows = await asyncio.to_thread(_members, _runtime(request), topic)
     if rows is None:
         return _json({"error": texts.WEB_UNKNOWN_ROOM.format(room=topic)}, status=404)
     return _json(
@@ -144,14 +142,14 @@ async def members(request: web.Request) -> web.Response:
 
 
 # -- conversation ----------------------------------------------------------------------------
-def _line(line: ChatLine, services: Services) -> dict[str, object]:
+def _line(line: ChatLine, runtime: Runtime) -> dict[str, object]:
     return {
         "id": line.id,
         "room": line.room_topic,
         "sender": line.sender_name,
         "text": line.text,
-        "at": services.policy.local(line.at).isoformat(),
-        "time": services.policy.format_time(line.at),
+        "at": runtime.policy.local(line.at).isoformat(),
+        "time": runtime.policy.format_time(line.at),
         "mentions": list(line.mentions),
         "from_bot": line.from_bot,
     }
@@ -184,7 +182,7 @@ def _simulator(request: web.Request) -> ChatSimulator:
 async def _wait_for_news(request: web.Request, after: int, timeout: float) -> None:
     """Wait for a line newer than `after`, the timeout, or shutdown, whichever comes first."""
     news = asyncio.ensure_future(_simulator(request).wait_for_news(after, timeout))
-    closing = asyncio.ensure_future(request.app[CLOSING].wait())
+    closing = asyncio.ensure_future(request.app[keys.CLOSING].wait())
     try:
         await asyncio.wait({news, closing}, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -207,16 +205,16 @@ async def messages(request: web.Request) -> web.Response:
     room = request.query.get("room") or None
     simulator = _simulator(request)
     news = simulator.history(after)
-    if not news and wait > 0 and not request.app[CLOSING].is_set():
+    if not news and wait > 0 and not request.app[keys.CLOSING].is_set():
         await _wait_for_news(request, after, wait)
         news = simulator.history(after)
-    services = _services(request)
-    lines = [_line(line, services) for line in news if room is None or line.room_topic == room]
+    runtime = _runtime(request)
+    lines = [_line(line, runtime) for line in news if room is None or line.room_topic == room]
     return _json(
         {
             "lines": lines,
             "last": news[-1].id if news else after,
-            "epoch": request.app[EPOCH],
+            "epoch": request.app[keys.EPOCH],
         }
     )
 
@@ -249,7 +247,7 @@ async def _read_post(request: web.Request) -> tuple[str, int, str]:
 async def post_message(request: web.Request) -> web.Response:
     """Say something in a group as a roster member; the bot answers through the chat."""
     room, person_id, text = await _read_post(request)
-    people = await asyncio.to_thread(_members, _services(request), room)
+    people = await asyncio.to_thread(_members, _runtime(request), room)
     if people is None:
         raise BadRequest(texts.WEB_UNKNOWN_ROOM.format(room=room))
     name = next((n for pid, n, _, _ in people if pid == person_id), None)
@@ -260,14 +258,14 @@ async def post_message(request: web.Request) -> web.Response:
 
 
 # -- tickets ---------------------------------------------------------------------------------
-def _tickets(services: Services) -> list[dict[str, object]]:
-    with services.transaction() as session:
-        rows = list_tickets(session, services.policy.tz)
-    now = services.clock.now()
+def _tickets(runtime: Runtime) -> list[dict[str, object]]:
+    with runtime.transaction() as session:
+        rows = list_tickets(session, runtime.policy.tz)
+    now = runtime.clock.now()
     for row in rows:
         due = datetime.fromisoformat(str(row["due_at"]))
         row["status_name"] = ticket_texts.STATUS_NAMES.get(str(row["status"]), str(row["status"]))
-        row["due_text"] = services.policy.format_time(due)
+        row["due_text"] = runtime.policy.format_time(due)
         row["overdue"] = row["status"] in LIVE and due < now
     return rows
 
@@ -275,18 +273,18 @@ def _tickets(services: Services) -> list[dict[str, object]]:
 @routes.get("/api/tickets")
 async def tickets(request: web.Request) -> web.Response:
     """Every ticket, newest first, with Chinese status and local due time."""
-    rows = await asyncio.to_thread(_tickets, _services(request))
+    rows = await asyncio.to_thread(_tickets, _runtime(request))
     return _json({"tickets": rows[::-1]})
 
 
 async def _wake_pollers(app: web.Application) -> None:
-    app[CLOSING].set()
+    app[keys.CLOSING].set()
 
 
 def setup_routes(app: web.Application) -> None:
     """Install the admin middleware, the pages, the API and the page's static files."""
-    app[EPOCH] = secrets.token_hex(4)
-    app[CLOSING] = asyncio.Event()
+    app[keys.EPOCH] = secrets.token_hex(4)
+    app[keys.CLOSING] = asyncio.Event()
     app.middlewares.append(auth.require_admin)
     app.on_shutdown.append(_wake_pollers)
     app.add_routes(routes)

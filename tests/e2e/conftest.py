@@ -20,9 +20,9 @@ import pytest
 from aiohttp import web
 from sqlmodel import Session, col, select
 
-from bot.app import WAKE, build_app
+from bot.app import build_app
 from bot.services.roster import importer as roster
-from bot.services.runtime import Services
+from bot.services.runtime import Runtime
 from bot.web import keys
 from config.settings import load_settings
 from models.db import make_engine
@@ -133,9 +133,9 @@ class Stack:
             engine.dispose()
 
     @property
-    def services(self) -> Services:
+    def runtime(self) -> Runtime:
         assert self.app is not None
-        return self.app[keys.SERVICES]
+        return self.app[keys.RUNTIME]
 
     @property
     def health(self) -> keys.Health:
@@ -171,7 +171,7 @@ class Stack:
     def wake(self) -> None:
         """Tell the delivery loop something was queued (as the app's own hooks do)."""
         assert self.app is not None
-        self.app[WAKE].set()
+        self.app[keys.WAKE].set()
 
     async def healthz(self) -> dict[str, Any]:
         async with (
@@ -188,7 +188,7 @@ class Stack:
 
     async def db(self, query: Callable[[Session], T]) -> T:
         def run() -> T:
-            with self.services.transaction() as session:
+            with self.runtime.transaction() as session:
                 return query(session)
 
         return await asyncio.to_thread(run)

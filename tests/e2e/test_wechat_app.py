@@ -83,7 +83,7 @@ async def test_overdue_ticket_pings_the_parent_head_once(stack: Stack) -> None:
     code = await report(stack)
 
     stack.clock.advance(timedelta(hours=48, minutes=1))
-    await asyncio.to_thread(run_sweeps, stack.services)
+    await asyncio.to_thread(run_sweeps, stack.runtime)
     stack.wake()
 
     [ping] = await stack.expect(lambda s: "【超期提醒】" in s["text"], what="the overdue ping")
@@ -91,7 +91,7 @@ async def test_overdue_ticket_pings_the_parent_head_once(stack: Stack) -> None:
     assert ping["mentionIds"] == ["wx_v1_head"]
     assert ping["text"].startswith(f"@村书记戊 【超期提醒】工单 {code}")
 
-    assert await asyncio.to_thread(escalation.sweep, stack.services) == []
+    assert await asyncio.to_thread(escalation.sweep, stack.runtime) == []
     # A round trip through the bot: whatever it queued before answering has been sent by now.
     await stack.say(REPORTER, f"查询 {code}", "一村群")
     await stack.expect(lambda s: f"工单 {code}（" in s["text"], what="the query answer")

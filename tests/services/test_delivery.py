@@ -28,11 +28,11 @@ async def setup(engine: Engine) -> tuple[Harness, SimulatorTransport, Deliverer]
     chat = SimulatorTransport(bot.clock)
     await chat.start(ignore)
     limiter = RateLimiter(bot.clock, per_minute=20, chat_gap_seconds=1.0)
-    return bot, chat, Deliverer(bot.services, chat, limiter)
+    return bot, chat, Deliverer(bot.runtime, chat, limiter)
 
 
 def queue(bot: Harness, drafts: list[Draft]) -> None:
-    with bot.services.transaction() as session:
+    with bot.runtime.transaction() as session:
         outbox.enqueue(session, drafts, bot.clock.now())
 
 

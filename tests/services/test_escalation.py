@@ -86,7 +86,7 @@ def test_two_sweeps_at_once_send_each_step_once(bot: Harness, engine: Engine) ->
 
     def run() -> None:
         barrier.wait()
-        results.append(sweep.sweep(bot.services))
+        results.append(sweep.sweep(bot.runtime))
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:

@@ -61,8 +61,8 @@ def photo(bot: Harness, who: str, ref: str, room: str = "一村群") -> Inbound:
 
 async def send(bot: Harness, photos: Photos, inbound: Inbound) -> list[Sent]:
     """The app's path for an attachment: the dispatcher claims it, then it is collected."""
-    ids = Dispatcher(bot.services).handle(inbound)
-    ids += await filing.collect(bot.services, photos.fetch, [inbound.message_id], backoff=0)
+    ids = Dispatcher(bot.runtime).handle(inbound)
+    ids += await filing.collect(bot.runtime, photos.fetch, [inbound.message_id], backoff=0)
     return bot._deliver(ids)
 
 

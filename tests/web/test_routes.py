@@ -116,9 +116,9 @@ async def test_status_counts_messages_that_failed_for_good(client: Client) -> No
     from bot.services.outbox.queue import Draft
     from bot.web import keys
 
-    services = client.server.app[keys.SERVICES]
-    now = services.clock.now()
-    with services.transaction() as session:
+    runtime = client.server.app[keys.RUNTIME]
+    now = runtime.clock.now()
+    with runtime.transaction() as session:
         [oid] = queue.enqueue(session, [Draft(key="lost", text="你好", room_topic="无此群")], now)
         queue.mark_failed(session, oid, now, "unknown room", permanent=True)
     data = await (await client.get("/api/status", headers=AUTH)).json()

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from bot.services.briefing import texts
 from bot.services.outbox.queue import PRIORITY_BRIEFING, Draft, enqueue
 from bot.services.roster import lookup
-from bot.services.runtime import Services, format_duration
+from bot.services.runtime import Runtime, format_duration
 from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.states import LIVE
 from models.db import insert_ignore
@@ -83,7 +83,7 @@ def _names(session: Session, figs: dict[int, Figures]) -> Names:
 
 
 def _text(
-    grid: Grid, day: date, fig: Figures, names: Names, services: Services, now: datetime
+    grid: Grid, day: date, fig: Figures, names: Names, runtime: Runtime, now: datetime
 ) -> str:
     lines = [
         texts.BRIEFING_HEADER.format(grid=grid.name, date=f"{day.month}月{day.day}日"),
@@ -111,19 +111,19 @@ def _text(
     return "\n".join(lines)
 
 
-def sweep(services: Services) -> list[int]:
+def sweep(runtime: Runtime) -> list[int]:
     """Queue today's briefing for every bound group that has not had it; return outbox ids.
 
     Runs any time after the briefing hour, so a late or restarted bot still sends today's
     briefing; yesterday's, if missed, is stale and skipped.
     """
-    now = services.clock.now()
-    local = services.policy.local(now)
-    if local.time() < services.policy.briefing_time:
+    now = runtime.clock.now()
+    local = runtime.policy.local(now)
+    if local.time() < runtime.policy.briefing_time:
         return []
     day = local.date()
-    start = datetime.combine(day, datetime.min.time(), services.policy.tz)
-    with services.transaction() as session:
+    start = datetime.combine(day, datetime.min.time(), runtime.policy.tz)
+    with runtime.transaction() as session:
         done = select(BriefingLog.room_topic).where(BriefingLog.day == day)
         rooms = session.exec(
             select(Room, Grid)
@@ -148,7 +148,7 @@ def sweep(services: Services) -> list[int]:
         drafts = [
             Draft(
                 key=f"brief:{room.topic}:{day.isoformat()}",
-                text=_text(grid, day, figs[grid.id or 0], names, services, now),
+                text=_text(grid, day, figs[grid.id or 0], names, runtime, now),
                 room_topic=room.topic,
                 priority=PRIORITY_BRIEFING,
                 kind="briefing",

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from bot.services.escalation import texts
 from bot.services.outbox.queue import PRIORITY_ESCALATION, Draft, enqueue
 from bot.services.roster import lookup
-from bot.services.runtime import Services, format_duration
+from bot.services.runtime import Runtime, format_duration
 from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.states import LIVE
 from models.db import insert_ignore, table_of
@@ -89,7 +89,7 @@ def _claim(session: Session, steps: list[Step], now: datetime) -> list[Step]:
     return [s for s in steps if (s.ticket.id, s.step) in won]
 
 
-def _advance(session: Session, steps: list[Step], services: Services, now: datetime) -> None:
+def _advance(session: Session, steps: list[Step], runtime: Runtime, now: datetime) -> None:
     table = table_of(Ticket)
     session.connection().execute(
         update(table)
@@ -99,30 +99,30 @@ def _advance(session: Session, steps: list[Step], services: Services, now: datet
             {
                 "b_id": s.ticket.id,
                 "b_step": s.step,
-                "b_next": now + services.policy.escalation_interval,
+                "b_next": now + runtime.policy.escalation_interval,
             }
             for s in steps
         ],
     )
 
 
-def sweep(services: Services) -> list[int]:
+def sweep(runtime: Runtime) -> list[int]:
     """Send every escalation step that is due now; return the new outbox ids.
 
     Works in batches, each its own transaction, so a large backlog (after downtime) neither
     holds one long lock nor waits for the next wake-up.
     """
-    now = services.clock.now()
+    now = runtime.clock.now()
     queued: list[int] = []
     while True:
-        batch, more = _sweep_batch(services, now)
+        batch, more = _sweep_batch(runtime, now)
         queued.extend(batch)
         if not more:
             return queued
 
 
-def _sweep_batch(services: Services, now: datetime) -> tuple[list[int], bool]:
-    with services.transaction() as session:
+def _sweep_batch(runtime: Runtime, now: datetime) -> tuple[list[int], bool]:
+    with runtime.transaction() as session:
         due = list(
             session.exec(
                 select(Ticket)
@@ -137,13 +137,11 @@ def _sweep_batch(services: Services, now: datetime) -> tuple[list[int], bool]:
         if not steps:
             # Another sweep took this batch; anything left is its work too.
             return [], False
-        _advance(session, steps, services, now)
-        return enqueue(session, _messages(session, steps, services, now), now), len(due) == BATCH
+        _advance(session, steps, runtime, now)
+        return enqueue(session, _messages(session, steps, runtime, now), now), len(due) == BATCH
 
 
-def _messages(
-    session: Session, steps: list[Step], services: Services, now: datetime
-) -> list[Draft]:
+def _messages(session: Session, steps: list[Step], runtime: Runtime, now: datetime) -> list[Draft]:
     """One message per target group and head: several tickets at once become one list."""
     by_target: dict[int, list[Step]] = defaultdict(list)
     for s in steps:
@@ -154,7 +152,7 @@ def _messages(
     for target_id, group in by_target.items():
         target = group[0].target
         lead = leads.get(target_id)
-        text = _text(group, target, grids, leads, services, now)
+        text = _text(group, target, grids, leads, runtime, now)
         # (ticket, step) is unique, so the group's first pair names this message uniquely.
         first = min(group, key=lambda s: s.ticket.id or 0)
         drafts.append(
@@ -175,7 +173,7 @@ def _text(
     target: Grid,
     grids: dict[int, Grid],
     leads: dict[int, Person],
-    services: Services,
+    runtime: Runtime,
     now: datetime,
 ) -> str:
     level = texts.ESCALATION_LEVEL.format(grid=target.name)
@@ -185,7 +183,7 @@ def _text(
         lead = leads.get(t.grid_id)
         text = texts.ESCALATION.format(
             code=t.code,
-            due=services.policy.format_time(t.due_at),
+            due=runtime.policy.format_time(t.due_at),
             overdue=format_duration(now - t.due_at),
             category=t.category,
             location=t.location,

@@ -26,7 +26,7 @@ from bot.services.evidence import texts
 from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
 from bot.services.outbox.states import Delivery
 from bot.services.roster.lookup import Actor
-from bot.services.runtime import Services
+from bot.services.runtime import Runtime
 from models.db import insert_ignore
 from models.tables import Evidence, Outbox, Ticket, TicketEvent
 
@@ -56,7 +56,7 @@ class Pending:
     at: datetime
 
 
-def claim(session: Session, services: Services, inbound: Inbound, actor: Actor) -> bool:
+def claim(session: Session, runtime: Runtime, inbound: Inbound, actor: Actor) -> bool:
     """Put the attachment on the ticket the sender was last busy with, to be fetched later.
 
     Runs inside the dispatcher's transaction (so the message id, the binding and this claim
@@ -68,7 +68,7 @@ def claim(session: Session, services: Services, inbound: Inbound, actor: Actor) 
         .where(
             TicketEvent.actor_id == actor.person_id,
             col(TicketEvent.kind).in_(CONTEXT_EVENTS),
-            col(TicketEvent.at) >= inbound.at - services.policy.evidence_window,
+            col(TicketEvent.at) >= inbound.at - runtime.policy.evidence_window,
         )
         .order_by(col(TicketEvent.at).desc(), col(TicketEvent.id).desc())
     ).first()
@@ -109,9 +109,9 @@ async def fetch_with_retry(
     return None
 
 
-def pending(services: Services, message_ids: list[str] | None = None) -> list[Pending]:
+def pending(runtime: Runtime, message_ids: list[str] | None = None) -> list[Pending]:
     """Claimed attachments not fetched yet: those of `message_ids`, or all (after a restart)."""
-    with services.transaction() as session:
+    with runtime.transaction() as session:
         query = (
             select(Evidence, Ticket.code)
             .join(Ticket, col(Ticket.id) == Evidence.ticket_id)
@@ -137,7 +137,7 @@ def pending(services: Services, message_ids: list[str] | None = None) -> list[Pe
 
 
 async def collect(
-    services: Services,
+    runtime: Runtime,
     fetch: Fetch,
     message_ids: list[str] | None = None,
     attempts: int = 3,
@@ -145,9 +145,9 @@ async def collect(
 ) -> list[int]:
     """Fetch and file claimed attachments; return the outbox ids queued."""
     queued: list[int] = []
-    for item in await asyncio.to_thread(pending, services, message_ids):
+    for item in await asyncio.to_thread(pending, runtime, message_ids):
         got = await fetch_with_retry(fetch, item.ref, attempts, backoff)
-        queued += await asyncio.to_thread(_record, services, item, got, attempts)
+        queued += await asyncio.to_thread(_record, runtime, item, got, attempts)
     return queued
 
 
@@ -164,10 +164,10 @@ def _save(base: Path, code: str, name: str, data: bytes) -> tuple[str, Path]:
 
 
 def _record(
-    services: Services, item: Pending, got: tuple[str, bytes] | None, attempts: int
+    runtime: Runtime, item: Pending, got: tuple[str, bytes] | None, attempts: int
 ) -> list[int]:
-    with services.transaction() as session:
-        now = services.clock.now()
+    with runtime.transaction() as session:
+        now = runtime.clock.now()
         saved = _count_saved(session, item.ticket_id)
         if got is None:
             if not _settle(session, item, {"status": "missing"}):
@@ -181,7 +181,7 @@ def _record(
             text = texts.EVIDENCE_LIMIT.format(code=item.code, count=saved)
             return _reply(session, item, now, text)
         name, data = got
-        digest, path = _save(services.policy.data_dir, item.code, name, data)
+        digest, path = _save(runtime.policy.data_dir, item.code, name, data)
         values = {
             "status": "saved",
             "file_name": name[:300],

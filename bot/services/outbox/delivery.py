@@ -17,7 +17,7 @@ from bot.core.clock import Clock
 from bot.core.messages import Outgoing
 from bot.core.ports import DeliveryError, Transport
 from bot.services.outbox import queue as outbox
-from bot.services.runtime import Services
+from bot.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +63,12 @@ class Deliverer:
 
     def __init__(
         self,
-        services: Services,
+        runtime: Runtime,
         transport: Transport,
         limiter: RateLimiter,
         wake: asyncio.Event | None = None,
     ) -> None:
-        self.services = services
+        self.runtime = runtime
         self.transport = transport
         self.limiter = limiter
         self.wake = wake or asyncio.Event()
@@ -81,7 +81,7 @@ class Deliverer:
         budget = self.limiter.budget()
         if budget == 0:
             return 0
-        now = self.services.clock.now()
+        now = self.runtime.clock.now()
         batch = await asyncio.to_thread(self._claim, now, budget * 3)
         sent = 0
         held: list[int] = []
@@ -99,12 +99,12 @@ class Deliverer:
         return sent
 
     def _claim(self, now: datetime, limit: int) -> list[Outgoing]:
-        with self.services.transaction() as session:
+        with self.runtime.transaction() as session:
             return outbox.claim(session, now, limit)
 
     def _release(self, ids: list[int]) -> None:
-        with self.services.transaction() as session:
-            outbox.release(session, ids, self.services.clock.now())
+        with self.runtime.transaction() as session:
+            outbox.release(session, ids, self.runtime.clock.now())
 
     async def _send(self, message: Outgoing) -> int:
         try:
@@ -121,13 +121,13 @@ class Deliverer:
         return 1
 
     def _sent(self, outbox_id: int, platform_id: str | None) -> None:
-        with self.services.transaction() as session:
-            outbox.mark_sent(session, outbox_id, self.services.clock.now(), platform_id)
+        with self.runtime.transaction() as session:
+            outbox.mark_sent(session, outbox_id, self.runtime.clock.now(), platform_id)
 
     def _failed(self, outbox_id: int, error: str, permanent: bool) -> None:
-        with self.services.transaction() as session:
+        with self.runtime.transaction() as session:
             outbox.mark_failed(
-                session, outbox_id, self.services.clock.now(), error, permanent=permanent
+                session, outbox_id, self.runtime.clock.now(), error, permanent=permanent
             )
 
     async def run_forever(self, idle_seconds: float = 1.0) -> None:

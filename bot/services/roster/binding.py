@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
 from bot.services.roster import lookup, texts
-from bot.services.runtime import Services, format_duration
+from bot.services.runtime import Runtime, format_duration
 from models.tables import Grid, Person, Room
 
 
@@ -86,15 +86,15 @@ def top_groups(session: Session) -> list[tuple[str, list[int]]]:
     return result
 
 
-def announce_back(services: Services, down_since: datetime, reason: str) -> list[int]:
+def announce_back(runtime: Runtime, down_since: datetime, reason: str) -> list[int]:
     """Tell the level-1 groups that the bot was logged out and is back (once per outage)."""
-    now = services.clock.now()
+    now = runtime.clock.now()
     text = texts.LOGIN_RESTORED.format(
-        since=services.policy.format_time(down_since),
+        since=runtime.policy.format_time(down_since),
         duration=format_duration(now - down_since),
         reason=reason or "未知",
     )
-    with services.transaction() as session:
+    with runtime.transaction() as session:
         drafts = [
             Draft(
                 key=f"back:{topic}:{down_since.isoformat()}",

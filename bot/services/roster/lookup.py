@@ -6,9 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
+from bot.core.errors import UserError
 from bot.core.messages import Inbound
+from bot.services.roster import texts
 from models.tables import Grid, GridClosure, Membership, Person, Room
 
 # Whom to hold responsible (and mention) for a grid, best first.
@@ -164,3 +166,19 @@ def persons_by_id(session: Session, ids: Iterable[int]) -> dict[int, Person]:
         return {}
     rows = session.exec(select(Person).where(col(Person.id).in_(wanted)))
     return {p.id: p for p in rows if p.id}
+
+
+def sender_for(session: Session, who: str) -> tuple[str, str]:
+    """(sender id, display name) for a roster member named by 姓名 or 微信号.
+
+    Someone not on the roster is passed through as is, so the bot's refusal can be tried.
+    """
+    matches = session.exec(
+        select(Person).where(or_(Person.wechat_id == who, Person.name == who))
+    ).all()
+    if len(matches) > 1:
+        raise UserError(texts.AMBIGUOUS_SENDER.format(name=who))
+    if not matches:
+        return who, who
+    person = matches[0]
+    return person.wechat_id or f"{ROSTER_PREFIX}{person.id}", person.name

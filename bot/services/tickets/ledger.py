@@ -12,9 +12,9 @@ from bot.core import texts as core_texts
 from bot.core.errors import NotFound, UserError
 from bot.services.roster import lookup
 from bot.services.roster.lookup import Actor
-from bot.services.runtime import Services
+from bot.services.runtime import Runtime
 from bot.services.tickets import texts
-from bot.services.tickets.deadlines import parse_deadline
+from bot.services.tickets.deadlines import default_deadline, parse_deadline
 from bot.services.tickets.states import Status
 from bot.services.understanding import texts as report_texts
 from bot.services.understanding.reports import ParsedReport
@@ -47,9 +47,9 @@ class TicketInfo:
     due_at: datetime
 
 
-def _next_code(session: Session, services: Services, at: datetime) -> str:
+def _next_code(session: Session, runtime: Runtime, at: datetime) -> str:
     """Short, typeable codes: local MMDD plus a per-day number (112201, 112202, ...)."""
-    day = services.policy.local(at).date()
+    day = runtime.policy.local(at).date()
     insert_ignore(session, TicketSequence, [{"day": day, "last": 0}])
     while True:
         number = session.execute(
@@ -90,7 +90,7 @@ def _ticket_grid(session: Session, actor: Actor, report: ParsedReport) -> Grid:
 
 
 def open_ticket(
-    session: Session, services: Services, report: ParsedReport, origin: Origin
+    session: Session, runtime: Runtime, report: ParsedReport, origin: Origin
 ) -> TicketInfo:
     """Put a reported problem on the ledger; the grid's head becomes responsible."""
     if report.category is None or report.location is None:
@@ -101,13 +101,13 @@ def open_ticket(
         )
     grid = _ticket_grid(session, origin.actor, report)
     due = (
-        parse_deadline(report.deadline_text, origin.at, services.policy.tz)
+        parse_deadline(report.deadline_text, origin.at, runtime.policy.tz)
         if report.deadline_text
-        else origin.at + report.category.deadline
+        else default_deadline(report.category, origin.at)
     )
     head = lookup.leads_of(session, [grid.id or 0]).get(grid.id or 0)
     ticket = Ticket(
-        code=_next_code(session, services, origin.at),
+        code=_next_code(session, runtime, origin.at),
         grid_id=grid.id or 0,
         category=report.category.name,
         location=report.location,

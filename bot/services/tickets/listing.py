@@ -1,14 +1,11 @@
-"""Read-only views for operators: the ticket list, and who a command-line sender is."""
+"""Read-only views for operators: the ticket list."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
-from bot.core.errors import UserError
-from bot.services.roster import texts as roster_texts
-from bot.services.roster.lookup import ROSTER_PREFIX
 from models.tables import Grid, Person, Ticket
 
 
@@ -36,19 +33,3 @@ def list_tickets(session: Session, tz: ZoneInfo) -> list[dict[str, object]]:
         }
         for t, grid_code, name in rows
     ]
-
-
-def sender_for(session: Session, who: str) -> tuple[str, str]:
-    """(sender id, display name) for a roster member named by 姓名 or 微信号.
-
-    Someone not on the roster is passed through as is, so the bot's refusal can be tried.
-    """
-    matches = session.exec(
-        select(Person).where(or_(Person.wechat_id == who, Person.name == who))
-    ).all()
-    if len(matches) > 1:
-        raise UserError(roster_texts.AMBIGUOUS_SENDER.format(name=who))
-    if not matches:
-        return who, who
-    person = matches[0]
-    return person.wechat_id or f"{ROSTER_PREFIX}{person.id}", person.name

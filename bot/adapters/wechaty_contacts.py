@@ -18,7 +18,7 @@ T = TypeVar("T")
 _PARALLEL = 16
 
 
-class Directory:
+class ContactBook:
     def __init__(self, puppet: Any) -> None:
         self._puppet = puppet
         self._contacts: dict[str, Any] = {}
