@@ -69,7 +69,14 @@ class Harness:
         return self.say_as(room, sender_id, name, text, message_id)
 
     def say_as(
-        self, room: str | None, sender_id: str, name: str, text: str, message_id: str | None = None
+        self,
+        room: str | None,
+        sender_id: str,
+        name: str,
+        text: str,
+        message_id: str | None = None,
+        *,
+        mentions_bot: bool = False,
     ) -> list[Sent]:
         """Post as a platform contact (id and display name), as a chat transport would."""
         inbound = Inbound(
@@ -79,6 +86,7 @@ class Harness:
             sender_name=name,
             text=text,
             at=self.clock.now(),
+            mentions_bot=mentions_bot,
         )
         return self._deliver(Dispatcher(self.runtime).handle(inbound))
 

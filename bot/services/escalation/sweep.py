@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from bot.services.escalation import texts
@@ -21,7 +21,7 @@ from bot.services.runtime import Runtime, format_duration
 from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.states import LIVE
 from models.db import insert_ignore, table_of
-from models.tables import Escalation, Grid, GridClosure, Person, Ticket
+from models.tables import Escalation, Grid, GridClosure, Person, Ticket, TicketEvent
 
 # One sweep claims up to this many tickets in one transaction; a larger backlog goes on in
 # further batches of the same sweep.
@@ -138,15 +138,45 @@ def _sweep_batch(runtime: Runtime, now: datetime) -> tuple[list[int], bool]:
             # Another sweep took this batch; anything left is its work too.
             return [], False
         _advance(session, steps, runtime, now)
-        return enqueue(session, _messages(session, steps, runtime, now), now), len(due) == BATCH
+        leads = lookup.leads_of(
+            session, {s.ticket.grid_id for s in steps} | {s.target.id or 0 for s in steps}
+        )
+        _record(session, steps, leads, now)
+        drafts = _messages(session, steps, leads, runtime, now)
+        return enqueue(session, drafts, now), len(due) == BATCH
 
 
-def _messages(session: Session, steps: list[Step], runtime: Runtime, now: datetime) -> list[Draft]:
+def _record(session: Session, steps: list[Step], leads: dict[int, Person], now: datetime) -> None:
+    """Each step is a ticket event too, so 「查询」 shows who was reminded and when."""
+    rows = []
+    for s in steps:
+        lead = leads.get(s.target.id or 0)
+        who = lead.name if lead else ticket_texts.NO_HEAD
+        detail = texts.ESCALATION_EVENT.format(grid=s.target.name, head=who)
+        rows.append(
+            {
+                "ticket_id": s.ticket.id,
+                "at": now,
+                "kind": "escalated",
+                "detail": detail,
+                "message_id": None,
+                "actor_id": None,
+            }
+        )
+    session.execute(insert(table_of(TicketEvent)), rows)
+
+
+def _messages(
+    session: Session,
+    steps: list[Step],
+    leads: dict[int, Person],
+    runtime: Runtime,
+    now: datetime,
+) -> list[Draft]:
     """One message per target group and head: several tickets at once become one list."""
     by_target: dict[int, list[Step]] = defaultdict(list)
     for s in steps:
         by_target[s.target.id or 0].append(s)
-    leads = lookup.leads_of(session, {s.ticket.grid_id for s in steps} | set(by_target))
     grids = lookup.grids_by_id(session, {s.ticket.grid_id for s in steps})
     drafts = []
     for target_id, group in by_target.items():

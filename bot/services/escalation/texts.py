@@ -20,3 +20,4 @@ ESCALATION_LEVEL = "{grid}网格长"
 ESCALATION_TOP_REPEAT = "（已提醒至最高一级，第{n}次）"
 
 ESCALATION_MORE = "……另有 {count} 件超期工单，请发送「查询 编号」查看。"
+ESCALATION_EVENT = "提醒{grid}网格长 {head}"

@@ -55,12 +55,12 @@ def _wrong_state(transition: Transition, code: str, status: Status) -> UserError
     """Why `transition` cannot start from `status`, in the words of the command's sender."""
     if status is Status.CLOSED:
         text = texts.ALREADY_CLOSED
-    elif transition is ACCEPT:
-        text = texts.ALREADY_ACCEPTED
-    elif transition is RESOLVE:
+    elif transition is CLOSE:
+        text = texts.CLOSE_NEEDS_RESOLVED
+    elif status is Status.RESOLVED:
         text = texts.ALREADY_RESOLVED
     else:
-        text = texts.CLOSE_NEEDS_RESOLVED
+        text = texts.ALREADY_ACCEPTED
     return UserError(text.format(code=code, status=texts.STATUS_NAMES[status]))
 
 

@@ -72,7 +72,7 @@ EVENT_NAMES = {
     "closed": "销号",
     "evidence": "上传照片",
     "evidence_missing": "照片接收失败",
-    "escalated": "超期上报",
+    "escalated": "超期提醒",
 }
 
 # Who may use a command, by their place in the grid tree (the README's 谁可以用 column).
