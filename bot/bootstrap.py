@@ -7,16 +7,16 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock, SystemClock
 from bot.services.runtime import Policy, Runtime
-from bot.services.understanding.reports import Category
-from config.settings import Settings, load_categories
+from bot.services.understanding.categories import CategoryFileError, load_categories
+from config.settings import Settings, SettingsError
 from models.db import make_engine, migrate
 
 
 def build_policy(settings: Settings) -> Policy:
-    categories = tuple(
-        Category(spec.name, spec.synonyms, timedelta(hours=spec.deadline_hours))
-        for spec in load_categories(settings.categories_file)
-    )
+    try:
+        categories = load_categories(settings.categories_file)
+    except CategoryFileError as exc:
+        raise SettingsError(f"GRIDBOT_CATEGORIES_FILE: {exc}") from None
     return Policy(
         tz=ZoneInfo(settings.timezone),
         categories=categories,

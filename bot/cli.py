@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 import sys
@@ -118,6 +119,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from bot.app import build_app
     from bot.web import keys
 
+    if settings.wechat_enabled and importlib.util.find_spec("wechaty") is None:
+        raise UserError(roster_texts.CLI_NO_WECHATY)
     app = build_app(settings)
     url = f"http://{settings.web_host}:{settings.web_port}/"
     channel = f"微信 {settings.puppet_endpoint}" if settings.wechat_enabled else "本地模拟群聊"

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -36,13 +34,6 @@ _CUSTOM = "gridbot_setting"  # error type whose message is already the phrase to
 
 class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names the key."""
-
-
-@dataclass(frozen=True)
-class CategorySpec:
-    name: str
-    synonyms: tuple[str, ...]
-    deadline_hours: float
 
 
 class Settings(BaseSettings):
@@ -220,27 +211,3 @@ def load_settings(env_file: Path | None = None, environ: dict[str, str] | None =
         return Settings(**arguments)
     except ValidationError as exc:
         raise SettingsError("; ".join(_describe(error) for error in exc.errors())) from None
-
-
-def load_categories(path: Path = DEFAULT_CATEGORIES) -> list[CategorySpec]:
-    """Read the category data file; raise SettingsError naming the bad entry."""
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"{path}: cannot read the categories: {exc}") from exc
-    specs: list[CategorySpec] = []
-    for index, raw in enumerate(data.get("category", []), start=1):
-        try:
-            specs.append(
-                CategorySpec(
-                    name=str(raw["name"]),
-                    synonyms=tuple(str(s) for s in raw.get("synonyms", [])),
-                    deadline_hours=float(raw.get("deadline_hours", 72)),
-                )
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SettingsError(f"{path}: category #{index} is malformed: {exc}") from exc
-    if not specs:
-        raise SettingsError(f"{path}: no categories defined")
-    return specs

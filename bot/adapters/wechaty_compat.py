@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 def load_wechaty(cache_dir: Path) -> ModuleType:
     """Prepare the process for python-wechaty, import it and return the `wechaty` module."""
     # wechaty reads CACHE_DIR (default ./.wechaty, where its scheduler keeps job.db) when it
-    # is imported, and creates the directory there and then (pitfall 15).
+    # is imported, and creates the directory there and then.
     wanted = str(cache_dir)
     if "wechaty" in sys.modules:
         if os.environ.get("CACHE_DIR") != wanted:
@@ -30,7 +30,7 @@ def load_wechaty(cache_dir: Path) -> ModuleType:
     # Python 3.11 refuses the dataclass default `WechatyOptions.puppet_options =
     # PuppetOptions()` because PuppetOptions is unhashable (an eq dataclass). An identity hash
     # lets the import succeed. Side effect: every WechatyOptions shares that one default object
-    # (pitfall 1), so callers must always pass a fresh PuppetOptions.
+    # , so callers must always pass a fresh PuppetOptions.
     from wechaty_puppet.schemas.puppet import PuppetOptions
 
     if PuppetOptions.__hash__ is None:

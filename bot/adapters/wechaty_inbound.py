@@ -9,7 +9,7 @@ from typing import Any
 from bot.core.messages import Attachment
 
 # Message types as the python client reports them after mapping the gateway's numbers
-# (wechaty-puppet's enum, Text = 7; pitfall 11) onto wechaty-grpc's MessageType names.
+# (wechaty-puppet's enum, Text = 7) onto wechaty-grpc's MessageType names.
 # Anything else (voice, stickers, red packets, links, recalls ...) is dropped.
 SUPPORTED_TYPES: dict[str, Attachment] = {
     "MESSAGE_TYPE_TEXT": Attachment.NONE,

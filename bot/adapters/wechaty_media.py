@@ -2,7 +2,7 @@
 
 The gateway (1.x) sends anything over 20 KB by reference, a file box of type uuid, which
 python-wechaty 0.10.7 cannot read (`msg.to_file_box()` raises). The streaming RPCs on the gRPC
-stub the client already holds do work (pitfall 17): the first chunk carries the file name,
+stub the client already holds do work: the first chunk carries the file name,
 the others the data. They need a deadline of our own: when the puppet fails (say, the id is
 not a picture) the server sends no error status and the stream never ends.
 """

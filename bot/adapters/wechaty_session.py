@@ -2,12 +2,13 @@
 
 A session lives from connecting to the moment its event stream ends; the transport then
 throws it away and starts a fresh one. It never calls `Wechaty.start()`: that method swallows
-connection errors, sleeps 60 s and may call `loop.stop()` on the shared event loop
-(pitfall 3). Instead it runs the same steps itself (`init_puppet`, then the puppet's `start`,
-which returns or raises when the event stream ends), so every failure comes back here.
+connection errors, sleeps 60 s and may call `loop.stop()` on the shared event loop, which
+would stop the web server and the scheduler with it. Instead it runs the same steps itself
+(`init_puppet`, then the puppet's `start`, which returns or raises when the event stream
+ends), so every failure comes back here.
 
 It works at the puppet level (payloads by id) rather than through `Room`/`Contact`/`Message`
-objects: those sit in process-wide pools tied to one puppet (pitfall 12), and `Room.say()`
+objects: those sit in process-wide pools tied to one puppet, and `Room.say()`
 fetches the sent message after delivering it, an extra call that can fail after the message is
 out.
 """
@@ -85,7 +86,7 @@ class WechatySession:
             cls._pool.clear()  # pooled objects hold the previous session's puppet
         options = wechaty.WechatyOptions(
             puppet="wechaty-puppet-service",
-            # Always a fresh object: the import shim makes the default one shared (pitfall 1).
+            # Always a fresh object: the import shim makes the default one shared.
             puppet_options=PuppetOptions(
                 end_point=self._settings.endpoint, token=self._settings.token
             ),
@@ -117,7 +118,7 @@ class WechatySession:
         """Tear the connection down. `polite` also tells the gateway to stop (on shutdown).
 
         The tasks go first: cancelling the running `start()` before stopping the puppet keeps
-        the client from sleeping 60 s (pitfall 13).
+        the client from sleeping 60 s.
         """
         for task in self._tasks:
             task.cancel()
@@ -195,7 +196,7 @@ class WechatySession:
         assert self.contacts is not None
         payload = await self.puppet.message_payload(message_id)
         if payload.from_id == self.self_id:
-            return None  # our own sends come back as events (pitfall 8)
+            return None  # our own sends come back as events
         kind = attachment_kind(payload)
         if kind is None:
             log.debug("wechaty message %s of type %s ignored", message_id, payload.type)

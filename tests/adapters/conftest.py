@@ -20,7 +20,7 @@ BOT_ID = "gridbot-self"
 BOT_NAME = "网格通"
 ZHANG = "c-zhang"
 LI = "c-li"
-GRID3 = "grid3@chatroom"  # the mock routes only ids with "@" to rooms (pitfall 9)
+GRID3 = "grid3@chatroom"  # the mock routes only ids with "@" to rooms
 GRID5 = "grid5@chatroom"
 
 

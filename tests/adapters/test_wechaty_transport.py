@@ -119,7 +119,7 @@ async def test_send_to_room_carries_mentions(gateway: Gateway, make_client: Clie
     assert sent["roomId"] == GRID3
     assert sent["mentionIds"] == [ZHANG]
     assert sent["text"] == f"@张三{AT}@王五 请今天处理"
-    # The bot's own message comes back as an event and is dropped (pitfall 8).
+    # The bot's own message comes back as an event and is dropped.
     await marker(gateway)
     assert [m.text for m in await next_text(client, "marker")] == ["marker"]
 
@@ -197,7 +197,7 @@ async def test_unsupported_message_types_are_dropped(
     voice = tmp_path / "voice.silk"
     voice.write_bytes(os.urandom(2048))
 
-    await gateway.send_file(ZHANG, voice, room=GRID3)  # a voice message (pitfall 11)
+    await gateway.send_file(ZHANG, voice, room=GRID3)  # a voice message
     await marker(gateway)
 
     assert [m.text for m in await next_text(client, "marker")] == ["marker"]

@@ -91,3 +91,22 @@ def test_unknown_room_is_pointed_out(gridbot) -> None:  # type: ignore[no-untype
     done = gridbot("say", "--room", "家族群", "--from", "巡查员辛", REPORT)
     assert done.stdout == ""
     assert "群「家族群」不在花名册中" in done.stderr
+
+
+def test_wechat_mode_without_the_wechat_extra_says_so_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    from bot import cli
+    from bot.services.roster import texts as roster_texts
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "wechaty" else real(name, *a)
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GRIDBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("WECHATY_PUPPET_SERVICE_ENDPOINT", "127.0.0.1:9")
+    assert cli.main(["run"]) == 2
+    assert capsys.readouterr().err == roster_texts.CLI_NO_WECHATY + "\n"

@@ -11,10 +11,8 @@ import pytest
 from config.settings import (
     DEFAULT_CATEGORIES,
     DEMO_ROSTER,
-    CategorySpec,
     Settings,
     SettingsError,
-    load_categories,
     load_settings,
 )
 
@@ -289,34 +287,3 @@ def test_a_database_password_is_masked(tmp_path: Path) -> None:
 )
 def test_database_urls_that_are_accepted(tmp_path: Path, url: str) -> None:
     assert load(tmp_path, {"GRIDBOT_DATABASE_URL": url}).database_url == url
-
-
-def test_the_categories_file_still_loads() -> None:
-    specs = load_categories()
-    assert specs and all(isinstance(spec, CategorySpec) for spec in specs)
-    assert specs[0].name == "散煤" and specs[0].deadline_hours == 48
-    assert "煤炉" in specs[0].synonyms
-
-
-def test_a_categories_file_from_settings(tmp_path: Path) -> None:
-    path = tmp_path / "cats.toml"
-    path.write_text('[[category]]\nname = "噪声"\nsynonyms = ["吵"]\n', encoding="utf-8")
-    settings = load(tmp_path, {"GRIDBOT_CATEGORIES_FILE": str(path)})
-    assert load_categories(settings.categories_file) == [CategorySpec("噪声", ("吵",), 72.0)]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("", "no categories defined"),
-        ('[[category]]\nsynonyms = ["x"]\n', "category #1 is malformed"),
-        ("[[category]\n", "cannot read the categories"),
-    ],
-)
-def test_a_bad_categories_file_is_a_settings_error(
-    tmp_path: Path, text: str, expected: str
-) -> None:
-    path = tmp_path / "cats.toml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(SettingsError, match=expected):
-        load_categories(path)

@@ -1,6 +1,6 @@
 """The whole app (web server, scheduler, delivery, WeChat transport) against a real gateway.
 
-One gateway process per test (a gateway allows one event stream, pitfall 4), with mock groups
+One gateway process per test (a gateway allows one event stream), with mock groups
 and members taken from the 5-level test roster; the app runs on the test's event loop through
 aiohttp's AppRunner, on the `db_url` database (SQLite and PostgreSQL).
 """
@@ -41,7 +41,7 @@ TOKEN = "gridbot-e2e-token"
 ADMIN_TOKEN = "e2e-admin-token-00001"
 BOT_ID = "gridbot-self"
 BOT_NAME = "网格通"
-# Room ids must contain "@" (pitfall 9).
+# Room ids must contain "@".
 ROOM_IDS = {
     "区平台群": "district@chatroom",
     "一镇群": "town1@chatroom",

@@ -42,7 +42,7 @@ const sent = [] // what the bot said, in order: the test's view of "delivered to
 let botId // the logged-in account; set by the spec
 
 class GatewayPuppet extends PuppetMock {
-  // The client always sends Stop then Start, and Stop logs the mock account out (pitfall 6):
+  // The client always sends Stop then Start, and Stop logs the mock account out:
   // log it back in once the mocker runs again after Start.
   async onStart () {
     await super.onStart()
@@ -55,8 +55,8 @@ class GatewayPuppet extends PuppetMock {
     }
   }
 
-  // The stock method drops mentionIdList and returns no id (pitfall 7): keep both, and record
-  // the message for the test before echoing it as the bot's own message event (pitfall 8).
+  // The stock method drops mentionIdList and returns no id: keep both, and record
+  // the message for the test before echoing it as the bot's own message event.
   async messageSendText (conversationId, text, mentionIdList = []) {
     if (!this.isLoggedIn) throw new Error('not logged in')
     const conversation = conversationId.includes('@')
@@ -107,7 +107,7 @@ function applySpec (spec) {
     botId = spec.bot.id
   }
   for (const r of spec.rooms || []) {
-    if (!r.id.includes('@')) throw new Error(`room id must contain @: ${r.id}`) // pitfall 9
+    if (!r.id.includes('@')) throw new Error(`room id must contain @: ${r.id}`)
     if (mocker.cacheRoomPayload.has(r.id)) continue
     const members = [...new Set([...(r.members || []), ...(botId ? [botId] : [])])]
     mocker.createRoom({ id: r.id, topic: r.topic, memberIdList: members, adminIdList: [], ownerId: members[0] })

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.core.messages import Reply
+from bot.services.understanding.commands import Command
 from handlers import texts
+from handlers.context import Context
 from handlers.dispatcher import ROOT
 from handlers.router import Args, Router, command_table, help_text
 from tests.harness import Harness
@@ -69,7 +72,7 @@ def test_adding_a_command_is_one_declaration() -> None:
     root.include(router)
 
     @router.command("催办", access=ROOT.by_name["accept"].access, example="催办 112201")
-    def urge(ctx: object, command: object) -> list[object]:
+    def urge(ctx: Context, command: Command) -> list[Reply]:
         """提醒责任人尽快处置"""
         return []
 
@@ -84,13 +87,13 @@ def test_a_verb_declared_twice_is_refused() -> None:
     router = Router("twice")
     for name in ("one", "two"):
 
-        def handler(ctx: object, command: object) -> list[object]:
+        def handler(ctx: Context, command: Command) -> list[Reply]:
             """说明"""
             return []
 
         handler.__name__ = name
         router.command("受理", args=Args.CODE, access=ROOT.by_name["accept"].access, example="x")(
-            handler  # type: ignore[arg-type]
+            handler
         )
     with pytest.raises(ValueError, match="declared twice"):
         _ = router.grammar

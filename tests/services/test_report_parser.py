@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.services.understanding.categories import load_categories
 from bot.services.understanding.commands import Command
 from bot.services.understanding.reports import (
-    Category,
     ParsedReport,
     match_category,
     missing_fields_reply,
@@ -22,20 +20,7 @@ from handlers.dispatcher import ROOT
 CATEGORIES_FILE = Path(__file__).parents[2] / "config" / "categories.toml"
 
 
-def _load_categories() -> tuple[Category, ...]:
-    # The same conversion the composition root does; the real file, so synonyms stay honest.
-    data = tomllib.loads(CATEGORIES_FILE.read_text(encoding="utf-8"))
-    return tuple(
-        Category(
-            name=row["name"],
-            synonyms=tuple(row["synonyms"]),
-            deadline=timedelta(hours=row["deadline_hours"]),
-        )
-        for row in data["category"]
-    )
-
-
-CATEGORIES = _load_categories()
+CATEGORIES = load_categories(CATEGORIES_FILE)
 BY_NAME = {category.name: category for category in CATEGORIES}
 
 

@@ -119,3 +119,7 @@ LOGIN_RESTORED = (
 )
 
 CLI_UNKNOWN_ROOM = "注意：群「{room}」不在花名册中（没有网格绑定此群），机器人不处理其中的消息。"
+CLI_NO_WECHATY = (
+    "已配置微信网关（WECHATY_PUPPET_SERVICE_ENDPOINT），但没有安装 python-wechaty。"
+    "请用 make run 启动（会自动安装），或运行 .venv/bin/pip install -e '.[wechat]'。"
+)

@@ -22,21 +22,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from bot.services.understanding import texts
 from bot.services.understanding._text import fold as _fold
 from bot.services.understanding._text import term as _term
 from bot.services.understanding._text import trim as _trim
-
-
-@dataclass(frozen=True)
-class Category:
-    """A problem category from configuration, with the words patrollers use for it."""
-
-    name: str
-    synonyms: tuple[str, ...]
-    deadline: timedelta
+from bot.services.understanding.categories import Category
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,38 @@
+"""The categories data file: what the bot reads at start-up, and how a bad file is refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.services.understanding.categories import Category, CategoryFileError, load_categories
+from config.settings import DEFAULT_CATEGORIES
+
+
+def test_the_shipped_categories_load() -> None:
+    categories = load_categories(DEFAULT_CATEGORIES)
+    assert categories[0].name == "散煤" and categories[0].deadline == timedelta(hours=48)
+    assert "煤炉" in categories[0].synonyms
+
+
+def test_a_deadline_defaults_to_72_hours(tmp_path: Path) -> None:
+    path = tmp_path / "cats.toml"
+    path.write_text('[[category]]\nname = "噪声"\nsynonyms = ["吵"]\n', encoding="utf-8")
+    assert load_categories(path) == (Category("噪声", ("吵",), timedelta(hours=72)),)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "no categories defined"),
+        ('[[category]]\nsynonyms = ["x"]\n', "category #1 is malformed"),
+        ("[[category]\n", "cannot read the categories"),
+    ],
+)
+def test_a_bad_categories_file_is_refused(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "cats.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CategoryFileError, match=expected):
+        load_categories(path)
