@@ -107,7 +107,7 @@ def _rooms(runtime: Runtime) -> list[tuple[str, str, int]]:
         return roster.roster_rooms(session)
 
 
-def _members(runtime: Runtime, topic: str) -> list[tuple[int, str, str, str]] | None:
+def _members(runtime: Runtime, topic: str) -> list[tuple[int, str, str, str, int]] | None:
     """The room's roster members, or None when no such room is bound."""
     with runtime.transaction() as session:
         if topic not in {room for room, _, _ in roster.roster_rooms(session)}:
@@ -134,8 +134,8 @@ async def members(request: web.Request) -> web.Response:
     return _json(
         {
             "members": [
-                {"person_id": pid, "name": name, "role": role, "grid": grid}
-                for pid, name, role, grid in rows
+                {"person_id": pid, "name": name, "role": role, "grid": grid, "level": level}
+                for pid, name, role, grid, level in rows
             ]
         }
     )
@@ -250,7 +250,7 @@ async def post_message(request: web.Request) -> web.Response:
     people = await asyncio.to_thread(_members, _runtime(request), room)
     if people is None:
         raise BadRequest(texts.WEB_UNKNOWN_ROOM.format(room=room))
-    name = next((n for pid, n, _, _ in people if pid == person_id), None)
+    name = next((row[1] for row in people if row[0] == person_id), None)
     if name is None:
         raise BadRequest(texts.WEB_NOT_IN_ROOM.format(room=room))
     await _simulator(request).post(room, f"roster:{person_id}", name, text)

@@ -219,9 +219,13 @@ class Stack:
 
     # -- the gateway ----------------------------------------------------------------------
 
-    async def say(self, sender: str, text: str, room: str | None = None) -> str:
+    async def say(
+        self, sender: str, text: str, room: str | None = None, mentions: list[str] | None = None
+    ) -> str:
         """`sender` (a contact id) says `text` in the group with that topic, or privately."""
-        return await self.gateway.say(sender, text, room=ROOM_IDS.get(room or "", room))
+        return await self.gateway.say(
+            sender, text, room=ROOM_IDS.get(room or "", room), mentions=mentions
+        )
 
     async def expect(
         self,

@@ -19,9 +19,18 @@ from sqlmodel import Session, col, func, select
 
 from bot.services.escalation import sweep as escalation
 from bot.services.outbox.queue import Draft, enqueue
+from handlers import texts as handler_texts
 from models.tables import Escalation, Evidence, InboundMessage, Outbox, Person, Ticket
 from scheduler.jobs import run_sweeps
-from tests.e2e.conftest import FAMILY_ROOM, FAMILY_TOPIC, ROOM_IDS, Stack, eventually
+from tests.e2e.conftest import (
+    BOT_ID,
+    BOT_NAME,
+    FAMILY_ROOM,
+    FAMILY_TOPIC,
+    ROOM_IDS,
+    Stack,
+    eventually,
+)
 
 REPORT = "【问题上报】\n类型：散煤\n地点：一村3号楼东侧\n描述：居民使用燃煤炉取暖，冒黑烟"
 REPORTER = "wx_a_member"  # 巡查员辛, of 一村一片, which posts in 一村群
@@ -255,3 +264,14 @@ async def test_unknown_group_is_listed_and_ignored(
     assert await stack.db(ticket_count) == 1
     for message_id in ignored:  # they did arrive, and were dropped on purpose
         assert f"message {message_id} from unbound room '{FAMILY_TOPIC}' ignored" in caplog.messages
+
+
+async def test_help_and_a_bare_mention_of_the_bot_answer_with_help(stack: Stack) -> None:
+    await stack.say(REPORTER, "帮助", "一村群")
+    await stack.say(REPORTER, f"@{BOT_NAME}\u2005", "一村群", mentions=[BOT_ID])
+    replies = await stack.expect(
+        lambda s: str(s["text"]).startswith(handler_texts.HELP_HEADER), what="help", count=2
+    )
+    assert [r["roomId"] for r in replies] == [ROOM_IDS["一村群"]] * 2
+    assert "受理 工单编号：确认收到并开始处置" in replies[0]["text"]
+    assert replies[0]["text"] == replies[1]["text"]

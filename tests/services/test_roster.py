@@ -168,7 +168,7 @@ def test_list_members_of_a_village_group(engine: Engine) -> None:
     with Session(engine) as session:
         members = list_members(session, "东关社区环保网格群")
         assert list_members(session, "没有这个群") == []
-    assert (zhang.id, "张伟", "网格员", "东关社区一片区") in members
+    assert (zhang.id, "张伟", "网格员", "东关社区一片区", 4) in members
     assert [m[3] for m in members[:4]] == ["东关社区"] * 4  # the village's own staff first
     assert [m[3] for m in members[-2:]] == ["东关农贸市场", "东关花园小区"]
     assert len(members) == 13

@@ -13,6 +13,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from bot.services.understanding import texts as report_texts
 from bot.web import keys
 from bot.web import texts as web_texts
+from handlers import texts as handler_texts
 from tests.web.conftest import AUTH, DONGGUAN_ROOM, TOKEN, XIGUAN_ROOM, LiveApp
 
 pytestmark = pytest.mark.browser
@@ -189,3 +190,18 @@ async def test_the_tickets_page_lists_tickets(browser: Browser, live_app: LiveAp
     await expect(row).to_contain_text("东关社区3号楼东侧")
     await expect(row).to_contain_text("张伟")
     await expect(page.locator("#ticket-count")).to_have_text("共 1 件")
+
+
+async def test_help_from_the_page_with_the_readme_speaker(
+    browser: Browser, live_app: LiveApp
+) -> None:
+    """The README's walk-through: in 东关社区's group the default speaker is 张伟."""
+    page = await open_page(browser, live_app)
+    await page.get_by_role("button", name=DONGGUAN_ROOM).click()
+    speaker = page.get_by_label("以谁的身份发言")
+    await expect(speaker.locator("option:checked")).to_have_text("张伟（网格员 · 东关社区一片区）")
+    await page.locator("#text").fill("帮助")
+    await page.locator("#text").press("Enter")
+    reply = page.locator(".msg-bot").last
+    await expect(reply.locator(".bubble")).to_contain_text(handler_texts.HELP_HEADER)
+    await expect(reply.locator(".bubble")).to_contain_text("受理 工单编号：确认收到并开始处置")

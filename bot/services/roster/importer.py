@@ -254,8 +254,8 @@ def roster_rooms(session: Session) -> list[tuple[str, str, int]]:
     return sorted(((topic, code, level) for topic, code, level in rows), key=lambda r: (r[2], r[1]))
 
 
-def list_members(session: Session, topic: str) -> list[tuple[int, str, str, str]]:
-    """People of the grids that report in group `topic`: (person id, name, role, grid name).
+def list_members(session: Session, topic: str) -> list[tuple[int, str, str, str, int]]:
+    """People of the grids that report in group `topic`: (id, name, role, grid name, level).
 
     Ordered by grid level, then name (by code point, the same on every database); someone
     with roles in two such grids appears twice.
@@ -268,6 +268,6 @@ def list_members(session: Session, topic: str) -> list[tuple[int, str, str, str]
     )
     ordered = sorted(rows, key=lambda r: (r[2].level, r[0].name, r[2].code))
     return [
-        (_id(person), person.name, texts.ROLE_NAMES.get(role, role), grid.name)
+        (_id(person), person.name, texts.ROLE_NAMES.get(role, role), grid.name, grid.level)
         for person, role, grid in ordered
     ]

@@ -219,10 +219,13 @@ async function loadMembers(topic) {
       return option;
     }),
   );
+  // Default speaker: a patroller of the lowest grids, the people who report in practice.
   const remembered = localStorage.getItem(`gridbot.speaker.${topic}`);
+  const patrollers = members.filter((m) => m.role === "网格员");
+  const lowest = Math.max(...patrollers.map((m) => m.level));
   const preferred =
     members.find((m) => String(m.person_id) === remembered) ||
-    members.find((m) => m.role === "网格员") ||
+    patrollers.find((m) => m.level === lowest) ||
     members[0];
   if (preferred) select.value = String(preferred.person_id);
   select.disabled = members.length === 0;
