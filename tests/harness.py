@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -40,7 +41,7 @@ class Harness:
     sent: list[Sent] = field(default_factory=list)
 
     @classmethod
-    def on(cls, engine: Engine, roster_file: Path = TEST_ROSTER, **policy: object) -> Harness:
+    def on(cls, engine: Engine, roster_file: Path = TEST_ROSTER, **policy: Any) -> Harness:
         clock = FixedClock(START)
         base = build_policy(load_settings(environ={}))
         from dataclasses import replace

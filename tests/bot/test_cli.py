@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -16,8 +17,14 @@ GRIDBOT = Path(sys.executable).parent / "gridbot"
 REPORT = "【问题上报】\n类型：散煤\n地点：一村3号楼东侧\n描述：居民使用燃煤炉取暖，冒黑烟"
 
 
+class Gridbot(Protocol):
+    """Runs the `gridbot` script with these arguments; `ok` asserts it succeeded."""
+
+    def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]: ...
+
+
 @pytest.fixture
-def gridbot(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+def gridbot(db_url: str, tmp_path: Path) -> Gridbot:
     env = {**os.environ, "GRIDBOT_DATABASE_URL": db_url, "GRIDBOT_DATA_DIR": str(tmp_path)}
 
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
@@ -36,7 +43,7 @@ def lines(done: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
     return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
 
 
-def test_say_tick_tickets(gridbot) -> None:  # type: ignore[no-untyped-def]
+def test_say_tick_tickets(gridbot: Gridbot) -> None:
     [reply] = lines(
         gridbot(
             "say",
@@ -69,7 +76,7 @@ def test_say_tick_tickets(gridbot) -> None:  # type: ignore[no-untyped-def]
     assert lines(gridbot("tick", "--at", "2026-11-24T10:02:00+08:00")) == []
 
 
-def test_import_report_and_bad_roster(gridbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_import_report_and_bad_roster(gridbot: Gridbot, tmp_path: Path) -> None:
     again = gridbot("import-roster", str(TEST_ROSTER))
     assert "花名册导入完成" in again.stdout
     bad = tmp_path / "bad.csv"
@@ -81,13 +88,13 @@ def test_import_report_and_bad_roster(gridbot, tmp_path: Path) -> None:  # type:
     assert "第16行" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_bad_time_is_a_clear_error(gridbot) -> None:  # type: ignore[no-untyped-def]
+def test_bad_time_is_a_clear_error(gridbot: Gridbot) -> None:
     done = gridbot("tick", "--at", "明天早上", ok=False)
     assert done.returncode == 2
     assert "--at 的时间格式不对" in done.stderr
 
 
-def test_unknown_room_is_pointed_out(gridbot) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_room_is_pointed_out(gridbot: Gridbot) -> None:
     done = gridbot("say", "--room", "家族群", "--from", "巡查员辛", REPORT)
     assert done.stdout == ""
     assert "群「家族群」不在花名册中" in done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -180,7 +181,7 @@ def test_a_bug_in_a_handler_apologises_and_writes_nothing(
     assert count(engine, Ticket) == 0
 
 
-def test_ambiguous_name_is_never_guessed(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_ambiguous_name_is_never_guessed(engine: Engine, tmp_path: Path) -> None:
     from tests.harness import TEST_ROSTER
 
     roster = tmp_path / "roster.csv"

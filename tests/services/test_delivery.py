@@ -8,6 +8,7 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.adapters.simulator import SimulatorTransport
 from bot.core.messages import Inbound
@@ -22,8 +23,11 @@ async def ignore(_: Inbound) -> None:
     return None
 
 
+Setup = tuple[Harness, SimulatorTransport, Deliverer]
+
+
 @pytest.fixture
-async def setup(engine: Engine) -> tuple[Harness, SimulatorTransport, Deliverer]:
+async def setup(engine: Engine) -> Setup:
     bot = Harness.on(engine)
     chat = SimulatorTransport(bot.clock)
     await chat.start(ignore)
@@ -36,7 +40,7 @@ def queue(bot: Harness, drafts: list[Draft]) -> None:
         outbox.enqueue(session, drafts, bot.clock.now())
 
 
-async def test_one_message_a_second_per_group_and_twenty_a_minute(setup) -> None:  # type: ignore[no-untyped-def]
+async def test_one_message_a_second_per_group_and_twenty_a_minute(setup: Setup) -> None:
     bot, chat, deliverer = setup
     rooms = [f"群{n}" for n in range(30)]
     queue(
@@ -63,7 +67,7 @@ async def test_one_message_a_second_per_group_and_twenty_a_minute(setup) -> None
         assert all(b - a >= timedelta(seconds=1) for a, b in pairwise(times))
 
 
-async def test_replies_go_before_briefings(setup) -> None:  # type: ignore[no-untyped-def]
+async def test_replies_go_before_briefings(setup: Setup) -> None:
     bot, chat, deliverer = setup
     queue(
         bot,
@@ -77,7 +81,7 @@ async def test_replies_go_before_briefings(setup) -> None:  # type: ignore[no-un
     assert chat.history()[0].text == "已登记工单"
 
 
-async def test_everything_is_delivered_once_in_the_end(setup, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+async def test_everything_is_delivered_once_in_the_end(setup: Setup, engine: Engine) -> None:
     bot, chat, deliverer = setup
     queue(bot, [Draft(key=f"m{i}", text=f"第{i}条", room_topic="一村群") for i in range(5)])
     for _ in range(10):
@@ -85,12 +89,12 @@ async def test_everything_is_delivered_once_in_the_end(setup, engine: Engine) ->
         bot.clock.advance(timedelta(seconds=1))
     assert [line.text for line in chat.history()] == [f"第{i}条" for i in range(5)]
     with engine.connect() as c:
-        assert set(c.execute(select(Outbox.status)).scalars()) == {"sent"}
+        assert set(c.execute(select(col(Outbox.status))).scalars()) == {"sent"}
 
 
 async def test_an_unknown_group_fails_for_good_and_does_not_block_others(
-    setup, engine: Engine
-) -> None:  # type: ignore[no-untyped-def]
+    setup: Setup, engine: Engine
+) -> None:
     bot, chat, deliverer = setup
     chat.rooms = {"一村群"}
     queue(
@@ -103,5 +107,5 @@ async def test_an_unknown_group_fails_for_good_and_does_not_block_others(
     await deliverer.run_once()
     assert [line.text for line in chat.history()] == ["正常"]
     with engine.connect() as c:
-        rows = dict(c.execute(select(Outbox.dedupe_key, Outbox.status)).all())
+        rows = dict(c.execute(select(col(Outbox.dedupe_key), col(Outbox.status))).all())
     assert rows == {"x": "failed", "y": "sent"}

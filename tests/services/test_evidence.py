@@ -8,10 +8,12 @@ import uuid
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.core.messages import Attachment, ChatRef, Inbound
 from bot.core.ports import DeliveryError
@@ -76,18 +78,20 @@ async def test_nine_photos_after_a_report_are_saved_and_acknowledged_once(
         bot.clock.advance(timedelta(seconds=2))
         await send(bot, photos, photo(bot, "wx_a_member", ref))
     with engine.connect() as c:
-        rows = c.execute(select(Evidence.sha256, Evidence.path, Evidence.status)).all()
+        rows = c.execute(
+            select(col(Evidence.sha256), col(Evidence.path), col(Evidence.status))
+        ).all()
     assert len(rows) == 9
     for (digest, path, status), ref in zip(rows, refs, strict=True):
         assert status == "saved"
-        assert Path(path).read_bytes() == photos.store[ref]
+        assert Path(cast(str, path)).read_bytes() == photos.store[ref]
         assert digest == hashlib.sha256(photos.store[ref]).hexdigest()
     acks = bot.flush(timedelta(seconds=30))
     assert [a.text for a in acks if "已收到" in a.text] == [
         f"已收到工单 {code} 的现场照片/视频，共 9 个，已归档。"
     ]
-    [status] = bot.say("一村群", "巡查员辛", f"查询 {code}")
-    assert "现场照片/视频：9 个" in status.text
+    [reply] = bot.say("一村群", "巡查员辛", f"查询 {code}")
+    assert "现场照片/视频：9 个" in reply.text
 
 
 async def test_a_failing_download_is_retried_then_reported(bot: Harness, engine: Engine) -> None:
@@ -101,7 +105,7 @@ async def test_a_failing_download_is_retried_then_reported(bot: Harness, engine:
     assert told.mentions == ("巡查员辛",)
     assert told.text == f"工单 {code} 的一个照片/视频没有接收成功（已重试 3 次），请重新发送。"
     with engine.connect() as c:
-        assert sorted(c.execute(select(Evidence.status)).scalars()) == ["missing", "saved"]
+        assert sorted(c.execute(select(col(Evidence.status))).scalars()) == ["missing", "saved"]
 
 
 async def test_photos_outside_the_window_or_from_strangers_are_not_filed(
@@ -113,7 +117,7 @@ async def test_photos_outside_the_window_or_from_strangers_are_not_filed(
     bot.clock.advance(timedelta(minutes=11))
     await send(bot, photos, photo(bot, "wx_a_member", photos.add(10)))
     with engine.connect() as c:
-        assert c.execute(select(Evidence.id)).all() == []
+        assert c.execute(select(col(Evidence.id))).all() == []
     assert photos.calls == 0
 
 
@@ -126,7 +130,7 @@ async def test_naming_a_ticket_directs_the_next_photos(bot: Harness, engine: Eng
     photos = Photos()
     await send(bot, photos, photo(bot, "wx_a_head", photos.add(50_000)))
     with engine.connect() as c:
-        [(ticket_id,)] = c.execute(select(Evidence.ticket_id)).all()
+        [(ticket_id,)] = c.execute(select(col(Evidence.ticket_id))).all()
     assert ticket_id == 1
 
 
@@ -137,4 +141,4 @@ async def test_redelivered_photo_is_filed_once(bot: Harness, engine: Engine) -> 
     await send(bot, photos, inbound)
     await send(bot, photos, replace(inbound))
     with engine.connect() as c:
-        assert len(c.execute(select(Evidence.id)).all()) == 1
+        assert len(c.execute(select(col(Evidence.id))).all()) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from aiohttp import web
@@ -23,7 +23,7 @@ TICKET_CODE = re.compile(r"工单 (\d{6,})")
 async def members_of(client: Client, room: str) -> list[dict[str, Any]]:
     response = await client.get(f"/api/rooms/{room}/members", headers=AUTH)
     assert response.status == 200
-    return (await response.json())["members"]  # type: ignore[no-any-return]
+    return cast(list[dict[str, Any]], (await response.json())["members"])
 
 
 async def person(client: Client, room: str, name: str) -> int:
@@ -116,7 +116,7 @@ async def test_status_counts_messages_that_failed_for_good(client: Client) -> No
     from bot.services.outbox.queue import Draft
     from bot.web import keys
 
-    runtime = client.server.app[keys.RUNTIME]
+    runtime = client.app[keys.RUNTIME]
     now = runtime.clock.now()
     with runtime.transaction() as session:
         [oid] = queue.enqueue(session, [Draft(key="lost", text="你好", room_topic="无此群")], now)
