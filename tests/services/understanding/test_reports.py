@@ -17,7 +17,7 @@ from bot.services.understanding.reports import (
 )
 from handlers.dispatcher import ROOT
 
-CATEGORIES_FILE = Path(__file__).parents[2] / "config" / "categories.toml"
+CATEGORIES_FILE = Path(__file__).parents[3] / "config" / "categories.toml"
 
 
 CATEGORIES = load_categories(CATEGORIES_FILE)
