@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.core.clock import SystemClock
 from bot.services.runtime import Runtime
 from scheduler.jobs import run_sweeps
 
@@ -31,8 +32,10 @@ def build_scheduler(
         id=SWEEP_JOB_ID,
         coalesce=True,
         max_instances=1,
-        # Catch up at once after a restart instead of waiting a whole interval.
-        next_run_time=runtime.clock.now().astimezone(tz),
+        # Catch up at once after a restart instead of waiting a whole interval. APScheduler
+        # keeps real time (the sweeps read the runtime's clock for what is due), so "at once"
+        # is the system clock's now, even when a test runs the app on a moved clock.
+        next_run_time=SystemClock().now().astimezone(tz),
         misfire_grace_time=None,
     )
     return scheduler

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -49,6 +50,7 @@ ROOM_IDS = {
     "一村群": "village1@chatroom",
     "二村群": "village2@chatroom",
 }
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 FAMILY_ROOM = "family@chatroom"  # a group the bot sits in that the roster does not name
 FAMILY_TOPIC = "家族群"
 
@@ -58,10 +60,18 @@ class MovableClock:
 
     Inbound messages carry the gateway's (real) timestamps, so the app's clock must keep
     running in step with them; a test still jumps ahead by days to make deadlines pass.
+    It starts at the next 07:00 in Shanghai (less than a day ahead of the gateway's time),
+    before the 08:30 briefing, so what the app does at start does not depend on the hour
+    the suite runs at.
     """
 
     def __init__(self) -> None:
-        self._offset = timedelta(0)
+        now = datetime.now(UTC)
+        local = now.astimezone(SHANGHAI)
+        seven = local.replace(hour=7, minute=0, second=0, microsecond=0)
+        if seven <= local:
+            seven += timedelta(days=1)
+        self._offset = seven - local
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self._offset
