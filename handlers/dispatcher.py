@@ -7,7 +7,6 @@ leaves no ticket behind, while the message id and the reply are still recorded.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,7 +22,7 @@ from bot.services.roster import lookup
 from bot.services.runtime import Runtime
 from bot.services.tickets.ledger import Origin
 from bot.services.understanding.commands import Command
-from bot.services.understanding.reports import parse_report
+from bot.services.understanding.reader import understand
 from handlers import evidence, help, reports, tickets
 from handlers.context import Context
 from handlers.router import Router
@@ -35,26 +34,27 @@ Handler = Callable[[Context], list[Reply]]
 # The whole bot's commands, in the order 「帮助」 and the README list them.
 ROOT = Router("gridbot")
 ROOT.include(tickets.router, evidence.router, help.router)
-_ONLY_MENTIONS = re.compile(r"\s*(?:@\S+\s*)*")
 
 
 def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Handler | None:
     """The handler for a message, or None for ordinary chat (which gets no reply)."""
     if inbound.attachment is not Attachment.NONE:
         return evidence.photo
-    parsed = parse_report(inbound.text, runtime.policy.categories)
-    if parsed is not None:
-        report = parsed
-        return lambda ctx: reports.report(ctx, report)
-    command = router.grammar.parse(inbound.text)
-    if command is not None:
-        spec = router.by_name[command.verb]
-        if command.code is None and spec.args.takes_code:
-            return lambda ctx: [spec.usage_reply()]
-        return lambda ctx: spec.handler(ctx, command)
-    if inbound.mentions_bot and _ONLY_MENTIONS.fullmatch(inbound.text):
+    meaning = understand(
+        inbound.text, runtime.policy.categories, router.grammar, mentions_bot=inbound.mentions_bot
+    )
+    if meaning is None:
+        return None
+    if meaning.reports:
+        found = list(meaning.reports)
+        return lambda ctx: reports.report(ctx, found)
+    command = meaning.command
+    if command is None:
         return lambda ctx: help.show_help(ctx, Command("show_help", None, ""))
-    return None
+    spec = router.by_name[command.verb]
+    if command.code is None and spec.args.takes_code:
+        return lambda ctx: [spec.usage_reply()]
+    return lambda ctx: spec.handler(ctx, command)
 
 
 @dataclass(frozen=True)

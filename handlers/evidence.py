@@ -14,7 +14,13 @@ from handlers.router import Router
 router = Router("evidence")
 
 
-@router.command("照片", "补充照片", access=Access.VIEWER, example="照片 112201")
+@router.command(
+    "照片",
+    "补充照片",
+    access=Access.VIEWER,
+    example="照片 112201",
+    phrases=("补照片", "补充现场照片", "现场照片", "补拍", "传照片"),
+)
 def attach(ctx: Context, command: Command) -> list[Reply]:
     """接下来 10 分钟内发送的照片归档到这张工单"""
     info = lifecycle.attach_ready(ctx.session, command.code or "", ctx.origin)

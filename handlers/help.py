@@ -11,7 +11,16 @@ from handlers.router import Args, Router, help_text
 router = Router("help")
 
 
-@router.command("帮助", "使用说明", "怎么用", args=Args.NONE, access=Access.ANYONE, example="帮助")
+@router.command(
+    "帮助",
+    "使用说明",
+    "怎么用",
+    "怎么上报",
+    "有哪些命令",
+    args=Args.NONE,
+    access=Access.ANYONE,
+    example="帮助",
+)
 def show_help(ctx: Context, command: Command) -> list[Reply]:
     """查看上报格式和全部命令（@机器人 也可以）"""
     return [Reply(help_text(ctx.router))]

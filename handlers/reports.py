@@ -1,25 +1,43 @@
-"""上报: a structured report opens a ticket."""
+"""上报: a report opens a ticket (or one per problem when a message reports several)."""
 
 from __future__ import annotations
 
 from bot.core.messages import Reply
 from bot.services.tickets import ledger
 from bot.services.tickets import texts as ticket_texts
-from bot.services.understanding.reports import (
-    ParsedReport,
-    missing_fields_reply,
-    unknown_category_reply,
-)
+from bot.services.tickets.ledger import TicketInfo
+from bot.services.understanding.reports import ParsedReport, missing_fields_reply
 from handlers.context import Context
 
 
-def report(ctx: Context, parsed: ParsedReport) -> list[Reply]:
+def report(ctx: Context, parsed: list[ParsedReport]) -> list[Reply]:
     """【问题上报】类型：… 地点：… 描述：… — 登记工单并通知责任网格长。"""
-    if parsed.missing:
-        return [Reply(missing_fields_reply(parsed))]
-    if parsed.category is None:
-        return [Reply(unknown_category_reply(parsed, ctx.runtime.policy.categories))]
-    info = ledger.open_ticket(ctx.session, ctx.runtime, parsed, ctx.origin)
+    complete = [p for p in parsed if p.location is not None]
+    if not complete:
+        return [Reply(_ask(ctx, parsed[0]))]
+    opened = [ledger.open_ticket(ctx.session, ctx.runtime, p, ctx.origin) for p in complete]
+    heads = tuple(dict.fromkeys(i.head_id for i in opened if i.head_id))
+    if len(opened) == 1:
+        return [Reply(_one(ctx, opened[0]), mentions=heads)]
+    lines = [ticket_texts.TICKETS_OPENED.format(count=len(opened))]
+    for info in opened:
+        lines.append(
+            ticket_texts.TICKET_LINE.format(
+                code=info.code,
+                category=info.category,
+                location=info.location,
+                grid=info.grid_name,
+                head=info.head_name or ticket_texts.NO_HEAD,
+                due=ctx.runtime.policy.format_time(info.due_at),
+            )
+        )
+        lines.extend(info.notes)
+    if len(complete) < len(parsed):
+        lines.append(_ask(ctx, parsed[len(complete)]))
+    return [Reply("\n".join(lines), mentions=heads)]
+
+
+def _one(ctx: Context, info: TicketInfo) -> str:
     text = ticket_texts.TICKET_OPENED.format(
         code=info.code,
         category=info.category,
@@ -28,4 +46,14 @@ def report(ctx: Context, parsed: ParsedReport) -> list[Reply]:
         head=info.head_name or ticket_texts.NO_HEAD_ASK_ADMIN,
         due=ctx.runtime.policy.format_time(info.due_at),
     )
-    return [Reply(text, mentions=(info.head_id,) if info.head_id else ())]
+    if info.notes:
+        text += "\n" + "\n".join((*info.notes, ticket_texts.CORRECT_HINT.format(code=info.code)))
+    return text
+
+
+def _ask(ctx: Context, parsed: ParsedReport) -> str:
+    """No place: ask for it (a bare 【上报】 with nothing in it gets the template)."""
+    if parsed.category_text is None and not parsed.description:
+        return missing_fields_reply(parsed)
+    minutes = int(ctx.runtime.policy.evidence_window.total_seconds() // 60)
+    return ticket_texts.ASK_LOCATION.format(minutes=minutes)

@@ -44,6 +44,7 @@ class CommandSpec:
 
     name: str
     verbs: tuple[str, ...]
+    phrases: tuple[str, ...]
     args: Args
     access: Access
     example: str
@@ -71,9 +72,18 @@ class Router:
         self._children: list[Router] = []
 
     def command(
-        self, *verbs: str, args: Args = Args.CODE, access: Access, example: str
+        self,
+        *verbs: str,
+        args: Args = Args.CODE,
+        access: Access,
+        example: str,
+        phrases: tuple[str, ...] = (),
     ) -> Callable[[CommandHandler], CommandHandler]:
-        """Declare a command; the first verb is the one help and usage show."""
+        """Declare a command; the first verb is the one help and usage show.
+
+        `phrases` are other ways people say it (已处理, 查一下): they count only together with
+        a ticket code (written, or in a quoted bot message), never alone.
+        """
 
         def record(handler: CommandHandler) -> CommandHandler:
             doc = (handler.__doc__ or "").strip()
@@ -83,6 +93,7 @@ class Router:
                 CommandSpec(
                     name=handler.__name__,
                     verbs=verbs,
+                    phrases=phrases,
                     args=args,
                     access=access,
                     example=example,
@@ -119,9 +130,9 @@ class Router:
     def grammar(self) -> Grammar:
         """The parser's vocabulary, compiled once from the declarations."""
         verbs = [
-            Verb(word, spec.name, spec.args.takes_code)
+            Verb(word, spec.name, spec.args.takes_code, command_words=spec.verbs[:1])
             for spec in self.commands
-            for word in spec.verbs
+            for word in (*spec.verbs, *spec.phrases)
         ]
         words = [verb.word for verb in verbs]
         if len(set(words)) != len(words):

@@ -13,7 +13,9 @@ from handlers.router import Args, Router
 router = Router("tickets")
 
 
-@router.command("受理", access=Access.STAFF, example="受理 112201")
+@router.command(
+    "受理", access=Access.STAFF, example="受理 112201", phrases=("已受理", "接单", "签收")
+)
 def accept(ctx: Context, command: Command) -> list[Reply]:
     """确认收到并开始处置"""
     info = lifecycle.accept(ctx.session, command.code or "", ctx.origin)
@@ -23,7 +25,24 @@ def accept(ctx: Context, command: Command) -> list[Reply]:
 
 
 @router.command(
-    "办结", args=Args.CODE_TEXT, access=Access.STAFF, example="办结 112201 已拆除燃煤炉"
+    "办结",
+    args=Args.CODE_TEXT,
+    access=Access.STAFF,
+    example="办结 112201 已拆除燃煤炉",
+    phrases=(
+        "已办结",
+        "已处理",
+        "处理完毕",
+        "处理好了",
+        "处理完了",
+        "已整改",
+        "整改完毕",
+        "整改完成",
+        "已完成整改",
+        "已经处理",
+        "已清理",
+        "已拆除",
+    ),
 )
 def resolve(ctx: Context, command: Command) -> list[Reply]:
     """报告处置完毕，停止超期提醒"""
@@ -34,14 +53,25 @@ def resolve(ctx: Context, command: Command) -> list[Reply]:
     return [Reply(text)]
 
 
-@router.command("销号", args=Args.CODE_NOTE, access=Access.VERIFIER, example="销号 112201")
+@router.command(
+    "销号",
+    args=Args.CODE_NOTE,
+    access=Access.VERIFIER,
+    example="销号 112201",
+    phrases=("核查通过", "同意销号", "已核查", "验收通过", "复核通过"),
+)
 def close(ctx: Context, command: Command) -> list[Reply]:
     """核查后销号"""
     info = lifecycle.close(ctx.session, command.code or "", ctx.origin)
     return [Reply(ticket_texts.CLOSED.format(code=info.code, who=ctx.origin.actor.name))]
 
 
-@router.command("查询", access=Access.VIEWER, example="查询 112201")
+@router.command(
+    "查询",
+    access=Access.VIEWER,
+    example="查询 112201",
+    phrases=("查一下", "查下", "查看", "查查", "查一查", "进度", "什么状态"),
+)
 def query(ctx: Context, command: Command) -> list[Reply]:
     """查看状态和处置记录"""
     status = lifecycle.query(ctx.session, command.code or "", ctx.origin)

@@ -13,7 +13,7 @@ from bot.core import texts
 from bot.services.intake import texts as intake_texts
 from bot.services.tickets import texts as ticket_texts
 from bot.services.understanding import texts as report_texts
-from models.tables import InboundMessage, Outbox, Ticket, TicketEvent
+from models.tables import InboundMessage, Outbox, Ticket
 from tests.harness import Harness
 
 REPORT = "【问题上报】\n类型：散煤\n地点：一村3号楼东侧\n描述：居民使用燃煤炉取暖，冒黑烟"
@@ -67,24 +67,31 @@ def test_grid_without_head_is_said_plainly(bot: Harness) -> None:
     assert reply.mentions == ()
 
 
-def test_missing_fields_get_template_and_no_ticket(bot: Harness, engine: Engine) -> None:
-    [reply] = bot.say("一村群", "巡查员辛", "【问题上报】\n描述：有人烧东西")
+def test_an_empty_report_gets_the_template_and_no_ticket(bot: Harness, engine: Engine) -> None:
+    [reply] = bot.say("一村群", "巡查员辛", "【问题上报】")
     assert "类型" in reply.text and "地点" in reply.text
     assert report_texts.REPORT_TEMPLATE in reply.text
     assert count(engine, Ticket) == 0
 
 
-def test_unknown_category_lists_choices(bot: Harness, engine: Engine) -> None:
+def test_a_report_without_a_place_asks_for_it(bot: Harness, engine: Engine) -> None:
+    [reply] = bot.say("一村群", "巡查员辛", "【问题上报】\n描述：有人烧东西")
+    assert reply.text == ticket_texts.ASK_LOCATION.format(minutes=10)
+    assert count(engine, Ticket) == 0
+
+
+def test_an_unknown_category_is_filed_as_other_and_said(bot: Harness, engine: Engine) -> None:
     [reply] = bot.say("一村群", "巡查员辛", "上报：类型：外星人；地点：村口")
-    assert "外星人" in reply.text and "散煤" in reply.text
-    assert count(engine, Ticket) == 0
+    assert "已登记工单" in reply.text and "类型：其他" in reply.text
+    assert ticket_texts.ASSUMED_OTHER.format(given="外星人") in reply.text
+    assert [t["category"] for t in bot.tickets()] == ["其他"]
 
 
-def test_bad_deadline_rolls_back_everything(bot: Harness, engine: Engine) -> None:
+def test_an_unreadable_deadline_keeps_the_default_and_says_so(bot: Harness, engine: Engine) -> None:
     [reply] = bot.say("一村群", "巡查员辛", "上报：类型：散煤；地点：村口；期限：下辈子")
-    assert "期限" in reply.text
-    assert count(engine, Ticket) == 0
-    assert count(engine, TicketEvent) == 0
+    assert ticket_texts.ASSUMED_DEADLINE.format(given="下辈子", hours="48") in reply.text
+    [ticket] = bot.tickets()
+    assert ticket["due_at"] == "2026-11-24T10:00:00+08:00"
 
 
 def test_ordinary_chat_gets_no_reply(bot: Harness, engine: Engine) -> None:

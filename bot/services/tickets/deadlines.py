@@ -17,9 +17,11 @@ import chinese_calendar
 
 from bot.core.errors import UserError
 from bot.services.tickets import texts
-from bot.services.understanding.reports import Category
+from bot.services.understanding.categories import Category
 
 END_OF_WORKDAY = time(18, 0)
+# 立即 / 马上: the category's urgent deadline.
+URGENT = re.compile(r"(?:立即|马上|立刻|即刻)\S{0,6}")
 # "1月5日" written in late November means next January; "11月20日" written on 11月22日 is a
 # mistake to point out, not a deadline a year away.
 NEXT_YEAR_AFTER = timedelta(days=61)
@@ -29,15 +31,19 @@ _MAX_DAYS = 366
 _NUMBER = r"(?P<n>\d{1,4}|[零一二两三四五六七八九十]{1,3})"
 _TIME = r"(?:(?P<ampm>上午|中午|下午|晚上)?(?P<hour>\d{1,2})(?::|时|点)(?P<minute>\d{1,2}|半)?分?)?"
 _FRAME = re.compile(
-    r"(?:截止到|截止|截至|限|于|在|到)?(?P<core>.*?)"
-    r"(?:之前|以前|前|为止|之内|以内|内)?(?:完成|整改|办结|处理|处置)*[。.!]?"
+    r"(?:截止到|截止|截至|限期|限|要求|必须|务必|于|在|到)*(?P<core>.*?)"
+    r"(?:之前|以前|前|为止|之内|以内|内)?"
+    r"(?:必须|务必|要)?(?:完成|整改|办结|处理|处置|清理|清运|清扫|取缔|撤掉|撤除|拆除|到位|完毕|完)*"
+    r"[。.!]?"
 )
 _DURATION = re.compile(rf"{_NUMBER}个?(?P<unit>天|日|小时|钟头|h|hr|hrs|周|星期)")
 _WORKDAYS = re.compile(rf"{_NUMBER}个?工作日")
 _DATE = re.compile(
-    rf"(?:(?P<year>\d{{4}})[-/.年])?(?P<month>\d{{1,2}})[-/.月](?P<day>\d{{1,2}})[日号]?{_TIME}"
+    rf"(?:(?P<year>\d{{4}})[-/.年])?(?P<month>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})[-/.月]"
+    rf"(?P<day>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})[日号]?{_TIME}"
 )
-_RELATIVE_DAY = re.compile(rf"(?P<rel>今天|今日|明天|明日|后天|大后天)?{_TIME}")
+_RELATIVE_DAY = re.compile(rf"(?P<rel>今天|今日|明天|明日|后天|大后天|今晚|明晚)?{_TIME}")
+_PERIOD_END = re.compile(r"(?P<which>本周|这周|本星期|这星期|月底|本月底|本月|这个月)")
 _WEEKDAY = re.compile(
     rf"(?P<which>本|这|下)?个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7]){_TIME}"
 )
@@ -45,6 +51,7 @@ _WEEKDAY = re.compile(
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
 _DIGITS |= {"八": 8, "九": 9}
 _DAYS_AHEAD = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3}
+_DAYS_AHEAD |= {"今晚": 0, "明晚": 1}
 _WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 
 
@@ -80,6 +87,12 @@ def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
 def default_deadline(category: Category, now: datetime) -> datetime:
     """The deadline when the report names none: the category's usual time from now."""
     return now + category.deadline
+
+
+def format_hours(delta: timedelta) -> str:
+    """48, or 1.5: hours as a deadline setting reads them."""
+    hours = delta.total_seconds() / 3600
+    return f"{hours:g}"
 
 
 def add_working_days(today: date, count: int) -> date:
@@ -126,7 +139,9 @@ def _calendar_date(core: str, now: datetime) -> datetime | None:
     match = _DATE.fullmatch(core)
     if match is None:
         return None
-    month, day = int(match.group("month")), int(match.group("day"))
+    month, day = _number(match.group("month")), _number(match.group("day"))
+    if month is None or day is None:
+        return None
     if match.group("year"):
         year = int(match.group("year"))
     else:
@@ -140,8 +155,21 @@ def _relative_day(core: str, now: datetime) -> datetime | None:
     match = _RELATIVE_DAY.fullmatch(core)
     if match is None or not (match.group("rel") or match.group("hour")):
         return None
-    ahead = _DAYS_AHEAD[match.group("rel") or "今天"]
-    return _at(now.date() + timedelta(days=ahead), _clock(match), now)
+    rel = match.group("rel") or "今天"
+    clock = _clock(match, evening=rel in ("今晚", "明晚"))
+    return _at(now.date() + timedelta(days=_DAYS_AHEAD[rel]), clock, now)
+
+
+def _period_end(core: str, now: datetime) -> datetime | None:
+    """本周内 (by Sunday), 月底前 (the month's last day), at the end of the working day."""
+    match = _PERIOD_END.fullmatch(core)
+    if match is None:
+        return None
+    today = now.date()
+    if "周" in match.group("which") or "星期" in match.group("which"):
+        return _at(today + timedelta(days=6 - today.weekday()), END_OF_WORKDAY, now)
+    next_month = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    return _at(next_month - timedelta(days=1), END_OF_WORKDAY, now)
 
 
 def _weekday(core: str, now: datetime) -> datetime | None:
@@ -168,15 +196,21 @@ _PARSERS: tuple[Callable[[str, datetime], datetime | None], ...] = (
     _calendar_date,
     _relative_day,
     _weekday,
+    _period_end,
 )
 
 
-def _clock(match: re.Match[str]) -> time:
-    """The time of day written after a date, or the end of the working day."""
+def _clock(match: re.Match[str], evening: bool = False) -> time:
+    """The time of day written after a date, or the end of the working day.
+
+    下午/晚上 (or 今晚) move an hour before 12 into the afternoon; 中午 does for 1 and 2
+    (中午1点 is 13:00, 中午12点 noon).
+    """
     if match.group("hour") is None:
         return END_OF_WORKDAY
     hour, minute = int(match.group("hour")), match.group("minute") or "0"
-    if match.group("ampm") in ("下午", "晚上") and hour < 12:
+    ampm = match.group("ampm")
+    if ((ampm in ("下午", "晚上") or evening) and hour < 12) or (ampm == "中午" and hour <= 2):
         hour += 12
     return time(hour, 30 if minute == "半" else int(minute))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import update
@@ -14,9 +14,10 @@ from bot.services.roster import lookup
 from bot.services.roster.lookup import Actor
 from bot.services.runtime import Runtime
 from bot.services.tickets import texts
-from bot.services.tickets.deadlines import default_deadline, parse_deadline
+from bot.services.tickets.deadlines import URGENT, default_deadline, format_hours, parse_deadline
 from bot.services.tickets.states import Status
 from bot.services.understanding import texts as report_texts
+from bot.services.understanding.categories import Category, index_for
 from bot.services.understanding.reports import ParsedReport
 from models.db import insert_ignore
 from models.tables import Grid, Person, Ticket, TicketEvent, TicketSequence
@@ -45,6 +46,8 @@ class TicketInfo:
     head_id: int | None
     head_name: str | None
     due_at: datetime
+    # What was assumed when the ticket was opened, said in the reply.
+    notes: tuple[str, ...] = ()
 
 
 def _next_code(session: Session, runtime: Runtime, at: datetime) -> str:
@@ -92,24 +95,39 @@ def _ticket_grid(session: Session, actor: Actor, report: ParsedReport) -> Grid:
 def open_ticket(
     session: Session, runtime: Runtime, report: ParsedReport, origin: Origin
 ) -> TicketInfo:
-    """Put a reported problem on the ledger; the grid's head becomes responsible."""
-    if report.category is None or report.location is None:
+    """Put a reported problem on the ledger; the grid's head becomes responsible.
+
+    What had to be assumed (a category that matched nothing is filed as 其他; a deadline that
+    cannot be read, or has passed, is the category's default) is said in `notes`.
+    """
+    if report.location is None:
         raise UserError(
             report_texts.REPORT_MISSING.format(
                 missing="、".join(report.missing), template=report_texts.REPORT_TEMPLATE
             )
         )
+    notes: list[str] = []
+    category = report.category
+    if category is None:
+        category = index_for(runtime.policy.categories).other
+        if category is None:
+            raise UserError(
+                texts.REPORT_UNKNOWN_CATEGORY.format(
+                    given=report.category_text,
+                    choices="、".join(c.name for c in runtime.policy.categories),
+                )
+            )
+        if report.category_text:
+            notes.append(texts.ASSUMED_OTHER.format(given=report.category_text))
     grid = _ticket_grid(session, origin.actor, report)
-    due = (
-        parse_deadline(report.deadline_text, origin.at, runtime.policy.tz)
-        if report.deadline_text
-        else default_deadline(report.category, origin.at)
-    )
+    due, note = _due(report.deadline_text, category, origin.at, runtime)
+    if note:
+        notes.append(note)
     head = lookup.leads_of(session, [grid.id or 0]).get(grid.id or 0)
     ticket = Ticket(
         code=_next_code(session, runtime, origin.at),
         grid_id=grid.id or 0,
-        category=report.category.name,
+        category=category.name,
         location=report.location,
         description=report.description or "",
         reporter_id=origin.actor.person_id,
@@ -124,7 +142,24 @@ def open_ticket(
     session.add(ticket)
     session.flush()
     record(session, ticket, origin, "reported", f"{ticket.category}｜{ticket.location}")
-    return _info(ticket, grid, head)
+    return replace(_info(ticket, grid, head), notes=tuple(notes))
+
+
+def _due(
+    text: str | None, category: Category, at: datetime, runtime: Runtime
+) -> tuple[datetime, str | None]:
+    """The deadline written (立即/马上: the category's urgent one), else the default."""
+    if not text:
+        return default_deadline(category, at), None
+    if URGENT.fullmatch(text.strip()):
+        return at + category.urgent_deadline, None
+    try:
+        return parse_deadline(text, at, runtime.policy.tz), None
+    except UserError:
+        hours = format_hours(category.deadline)
+        return default_deadline(category, at), texts.ASSUMED_DEADLINE.format(
+            given=text.strip(), hours=hours
+        )
 
 
 def _info(ticket: Ticket, grid: Grid, head: Person | None) -> TicketInfo:

@@ -82,3 +82,15 @@ ACCESS_NAMES = {
     "staff": "本网格及上级网格人员",
     "verifier": "上级网格的网格长/副网格长、管理员",
 }
+
+# -- what was assumed when a ticket was opened ---------------------------------------------
+REPORT_UNKNOWN_CATEGORY = "上报未成功：不认识的问题类型「{given}」。可用类型：{choices}。"
+ASSUMED_OTHER = "类型按「其他」登记（原文「{given}」）。"
+ASSUMED_DEADLINE = "期限「{given}」没看懂，按类型默认 {hours} 小时登记。"
+CORRECT_HINT = "如有不对，回复「更正 {code} 地点：……」（类型、描述、期限同样可改）。"
+TICKETS_OPENED = "已登记 {count} 件工单："
+TICKET_LINE = "· {code} {category}｜{location}｜{grid}（{head}）整改期限 {due}"
+ASK_LOCATION = (
+    "收到，请补充问题地点（如「东关街12号院门口」），{minutes} 分钟内直接回复地点即可，"
+    "其余内容不用重发。"
+)

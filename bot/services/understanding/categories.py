@@ -5,9 +5,13 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 
+from bot.services.understanding._text import pinyin_of, shape, term, term_keep_length
+
 DEFAULT_DEADLINE_HOURS = 72.0
+URGENT_HOURS = 2.0
 
 
 class CategoryFileError(ValueError):
@@ -21,6 +25,13 @@ class Category:
     name: str
     synonyms: tuple[str, ...]
     deadline: timedelta
+    words: tuple[str, ...] = ()
+    # The deadline when a report asks for 立即 / 马上.
+    urgent: timedelta | None = None
+
+    @property
+    def urgent_deadline(self) -> timedelta:
+        return self.urgent or min(self.deadline, timedelta(hours=URGENT_HOURS))
 
 
 def load_categories(path: Path) -> tuple[Category, ...]:
@@ -34,11 +45,14 @@ def load_categories(path: Path) -> tuple[Category, ...]:
     for index, raw in enumerate(data.get("category", []), start=1):
         try:
             hours = float(raw.get("deadline_hours", DEFAULT_DEADLINE_HOURS))
+            urgent = raw.get("urgent_hours")
             categories.append(
                 Category(
                     name=str(raw["name"]),
                     synonyms=tuple(str(s) for s in raw.get("synonyms", [])),
                     deadline=timedelta(hours=hours),
+                    words=tuple(str(s) for s in raw.get("words", [])),
+                    urgent=None if urgent is None else timedelta(hours=float(urgent)),
                 )
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -46,3 +60,97 @@ def load_categories(path: Path) -> tuple[Category, ...]:
     if not categories:
         raise CategoryFileError(f"{path}: no categories defined")
     return tuple(categories)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A category named in free text: which, by what words, and where."""
+
+    category: Category
+    words: str
+    start: int
+
+
+class CategoryIndex:
+    """The configured categories, ready to be found in what patrollers type.
+
+    Built once per set of categories. Terms are names (strongest), synonyms and everyday
+    words (weakest); a longer term beats a shorter one, then a stronger one, then the one
+    written first. A term also matches through near-form typos (渣士车) and, when nothing
+    matched as written, through near-homophones by pinyin (烧媒 → 烧煤, 秸杆 → 秸秆).
+    """
+
+    def __init__(self, categories: tuple[Category, ...]) -> None:
+        self.categories = categories
+        self.other = next((c for c in categories if c.name in OTHER_NAMES), None)
+        terms: dict[str, tuple[int, Category]] = {}
+        for category in categories:
+            for strength, words in (
+                (3, (category.name,)),
+                (2, category.synonyms),
+                (1, category.words),
+            ):
+                for word in words:
+                    key = shape(term(word))
+                    if len(key) >= 2 and (key not in terms or terms[key][0] < strength):
+                        terms[key] = (strength, category)
+        self._terms = terms
+        self._by_pinyin: dict[tuple[str, ...], tuple[str, int, Category]] = {}
+        for key, (strength, category) in terms.items():
+            self._by_pinyin.setdefault(pinyin_of(key), (key, strength, category))
+
+    def find(self, text: str) -> Found | None:
+        """The category the text is about, or None (then the bot files it as 其他)."""
+        folded = shape(term_keep_length(text))
+        best: tuple[int, int, int, str, Category] | None = None
+        for key, (strength, category) in self._terms.items():
+            at = folded.find(key)
+            if at >= 0:
+                rank = (len(key), strength, -at, key, category)
+                if best is None or rank[:3] > best[:3]:
+                    best = rank
+        if best is None:
+            return self._find_by_sound(folded)
+        return Found(best[4], best[3], -best[2])
+
+    def _find_by_sound(self, folded: str) -> Found | None:
+        sounds = pinyin_of(folded)
+        best: tuple[int, int, int, str, Category] | None = None
+        for key, (word, strength, category) in self._by_pinyin.items():
+            for at in range(len(sounds) - len(key) + 1):
+                if sounds[at : at + len(key)] == key:
+                    rank = (len(key), strength, -at, word, category)
+                    if best is None or rank[:3] > best[:3]:
+                        best = rank
+                    break
+        return None if best is None else Found(best[4], best[3], -best[2])
+
+    def exact(self, text: str) -> Category | None:
+        """The category whose name or synonym the text is, exactly (ignoring width, case)."""
+        found = self._terms.get(shape(term(text)))
+        return found[1] if found and found[0] >= 2 else None
+
+    def for_field(self, text: str) -> Category | None:
+        """The category written in a 类型 field: exact, else found in it, else by a unique
+        owner of the words (「黑烟」 → 冒黑烟车辆); None when unclear."""
+        exact = self.exact(text)
+        if exact is not None:
+            return exact
+        key = shape(term(text))
+        if not key:
+            return None
+        found = self.find(text)
+        if found is not None:
+            return found.category
+        # One character ("煤", "烟") names too many things to guess from.
+        owners = {c.name: c for k, (_, c) in self._terms.items() if len(key) >= 2 and key in k}
+        return next(iter(owners.values())) if len(owners) == 1 else None
+
+
+OTHER_NAMES = frozenset({"其他", "其它"})
+
+
+@lru_cache(maxsize=8)
+def index_for(categories: tuple[Category, ...]) -> CategoryIndex:
+    """The index of a deployment's categories, built once."""
+    return CategoryIndex(categories)

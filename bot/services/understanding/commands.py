@@ -10,13 +10,19 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.services.understanding._text import fold, trim
+from bot.services.understanding._text import clean, fold, trim
 
 _CODE = re.compile(r"\s*(?:工单)?\s*(?P<code>[0-9A-Za-z]*[0-9][0-9A-Za-z]*)(?![0-9A-Za-z])")
 # "受理112201" (no space) is common, but "销号2件，办结3件" is a progress note, not a command;
 # counts are short, ticket codes are not.
 _MIN_GLUED_CODE = 4
 _BARE_END = re.compile(r"[\s?？!！。.]*")
+# A ticket code written anywhere: 5 to 8 digits (codes are MMDD plus a number), or letters and
+# digits together (AB12CD, ABC-12). Years, counts, times and phone numbers are not codes.
+_ANY_CODE = re.compile(
+    r"(?<![0-9A-Za-z-])(?:\d{5,8}|[A-Za-z]+-?\d[0-9A-Za-z-]*|\d+[A-Za-z][0-9A-Za-z-]*)(?![0-9A-Za-z])"
+)
+_CODE_WORD = re.compile(r"工单|编号|单号")
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,8 @@ class Verb:
     word: str
     command: str
     takes_code: bool = True
+    # The command's own words (办结), as opposed to phrases that say what was done (已处理).
+    command_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,8 +55,51 @@ class Grammar:
         self._head = re.compile(
             rf"\s*(?:@\S+\s+)*(?P<tag>#?)\s*(?P<verb>{words})(?P<sep>[^\S\n]*:|\s+|)"
         )
+        self._anywhere = re.compile(words)
 
     def parse(self, text: str) -> Command | None:
+        """The command in a chat message (see `read`), after folding traditional characters
+        and setting a WeChat quote apart: the quote can supply the code."""
+        cleaned = clean(text)
+        return self.read(cleaned.body, cleaned.quoted)
+
+    def read(self, text: str, quoted: str | None = None) -> Command | None:
+        """The command in `text` in any common order, or None when it is chat.
+
+        The verb first (``受理 112201``, see `_at_start`), or the code with a verb anywhere
+        (``112201受理``, ``已办结 112201``, ``工单112201已办结，…``). With no code in the text,
+        a quoted bot message can supply it when the text starts with a verb.
+        """
+        command = self._at_start(text)
+        if command is not None and command.code is not None:
+            return command
+        folded = fold(text)
+        codes = [m for m in _ANY_CODE.finditer(folded) if not _is_phone(m.group())]
+        if codes:
+            found = self._verb_anywhere(folded)
+            if found is not None:
+                verb, at, end = found
+                code = codes[0]
+                note = _note(text, [(code.start(), code.end()), (at, end)], verb)
+                return Command(verb.command, code.group().upper(), note)
+        if (command is None or command.code is None) and quoted:
+            in_quote = [m for m in _ANY_CODE.finditer(fold(quoted)) if not _is_phone(m.group())]
+            head = self._head.match(folded)
+            if in_quote and head is not None:
+                verb = self._verbs[head.group("verb")]
+                if verb.takes_code:
+                    note = _note(text, [(head.start("verb"), head.end("verb"))], verb)
+                    return Command(verb.command, in_quote[0].group().upper(), note)
+        return command
+
+    def _verb_anywhere(self, folded: str) -> tuple[Verb, int, int] | None:
+        match = self._anywhere.search(folded)
+        if match is None:
+            return None
+        verb = self._verbs[match.group()]
+        return (verb, match.start(), match.end()) if verb.takes_code else None
+
+    def _at_start(self, text: str) -> Command | None:
         """The command in `text`, or None when it is chat.
 
         Tolerates ``#受理``, a colon after the verb, leading @mentions, full-width text, and a
@@ -67,6 +118,8 @@ class Grammar:
             return Command(verb.command, None, "") if bare else None
         code_match = _CODE.match(folded, head.end())
         code = code_match.group("code").upper() if code_match else None
+        if code is None and verb.word not in verb.command_words:
+            return None  # "已处理", "查一下" alone are chat; only 办结 alone asks for usage
         note = trim(text[code_match.end() if code_match else head.end() :]) or ""
         sep, rest = head.group("sep"), folded[head.end() :].strip()
         if rest and not sep and (code is None or len(code) < _MIN_GLUED_CODE):
@@ -74,3 +127,19 @@ class Grammar:
         if code is None and note and not (head.group("tag") or ":" in sep):
             return None
         return Command(verb=verb.command, code=code, note=note)
+
+
+def _is_phone(token: str) -> bool:
+    return len(token) == 11 and token.isdigit() and token.startswith("1")
+
+
+def _note(text: str, cuts: list[tuple[int, int]], verb: Verb) -> str:
+    """What the sender wrote besides the code and the verb; a phrase that says what was done
+    (已处理, 已整改) is the note when nothing else is written."""
+    kept = list(text)
+    for start, end in cuts:
+        kept[start:end] = " " * (end - start)
+    note = trim(_CODE_WORD.sub(" ", "".join(kept), count=1)) or ""
+    if not note and verb.word not in verb.command_words:
+        note = verb.word
+    return note

@@ -1,33 +1,37 @@
-"""Reading problem reports (上报) and ticket commands out of free-form group chat.
+"""Reading problem reports (上报) out of free-form group chat. Pure functions, no database.
 
-Pure functions, no database. What counts as a report:
+What makes a message a report, in the ways staff really type:
 
-* The message must *start* with the keyword, after optional whitespace, emoji and leading
-  @mentions. Keywords: 上报, 问题上报, 报告; written bare, as ``#上报`` (``#上报#``), or in
-  brackets ``【上报】`` / ``[上报]`` / ``〔上报〕``.
-* ``#上报`` / ``【上报】`` (and the same for 问题上报) is always a report: the sender chose the
-  report format, so if fields are missing the bot answers with the template.
-* Bare ``上报`` / ``问题上报`` must be followed by a colon, whitespace or a line break, and the
-  rest must contain a field key (``类型：…``) or start with a word that is exactly a category
-  name or synonym (``上报 油烟 西街烧烤摊 …``). So 「上报了吗」「上报：今日巡查无异常」 are chat.
-* 报告 in any form only counts when the rest *starts* with a field key (``报告：类型：散煤…``):
-  it is an everyday word (「报告领导，收到」「【报告】今日巡查完毕」).
-* Anything else — keyword mid-sentence, keyword glued to other text — is ordinary chat.
+* a report keyword at the start, after @mentions, emoji and WeChat emoji codes: 上报,
+  问题上报, 上报问题, 环境问题上报, 情况上报, 报告, bare or as ``#上报`` / ``【上报】``, and
+  followed by 一下 / 一个问题 / 两件事 …;
+* 上报一下 at the end (「…冒黑烟 上报一下」), or 上报一下： / 上报： in the middle;
+* no keyword, but at least two field keys (类型：… 地点：…).
 
-The bot must never answer ordinary chat, so every doubtful case falls on the side of "chat".
+A bracketed or hashed keyword is always a report (the sender chose the format). A bare 上报
+needs something to report: a field, a category word or a place; 报告, an everyday word
+(「报告领导，收到」), needs fields, or a category word and a place. A keyword running on into a
+sentence (上报了吗, 上报的照片, 先不上报了) is chat. A quoted message is never a new report.
+
+The text of a report is read as fields (``类型：散煤`` on lines, after ；/; or after ， when each
+piece starts with a key; numbered ``1.类型：``, ``①地点：``; a key alone on its line with the
+value on the next), as the one-line form ``#上报 <类型> <地点> <描述>``, or as free text,
+where the category words, the place and a deadline are found wherever they stand. Several
+problems in one message (two templates, a numbered list, 一个是…一个是…) are read one each.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.services.understanding import texts
-from bot.services.understanding._text import fold as _fold
-from bot.services.understanding._text import term as _term
+from bot.services.understanding._text import clean, fold
 from bot.services.understanding._text import trim as _trim
-from bot.services.understanding.categories import Category
+from bot.services.understanding.categories import Category, CategoryIndex, index_for
+from bot.services.understanding.places import find_place, looks_like_place
 
 
 @dataclass(frozen=True)
@@ -53,103 +57,136 @@ class ParsedReport:
 
 
 _FIELD_KEYS = {
-    "问题类型": "category", "类型": "category", "类别": "category",
+    "问题类型": "category", "类型": "category", "类别": "category", "问题分类": "category",
+    "问题": "category",
     "问题地点": "location", "地点": "location", "位置": "location", "地址": "location",
+    "详细地址": "location", "具体位置": "location", "具体地点": "location", "发现地点": "location",
+    "详细位置": "location",
     "问题描述": "description", "描述": "description", "情况": "description",
-    "整改期限": "deadline", "期限": "deadline", "时限": "deadline",
+    "情况说明": "description", "具体情况": "description", "现场情况": "description",
+    "整改期限": "deadline", "期限": "deadline", "时限": "deadline", "整改时限": "deadline",
+    "处置时限": "deadline", "完成时限": "deadline",
     "责任网格": "grid", "所属网格": "grid", "网格": "grid",
 }  # fmt: skip
+# Keys that only count as a field at the start of a line (too common inside sentences).
+_LINE_ONLY = frozenset({"问题", "情况"})
 _KEYS = "|".join(sorted(_FIELD_KEYS, key=len, reverse=True))
+# A number or mark in front of a key: 1. ① 一、 (1) …
+_NUMBERING = r"(?:\(?\d{1,2}[.、)）]?|[①-⑩]|[一二三四五六七八九十][、.])?[^\S\n]*"
 # Two ways a key starts a field. At the start of the body, of a line or after ";" it may be
-# followed by a colon or a space ("类型 散煤"). After a comma, 、 or a space it needs a colon,
-# so a description like "烟很大，情况 严重" is not cut in two.
+# followed by a colon, a space, or the end of its line (the value then on the next line).
+# After a comma, 、 or a space it needs a colon, so "烟很大，情况 严重" is not cut in two.
 _FIELD = re.compile(
-    rf"(?:^|(?<=[\n;]))[^\S\n]*(?P<line_key>{_KEYS})(?:[^\S\n]*:|[^\S\n]+(?=\S))"
+    rf"(?:^|(?<=[\n;]))[^\S\n]*{_NUMBERING}(?P<line_key>{_KEYS})"
+    rf"(?:[^\S\n]*:|[^\S\n]+(?=\S)|[^\S\n]*(?=\n))"
     rf"|(?<=[\s,、])(?P<inline_key>{_KEYS})[^\S\n]*:"
 )
-_HEAD = re.compile(
-    r"\s*(?:@\S+\s+)*(?P<open>[\[【〔#]?)\s*(?P<word>问题上报|上报|报告)(?:\s*(?P<close>[\]】〕#]))?"
+_STARTS_SPACED = re.compile(rf"\s*(?:{_KEYS})[^\S\n]+\S")
+_FIELD_SPACED = re.compile(
+    rf"(?:^|(?<=[\n;]))[^\S\n]*{_NUMBERING}(?P<line_key>{_KEYS})"
+    rf"(?:[^\S\n]*:|[^\S\n]+(?=\S)|[^\S\n]*(?=\n))"
+    rf"|(?<=[\s,、])(?P<inline_key>{_KEYS})(?:[^\S\n]*:|[^\S\n]+(?=\S))"
 )
-_AFTER_HEAD = re.compile(r"[^\S\n]*:?")
+_MENTIONS = r"(?:@[^\s@]+\s*)*"
+_HEAD = re.compile(
+    rf"\s*{_MENTIONS}\s*(?P<open>[\[【〔#]?)\s*"
+    r"(?P<word>环境问题上报|问题上报|上报问题|巡查情况上报|情况上报|上报|报告)"
+    r"(?:\s*(?P<close>[\]】〕#]))?"
+)
+_COUNT = r"[一二两三四五六七八九十\d]"
+_HEAD_TAIL = re.compile(rf"(?:一下|一个问题|一个|{_COUNT}+(?:个问题|件事|个|件)|)")
+# After a bare keyword, these turn it into a sentence about reporting (上报了吗, 上报的照片).
+_RUNS_ON = frozenset("了过的吗没给到完率时数情材名网还")
+_AFTER_HEAD = re.compile(r"[^\S\n]*[:,]?")
+_TRAILING = re.compile(r"[\s,，]*上报一下[\s。.!！~]*$")
+_MIDDLE = re.compile(rf"上报(?:一下|一个问题|{_COUNT}+个问题)?[^\S\n]*:|上报一下(?=[\s,])")
 _WORD = re.compile(r"[^\s,;、]+")
+# Several problems in one message.
+_HEADER_AGAIN = re.compile(r"[【\[〔#]\s*(?:环境问题上报|问题上报|上报问题|上报)\s*[】\]〕#]?")
+_ITEM = re.compile(
+    r"(?:^|(?<=[\n\s:;,。：；，]))(?:\d{1,2}[.、)）．]|[①-⑩]|[一二三四五六七八九十][、是])|一个是"
+)
+# A header on a later line ("[捂脸]又有烧垃圾的\n#上报 …").
+_LATER_HEAD = re.compile(r"\n\s*(?=[【\[〔#]\s*(?:环境问题上报|问题上报|上报问题|上报))")
+_PROBLEM_WORDS = re.compile(r"烧|烟|排|倒|堆|冒|污|臭|味|灰|尘|漏|撒|喷")
+_DEADLINE = re.compile(
+    r"(?:(?:限期|限|要求)[^\S\n]*(?:在[^\S\n]*)?"
+    r"(?:\d{1,3}|[一二两三四五六七八九十]{1,3})[^\S\n]*个?(?:工作日|小时|天|日|周|星期)"
+    r"(?:之内|以内|内)?"
+    r"|(?:\d{1,3}|[一二两三四五六七八九十]{1,3})[^\S\n]*个?(?:工作日|小时|天|日|周|星期)(?:之内|以内|内)"
+    r"|(?:今天|今日|明天|明日|后天|今晚|明晚)(?:上午|中午|下午|晚上)?"
+    r"(?:(?:\d{1,2}|[一二两三四五六七八九十]{1,3})[点时](?:半|\d{1,2}分?)?)?(?:之前|以前|前)"
+    r"|(?:本周|这周|本月底|月底|本月|(?:下|本|这)?(?:周|星期)[一二三四五六日天])(?:之前|以前|前|之内|以内|内)"
+    r"|(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\d{1,2}|[一二三四五六七八九十]{1,3})[日号]"
+    r"(?:\d{1,2}[点时])?(?:之前|以前|前)"
+    r"|立即|马上|立刻|即刻)"
+)
+
+
+@dataclass(frozen=True)
+class _Head:
+    word: str
+    decorated: bool  # 【上报】, #上报: the sender chose the report format
+    start: int  # where the body starts
 
 
 def parse_report(text: str, categories: Sequence[Category]) -> ParsedReport | None:
-    """Read a report out of a chat message; None when the message is not a report.
+    """The first (usually the only) report in a message; None when it is not a report."""
+    reports = read_reports(text, categories)
+    return reports[0] if reports else None
 
-    Accepts key/value fields (``类型：散煤`` on lines or separated by ；/;, or by ， when each
-    piece starts with a key) and the one-line form ``#上报 <类型> <地点> <描述>``. Values keep
-    their text as written, trimmed of whitespace, emoji and separators. Text before the first
-    key is used as the description when no 描述 field is given.
+
+def read_reports(text: str, categories: Sequence[Category]) -> list[ParsedReport] | None:
+    """Every problem reported in a chat message, in order; None when it is not a report.
+
+    A report whose place cannot be found comes back with `location` None (the bot asks for
+    it); one whose category matches nothing has `category` None (filed as 其他, and said so).
     """
-    folded = _fold(text)
+    index = index_for(tuple(categories))
+    body = clean(text).body
+    folded = fold(body)
     head = _report_head(folded)
-    if head is None:
-        return None
-    word, decorated, start = head
-    body, body_folded = text[start:], folded[start:]
-    spans = _field_spans(body_folded)
-    if word == "报告":
-        if not spans or body_folded[: spans[0][1]].strip():
+    if head is None and (later := _LATER_HEAD.search(folded)) is not None:
+        body, folded = body[later.end() :], folded[later.end() :]
+        head = _report_head(folded)
+    if head is not None:
+        body, folded = body[head.start :], folded[head.start :]
+    else:
+        trailing = _TRAILING.search(folded)
+        middle = _MIDDLE.search(folded)
+        if trailing is not None:
+            body, folded = body[: trailing.start()], folded[: trailing.start()]
+        elif middle is not None:
+            body, folded = body[middle.end() :], folded[middle.end() :]
+        elif len({field for field, _, _ in _field_spans(folded)}) < 2:
             return None
-    elif not decorated and not spans:
-        first = _WORD.search(body_folded)
-        if first is None or _exact_category(first.group(), categories) is None:
-            return None
-    values = _field_values(body, spans) if spans else _positional_values(body, body_folded)
-    category_text = values.get("category")
-    return ParsedReport(
-        category=match_category(category_text, categories) if category_text else None,
-        category_text=category_text,
-        location=values.get("location"),
-        description=values.get("description"),
-        deadline_text=values.get("deadline"),
-        grid_text=values.get("grid"),
-    )
-
-
-def match_category(text: str, categories: Sequence[Category]) -> Category | None:
-    """The category a patroller's words name, or None.
-
-    An exact name or synonym wins; otherwise the longest name or synonym contained in the text
-    (「烧煤取暖」 → 散煤); otherwise the one category whose words contain the text, if only
-    one does (「黑烟」 → 冒黑烟车辆). Case, width and spaces are ignored.
-    """
-    exact = _exact_category(text, categories)
-    if exact is not None:
-        return exact
-    key = _term(text)
-    if not key:
+    reports = [_read_item(b, f, index) for b, f in _items(body, folded)]
+    reports = _inherit(reports)
+    if head is not None and not head.decorated and not _worth_reading(head, reports, folded, index):
         return None
-    terms = [(_term(word), cat) for cat in categories for word in (cat.name, *cat.synonyms)]
-    contained = [(term, cat) for term, cat in terms if term and term in key]
-    if contained:
-        return max(contained, key=lambda pair: len(pair[0]))[1]
-    # One character ("煤", "烟") names too many things to guess from.
-    owners = {cat.name: cat for term, cat in terms if len(key) >= 2 and key in term}
-    return next(iter(owners.values())) if len(owners) == 1 else None
+    if head is None and not any(r.category_text or r.location for r in reports):
+        return None
+    return reports
 
 
-def missing_fields_reply(report: ParsedReport) -> str:
-    """The reply to a report lacking its category or location: what is missing, and the form."""
-    if not report.missing:
-        raise ValueError("report has all required fields")
-    return texts.REPORT_MISSING.format(
-        missing=texts.REPORT_FIELD_SEPARATOR.join(report.missing),
-        template=texts.REPORT_TEMPLATE,
+def _worth_reading(
+    head: _Head, reports: list[ParsedReport], folded: str, index: CategoryIndex
+) -> bool:
+    """A bare keyword must come with something to report (报告 with more than 上报)."""
+    fields = bool(_field_spans(folded))
+    if head.word == "报告":
+        first = _WORD.search(folded)
+        named = first is not None and index.exact(first.group()) is not None
+        return fields or named or any(r.category is not None and r.location for r in reports)
+    return (
+        fields
+        or any(r.category is not None or r.location for r in reports)
+        or _PROBLEM_WORDS.search(folded) is not None
     )
 
 
-def unknown_category_reply(report: ParsedReport, categories: Sequence[Category]) -> str:
-    """The reply to a report whose category text matched no category: what was given, choices."""
-    return texts.REPORT_UNKNOWN_CATEGORY.format(
-        given=report.category_text,
-        choices=texts.REPORT_FIELD_SEPARATOR.join(cat.name for cat in categories),
-    )
-
-
-def _report_head(folded: str) -> tuple[str, bool, int] | None:
-    """(keyword, decorated?, where the body starts) when the text opens with a report keyword."""
+def _report_head(folded: str) -> _Head | None:
+    """The report keyword the text opens with, if any."""
     head = _HEAD.match(folded)
     if head is None:
         return None
@@ -157,21 +194,137 @@ def _report_head(folded: str) -> tuple[str, bool, int] | None:
     bracketed = opening not in ("", "#")
     if bracketed != (closing not in ("", "#")) or (closing == "#" and opening != "#"):
         return None
-    after = folded[head.end() :]
-    if not (bracketed or closing) and after and not (after[0].isspace() or after[0] == ":"):
-        return None  # "上报了吗", "报告领导": the keyword runs on into a sentence
-    body = _AFTER_HEAD.match(folded, head.end())
+    tail = _HEAD_TAIL.match(folded, head.end())
+    end = tail.end() if tail else head.end()
+    after = folded[end:]
+    glued = end == head.end() and bool(after)
+    if glued and after[0] in _RUNS_ON and not (bracketed or closing == "#"):
+        return None  # "上报了吗", "上报的照片", "#上报过了": the keyword runs into a sentence
+    reported = head.group("word") == "报告"
+    if reported and glued and not bracketed and not (after[0].isspace() or after[0] in ":,"):
+        return None  # "报告领导"
+    body = _AFTER_HEAD.match(folded, end)
     assert body is not None  # the pattern matches the empty string
-    return head.group("word"), bool(opening), body.end()
+    # 【报告】 is still the everyday word: only a bracketed 上报 chose the report format.
+    return _Head(head.group("word"), bool(opening) and not reported, body.end())
 
 
-def _field_spans(folded: str) -> list[tuple[str, int, int]]:
-    """(field, key start, value start) of each field key, first occurrence of each field."""
+def _items(body: str, folded: str) -> list[tuple[str, str]]:
+    """The message cut into one piece per problem (or left whole)."""
+    cuts = [m.start() for m in _HEADER_AGAIN.finditer(folded) if m.start() > 0]
+    if not cuts:
+        cuts = _item_cuts(body, folded)
+    if not cuts:
+        return [(body, folded)]
+    bounds = [0, *cuts, len(folded)]
+    pieces = [(body[a:b], folded[a:b]) for a, b in itertools.pairwise(bounds)]
+    lead, rest = pieces[0], pieces[1:]
+    if _trim(lead[1]) and not _field_spans(lead[1]):
+        # The words before the first item ("吕匠村北边") belong to every item.
+        rest = [(lead[0] + b, lead[1] + f) for b, f in rest]
+    elif _trim(lead[1]):
+        rest = [lead, *rest]
+    return [(b, f) for b, f in rest if _trim(f)]
+
+
+def _item_cuts(body: str, folded: str) -> list[int]:
+    """Where numbered problems start; numbered fields (1.类型 2.地点) are one problem."""
+    marks = list(_ITEM.finditer(body))
+    if any(m.group() == "一个是" for m in marks):
+        marks = [m for m in marks if m.group() == "一个是"]
+    if len(marks) < 2:
+        return []
+    spans = [(field, start) for field, start, _ in _field_spans(folded, every=True)]
+    categories = [start for field, start in spans if field == "category"]
+    if spans and len(categories) < 2:
+        return []  # one set of fields, numbered
+    if len(categories) >= 2:
+        firsts = [start for start in categories[1:]]
+        return [max((m.start() for m in marks if m.start() <= s), default=s) for s in firsts]
+    return [m.start() for m in marks]
+
+
+def _read_item(body: str, folded: str, index: CategoryIndex) -> ParsedReport:
+    body, folded = _strip_mark(body, folded)
+    spans = _field_spans(folded)
+    if spans:
+        values = _field_values(body, spans)
+    else:
+        values = _positional_values(body, folded, index) or _free_values(body, index)
+    category_text = values.get("category")
+    category = index.for_field(category_text) if category_text else None
+    if category_text is None or category is None:
+        found = index.find(body)
+        if found is not None and (category_text is None or found.category is not None):
+            category = found.category
+            category_text = category_text or found.words
+    location = values.get("location")
+    if location is not None and not looks_like_place(location):
+        location = location if len(location) >= 2 else None
+    if location is None and not spans:
+        # The category's own words are no place ("#上报 工地扬尘 照片见上图").
+        location = find_place(
+            body.replace(category_text, " " * len(category_text), 1) if category_text else body
+        )
+    deadline = values.get("deadline")
+    if deadline is None:
+        in_text = _DEADLINE.search(fold(body))
+        deadline = in_text.group() if in_text else None
+    return ParsedReport(
+        category=category,
+        category_text=category_text,
+        location=location,
+        description=values.get("description"),
+        deadline_text=deadline,
+        grid_text=values.get("grid"),
+    )
+
+
+def _inherit(reports: list[ParsedReport]) -> list[ParsedReport]:
+    """「2.东关街19号门口也在烧」: a later item without a category or place takes the last one's."""
+    done: list[ParsedReport] = []
+    for report in reports:
+        if done and report.category is None and report.category_text is None:
+            report = replace(
+                report, category=done[-1].category, category_text=done[-1].category_text
+            )
+        if done and report.location is None:
+            report = replace(report, location=done[-1].location)
+        done.append(report)
+    return done
+
+
+_MARK = re.compile(
+    rf"\s*(?:{_HEADER_AGAIN.pattern}|一个是|[一二三四五六七八九十]是|\d{{1,2}}[.、)）．]|[①-⑩]"
+    r"|[一二三四五六七八九十]、)\s*(?=\S)"
+)
+
+
+def _strip_mark(body: str, folded: str) -> tuple[str, str]:
+    mark = re.match(
+        rf"\s*(?:{_HEADER_AGAIN.pattern}|一个是|[一二三四五六七八九十]是|\d{{1,2}}[.、)）]|[①-⑩]|[一二三四五六七八九十]、)",
+        folded,
+    )
+    if mark and not _field_spans(folded[: mark.end()] + "x"):
+        return body[mark.end() :], folded[mark.end() :]
+    return body, folded
+
+
+def _field_spans(folded: str, every: bool = False) -> list[tuple[str, int, int]]:
+    """(field, key start, value start) of each field key, the first of each field (or all).
+
+    When the text starts with a key and a space (类型 渣土车 地点 …), later keys may be
+    followed by a space too.
+    """
     spans: list[tuple[str, int, int]] = []
-    for match in _FIELD.finditer(folded):
-        field = _FIELD_KEYS[match.group("line_key") or match.group("inline_key")]
+    pattern = _FIELD_SPACED if _STARTS_SPACED.match(folded) else _FIELD
+    for match in pattern.finditer(folded):
+        key = match.group("line_key") or match.group("inline_key")
+        if key in _LINE_ONLY and match.group("inline_key"):
+            continue
+        field = _FIELD_KEYS[key]
         # A repeated key ("情况 严重" inside a description) is text of the field before it.
-        if all(field != seen for seen, _, _ in spans):
+        if every or all(field != seen for seen, _, _ in spans):
             spans.append((field, match.start(), match.end()))
     return spans
 
@@ -189,9 +342,11 @@ def _field_values(body: str, spans: list[tuple[str, int, int]]) -> dict[str, str
     return values
 
 
-def _positional_values(body: str, folded: str) -> dict[str, str]:
+def _positional_values(body: str, folded: str, index: CategoryIndex) -> dict[str, str] | None:
     """The one-line form: category, location, then the rest of the message as description."""
     words = list(_WORD.finditer(folded))
+    if not words or (index.exact(words[0].group()) is None and not _short_category(words, index)):
+        return None
     spans = [(word.start(), word.end()) for word in words[:2]]
     if len(words) > 2:
         spans.append((words[2].start(), len(body)))
@@ -200,12 +355,49 @@ def _positional_values(body: str, folded: str) -> dict[str, str]:
         value = _trim(body[start:end])
         if value is not None:
             values[field] = value
+    location = values.get("location")
+    if location is not None and not looks_like_place(location):
+        # "#上报 油烟扰民 …": the second word is no place; read the rest as free text.
+        free = _free_values(body[words[0].end() :], index)
+        values["location"] = free.get("location", "") or ""
+        if not values["location"]:
+            del values["location"]
+        values["description"] = _trim(body) or ""
     return values
 
 
-def _exact_category(text: str, categories: Sequence[Category]) -> Category | None:
-    key = _term(text)
-    for cat in categories:
-        if key and any(key == _term(word) for word in (cat.name, *cat.synonyms)):
-            return cat
-    return None
+def _short_category(words: list[re.Match[str]], index: CategoryIndex) -> bool:
+    """A first word that names a category loosely (其它, 异味, 危废) before a place."""
+    first = words[0].group()
+    return (
+        len(words) >= 2
+        and len(first) <= 6
+        and not looks_like_place(first)
+        and looks_like_place(words[1].group())
+    )
+
+
+def _free_values(body: str, index: CategoryIndex) -> dict[str, str]:
+    values: dict[str, str] = {}
+    place = find_place(body)
+    if place:
+        values["location"] = place
+    text = _trim(body)
+    if text:
+        values["description"] = text
+    return values
+
+
+def missing_fields_reply(report: ParsedReport) -> str:
+    """The reply to a report lacking its category or location: what is missing, and the form."""
+    if not report.missing:
+        raise ValueError("report has all required fields")
+    return texts.REPORT_MISSING.format(
+        missing=texts.REPORT_FIELD_SEPARATOR.join(report.missing),
+        template=texts.REPORT_TEMPLATE,
+    )
+
+
+def match_category(text: str, categories: Sequence[Category]) -> Category | None:
+    """The category a 类型 field names, or None when unclear (see `CategoryIndex.for_field`)."""
+    return index_for(tuple(categories)).for_field(text)

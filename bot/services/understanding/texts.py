@@ -10,7 +10,6 @@ REPORT_TEMPLATE = (
 
 REPORT_MISSING = "上报未成功：缺少{missing}。请按下面的格式补全后重新发送：\n{template}"
 
-REPORT_UNKNOWN_CATEGORY = "上报未成功：不认识的问题类型「{given}」。可用类型：{choices}。"
 
 REPORT_FIELD_CATEGORY = "类型"
 

@@ -13,7 +13,6 @@ from bot.services.understanding.reports import (
     match_category,
     missing_fields_reply,
     parse_report,
-    unknown_category_reply,
 )
 from handlers.dispatcher import ROOT
 
@@ -156,8 +155,8 @@ REPORTS = [
     pytest.param("【上报】类型：散煤", report("散煤", "散煤", None), id="missing-location"),
     pytest.param(
         "上报：地点：东关社区；描述：有人烧煤",
-        report(None, None, "东关社区", "有人烧煤"),
-        id="missing-category",
+        report("散煤", "烧煤", "东关社区", "有人烧煤"),
+        id="category-found-in-the-description",
     ),
     pytest.param("【上报】", report(None, None, None), id="keyword-only"),
     pytest.param(
@@ -167,8 +166,8 @@ REPORTS = [
     ),
     pytest.param(
         "#上报 东关社区有人烧煤",
-        report("散煤", "东关社区有人烧煤", None),
-        id="free-text-read-positionally",
+        report("散煤", "烧煤", "东关社区", "东关社区有人烧煤"),
+        id="free-text-place-and-category-found",
     ),
     pytest.param(
         "【上报】今天巡查发现问题\n类型：物料乱堆\n地点：长兴路料场",
@@ -339,7 +338,7 @@ def test_every_configured_word_names_its_own_category() -> None:
 
 
 def test_missing_fields_are_named_in_order() -> None:
-    parsed = parse_report("【上报】\n描述：有人烧煤", CATEGORIES)
+    parsed = parse_report("【上报】\n描述：烟很大", CATEGORIES)
     assert parsed is not None
     assert parsed.missing == ("类型", "地点")
 
@@ -366,12 +365,11 @@ def test_missing_fields_reply_needs_something_missing() -> None:
         missing_fields_reply(parsed)
 
 
-def test_unknown_category_reply_lists_choices() -> None:
+def test_an_unknown_category_is_kept_as_written() -> None:
+    # The handler files it as 其他 and says so; the words stay on the ticket.
     parsed = parse_report("#上报 噪音 建材市场", CATEGORIES)
     assert parsed is not None
-    assert unknown_category_reply(parsed, CATEGORIES[:3]) == (
-        "上报未成功：不认识的问题类型「噪音」。可用类型：散煤、燃煤锅炉、散乱污企业。"
-    )
+    assert (parsed.category, parsed.category_text, parsed.location) == (None, "噪音", "建材市场")
 
 
 COMMANDS = [

@@ -1,0 +1,54 @@
+"""How well and how fast the bot reads messages: `.venv/bin/python bench/understanding.py`.
+
+Prints the rates on the corpus in tests/understanding/corpus (reports understood, commands
+understood, chat left silent, silent misses) and the classification speed on one core:
+messages a second through `understand()` (report / command / help / chat), for the whole
+corpus and for its chat alone (most group traffic is chat).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.understanding.grading import categories, corpus, grade, read  # noqa: E402
+
+ROUNDS = 5
+
+
+def speed(texts: list[str]) -> float:
+    """Median messages a second over ROUNDS passes (after one warm-up pass)."""
+    cats = categories()
+    for text in texts:
+        read(text, cats)
+    rates = []
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        for text in texts:
+            read(text, cats)
+        rates.append(len(texts) / (time.perf_counter() - started))
+    return statistics.median(rates)
+
+
+def main() -> None:
+    result = grade()
+    lines = corpus()
+    print(f"corpus: {len(lines)} messages ({dict(result.total)})")
+    print(f"reports understood:  {result.rate('report'):.1%} ({result.right['report']}/{result.total['report']})")
+    print(f"commands understood: {result.rate('command'):.1%} ({result.right['command']}/{result.total['command']})")
+    print(f"chat left silent:    {result.rate('chat'):.1%} ({result.right['chat']}/{result.total['chat']})")
+    print(f"silent misses:       {result.silent_misses}")
+    for text, wrong in result.failures:
+        print(f"  miss: {text[:60]!r}: {'; '.join(wrong)[:120]}")
+    everything = [line["text"] for line in lines]
+    chat = [line["text"] for line in lines if line["expect"] == "chat"]
+    print(f"classification, whole corpus: {speed(everything):,.0f} messages/s (target ≥ 2,000)")
+    print(f"classification, chat only:    {speed(chat):,.0f} messages/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Places (地点) in what patrollers type: roads, buildings, villages, sites and landmarks.
+
+A place is a phrase that names where: it carries a place word (路/街/巷, 号楼/栋/单元, 村/社区,
+市场/工地/加油站/小学, 桥/河/沟/坡, a direction or 附近/旁/对面/门口 after a landmark). In free
+text the place is the phrase before the problem (「西街菜市场门口有人烧煤球」), found by cutting
+at the words that start telling what happened (有人, 有个, 那个, 在 …).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.services.understanding._text import fold, trim
+
+_PLACE_WORD = re.compile(
+    r"路|街|巷|胡同|号楼|号院|\d号|[一二三四五六七八九十]号|栋|幢|单元|村|社区|小区|市场|超市|商场|"
+    r"饭店|饭馆|餐馆|店|铺|摊|厂|工地|项目|学校|小学|中学|幼儿园|医院|公园|广场|桥|河|沟|坡|渠|"
+    r"塘|湖|水库|滩|岸|堤|林|田|地头|地里|空地|麦地|玉米地|果园|门口|门前|大门|东门|西门|南门|"
+    r"北门|后门|对面|旁边|附近|周边|后面|后院|后墙|交叉口|路口|院|楼|车站|加油站|公交站|场|"
+    r"锅炉房|屋|村委|中心|宾馆|酒店|厕所|国道|省道|库房|仓库|大院|家属院|片区"
+)
+# Phrases that tell where something went or what to look at, not where it is.
+_NOT_PLACE = re.compile(r"去了|往.{0,3}(?:去|走|开)|走了|开过去|照片|上图|图片|视频|看一下|模板")
+# Where the description of what happened starts: the place is what comes before.
+_CUT = re.compile(
+    r"有人|有个|有辆|有台|有家|有户|有一|有几|有好|有两|有三|有俩|那个|那块|那家|那边|那里|那儿|"
+    r"这儿|这边|这里|发现|看到|看见|一直|经常|每天|晚上|夜里|夜间|白天|早上|上午|下午|又|还在|正在|"
+    r"在烧|在排|在倒|烧|冒|排|倒|堆|喷|卖|的|，|,|。|；|;|\s|！|!|？|\?"
+)
+_LEAD = re.compile(r"^(?:我在|就在|我们在|今天在|刚才在|刚在|今天|刚才|在|位于|地点在|地址在)")
+_MAX_PLACE = 40
+
+
+def looks_like_place(text: str) -> bool:
+    """Whether a phrase names a place (rather than a problem or a remark)."""
+    folded = fold(text).strip()
+    return (
+        2 <= len(folded) <= 80
+        and _PLACE_WORD.search(folded) is not None
+        and _NOT_PLACE.search(folded) is None
+    )
+
+
+def find_place(text: str) -> str | None:
+    """The place in a free-text report, or None when none is named."""
+    folded = fold(text)
+    start = 0
+    while start < len(folded) and not folded[start].strip():
+        start += 1
+    lead = _LEAD.match(folded, start)
+    if lead:
+        start = lead.end()
+    for cut in _CUT.finditer(folded, start):
+        if cut.start() - start >= 2:
+            candidate = trim(text[start : cut.start()])
+            if candidate and looks_like_place(candidate) and len(candidate) <= _MAX_PLACE:
+                return candidate
+            break
+        start = cut.end()
+    candidate = trim(text[start:])
+    if candidate and looks_like_place(candidate) and len(candidate) <= _MAX_PLACE // 2:
+        return candidate
+    return None

@@ -1,0 +1,43 @@
+"""What a chat message is: a report, a command, a call for help, or ordinary chat.
+
+One pure function over the text, so the dispatcher, the corpus test and the bench all read
+messages the same way. Ordinary chat (most group traffic) is told apart without a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.services.understanding.categories import Category
+from bot.services.understanding.commands import Command, Grammar
+from bot.services.understanding.reports import ParsedReport, read_reports
+
+
+@dataclass(frozen=True)
+class Understood:
+    """A message that asks something of the bot (exactly one of the three is set)."""
+
+    reports: tuple[ParsedReport, ...] = ()
+    command: Command | None = None
+    help: bool = False
+
+
+HELP = Understood(help=True)
+
+
+def understand(
+    text: str, categories: Sequence[Category], grammar: Grammar, *, mentions_bot: bool = False
+) -> Understood | None:
+    """The message's meaning, or None for ordinary chat (which gets no reply).
+
+    A report wins over a command, a command over help; a message that @-mentions the bot
+    always gets an answer, with help when nothing else fits.
+    """
+    reports = read_reports(text, categories)
+    if reports:
+        return Understood(reports=tuple(reports))
+    command = grammar.parse(text)
+    if command is not None:
+        return Understood(command=command)
+    return HELP if mentions_bot else None
