@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.understanding.grading import categories, corpus, grade, read  # noqa: E402
+from tests.understanding.grading import categories, corpus, grade, read
 
 ROUNDS = 5
 
@@ -38,9 +38,13 @@ def main() -> None:
     result = grade()
     lines = corpus()
     print(f"corpus: {len(lines)} messages ({dict(result.total)})")
-    print(f"reports understood:  {result.rate('report'):.1%} ({result.right['report']}/{result.total['report']})")
-    print(f"commands understood: {result.rate('command'):.1%} ({result.right['command']}/{result.total['command']})")
-    print(f"chat left silent:    {result.rate('chat'):.1%} ({result.right['chat']}/{result.total['chat']})")
+    for label, kind in [
+        ("reports understood: ", "report"),
+        ("commands understood:", "command"),
+        ("chat left silent:   ", "chat"),
+    ]:
+        right, total = result.right[kind], result.total[kind]
+        print(f"{label} {result.rate(kind):.1%} ({right}/{total})")
     print(f"silent misses:       {result.silent_misses}")
     for text, wrong in result.failures:
         print(f"  miss: {text[:60]!r}: {'; '.join(wrong)[:120]}")

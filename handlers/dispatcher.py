@@ -22,6 +22,7 @@ from bot.services.roster import lookup
 from bot.services.runtime import Runtime
 from bot.services.tickets.ledger import Origin
 from bot.services.understanding.commands import Command
+from bot.services.understanding.places import looks_like_place
 from bot.services.understanding.reader import understand
 from handlers import evidence, help, reports, tickets
 from handlers.context import Context
@@ -31,30 +32,45 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Context], list[Reply]]
 
+
+@dataclass(frozen=True)
+class Route:
+    """What to do with a message. A tentative route (a photo, a place after the bot asked
+    for one) asks nothing by itself: from someone unknown it is chat and gets no refusal."""
+
+    handler: Handler
+    tentative: bool = False
+
+
 # The whole bot's commands, in the order 「帮助」 and the README list them.
 ROOT = Router("gridbot")
 ROOT.include(tickets.router, evidence.router, help.router)
+# A reply to 「请补充问题地点」 is short; longer place-like messages are chat.
+PLACE_REPLY_LIMIT = 60
 
 
-def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Handler | None:
-    """The handler for a message, or None for ordinary chat (which gets no reply)."""
+def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | None:
+    """What to do with a message, or None for ordinary chat (which gets no reply)."""
     if inbound.attachment is not Attachment.NONE:
-        return evidence.photo
+        return Route(evidence.photo, tentative=True)
     meaning = understand(
         inbound.text, runtime.policy.categories, router.grammar, mentions_bot=inbound.mentions_bot
     )
     if meaning is None:
+        if looks_like_place(inbound.text) and len(inbound.text) <= PLACE_REPLY_LIMIT:
+            place = inbound.text
+            return Route(lambda ctx: reports.place_given(ctx, place), tentative=True)
         return None
     if meaning.reports:
         found = list(meaning.reports)
-        return lambda ctx: reports.report(ctx, found)
+        return Route(lambda ctx: reports.report(ctx, found))
     command = meaning.command
     if command is None:
-        return lambda ctx: help.show_help(ctx, Command("show_help", None, ""))
+        return Route(lambda ctx: help.show_help(ctx, Command("show_help", None, "")))
     spec = router.by_name[command.verb]
     if command.code is None and spec.args.takes_code:
-        return lambda ctx: [spec.usage_reply()]
-    return lambda ctx: spec.handler(ctx, command)
+        return Route(lambda ctx: [spec.usage_reply()])
+    return Route(lambda ctx: spec.handler(ctx, command))
 
 
 @dataclass(frozen=True)
@@ -64,8 +80,8 @@ class Dispatcher:
 
     def handle(self, inbound: Inbound) -> list[int]:
         """Handle one message; return the ids of the outbox messages it queued."""
-        handler = route(inbound, self.runtime, self.router)
-        if handler is None:
+        found = route(inbound, self.runtime, self.router)
+        if found is None:
             return []
         with self.runtime.transaction() as session:
             if not intake.first_sight(session, inbound):
@@ -83,8 +99,8 @@ class Dispatcher:
                 return []
             identity = lookup.resolve_sender(session, inbound)
             person = identity.person
-            if person is None and inbound.attachment is not Attachment.NONE:
-                return []  # a photo asks nothing: from someone unknown it is just chat
+            if person is None and found.tentative:
+                return []  # a photo or a place asks nothing: from someone unknown it is chat
             if identity.ambiguous_name:
                 return self._ambiguous(session, inbound, identity.ambiguous_name)
             if person is None or person.id is None:
@@ -96,7 +112,7 @@ class Dispatcher:
                 inbound.chat.room_topic,
             )
             ctx = Context(session, self.runtime, inbound, origin, self.router)
-            replies = self._run(session, handler, ctx)
+            replies = self._run(session, found.handler, ctx)
             drafts = [
                 Draft(
                     key=f"reply:{inbound.message_id}:{n}",

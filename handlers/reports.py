@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from bot.core.messages import Reply
-from bot.services.tickets import ledger
+from bot.services.tickets import drafts, ledger
 from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.ledger import TicketInfo
-from bot.services.understanding.reports import ParsedReport, missing_fields_reply
+from bot.services.understanding.reports import ParsedReport, missing_fields_reply, read_reports
 from handlers.context import Context
+
+_PLACE_KEY = re.compile(r"^(?:问题地点|详细地址|具体位置|地点|位置|地址)\s*[:：]?")
 
 
 def report(ctx: Context, parsed: list[ParsedReport]) -> list[Reply]:
@@ -15,6 +20,24 @@ def report(ctx: Context, parsed: list[ParsedReport]) -> list[Reply]:
     complete = [p for p in parsed if p.location is not None]
     if not complete:
         return [Reply(_ask(ctx, parsed[0]))]
+    return _open(ctx, parsed, complete)
+
+
+def place_given(ctx: Context, place: str) -> list[Reply]:
+    """A place sent right after the bot asked for one completes the waiting report."""
+    window = ctx.runtime.policy.evidence_window
+    waiting = drafts.take(ctx.session, ctx.origin, window)
+    if waiting is None:
+        return []  # ordinary chat that happens to name a place
+    parsed = read_reports(waiting, ctx.runtime.policy.categories) or []
+    place = _trim_key(place)
+    filled = [replace(p, location=p.location or place) for p in parsed]
+    if not filled:
+        return []
+    return _open(ctx, filled, filled)
+
+
+def _open(ctx: Context, parsed: list[ParsedReport], complete: list[ParsedReport]) -> list[Reply]:
     opened = [ledger.open_ticket(ctx.session, ctx.runtime, p, ctx.origin) for p in complete]
     heads = tuple(dict.fromkeys(i.head_id for i in opened if i.head_id))
     if len(opened) == 1:
@@ -55,5 +78,11 @@ def _ask(ctx: Context, parsed: ParsedReport) -> str:
     """No place: ask for it (a bare 【上报】 with nothing in it gets the template)."""
     if parsed.category_text is None and not parsed.description:
         return missing_fields_reply(parsed)
+    drafts.keep(ctx.session, ctx.origin, ctx.inbound.text)
     minutes = int(ctx.runtime.policy.evidence_window.total_seconds() // 60)
     return ticket_texts.ASK_LOCATION.format(minutes=minutes)
+
+
+def _trim_key(place: str) -> str:
+    """「地点：东关街12号」 → 「东关街12号」."""
+    return _PLACE_KEY.sub("", place.strip(), count=1).strip() or place.strip()

@@ -67,6 +67,22 @@ def close(ctx: Context, command: Command) -> list[Reply]:
 
 
 @router.command(
+    "更正",
+    "修改",
+    args=Args.CODE_TEXT,
+    access=Access.VIEWER,
+    example="更正 112201 地点：东关街12号院门口",
+)
+def correct(ctx: Context, command: Command) -> list[Reply]:
+    """改正工单的地点、类型、描述或期限"""
+    info, change = lifecycle.correct(
+        ctx.session, ctx.runtime, command.code or "", command.note, ctx.origin
+    )
+    text = ticket_texts.CORRECTED.format(code=info.code, who=ctx.origin.actor.name, change=change)
+    return [Reply(text)]
+
+
+@router.command(
     "查询",
     access=Access.VIEWER,
     example="查询 112201",

@@ -217,3 +217,20 @@ class Evidence(SQLModel, table=True):
     ref: str | None = Field(default=None, max_length=200)
     room_topic: str | None = Field(default=None, max_length=200)
     private: bool = False
+
+
+class ReportDraft(SQLModel, table=True):
+    """A report the bot asked a place for; the sender's next message completes it.
+
+    One per person and chat (`chat_key`: the group topic, or "private"), replaced when the bot
+    asks again; deleted when completed.
+    """
+
+    __tablename__ = "report_draft"
+    __table_args__ = (UniqueConstraint("person_id", "chat_key", name="uq_report_draft_chat"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    chat_key: str = Field(max_length=200)
+    text: str = Field(max_length=4000)
+    asked_at: datetime = _utc()  # type: ignore[assignment]

@@ -212,3 +212,41 @@ def test_sender_bound_by_unique_name_is_remembered(bot: Harness) -> None:
     # Later the display name changes; the platform id is remembered.
     [r] = bot.say_as("一村群", "wxid_7f3k", "庚哥🌲", "受理 112201")
     assert r.text.startswith("工单 112201 已受理（片长庚）")
+
+
+def test_a_place_sent_after_the_question_completes_the_report(bot: Harness, engine: Engine) -> None:
+    [asked] = bot.say("一村群", "巡查员辛", "上报一下 有人烧秸秆 烟很大")
+    assert asked.text == ticket_texts.ASK_LOCATION.format(minutes=10)
+    bot.clock.advance(timedelta(minutes=3))
+    [opened] = bot.say("一村群", "巡查员辛", "一村南地玉米田")
+    assert opened.text.startswith("已登记工单 ")
+    [ticket] = bot.tickets()
+    assert (ticket["category"], ticket["location"]) == ("秸秆焚烧", "一村南地玉米田")
+    # Used up: the same place again is chat.
+    assert bot.say("一村群", "巡查员辛", "一村南地玉米田") == []
+
+
+def test_a_place_after_the_window_or_from_someone_else_is_chat(
+    bot: Harness, engine: Engine
+) -> None:
+    bot.say("一村群", "巡查员辛", "上报一下 有人烧秸秆")
+    assert bot.say("一村群", "片长庚", "一村南地玉米田") == []
+    assert bot.say("一村群", "stranger", "一村南地玉米田") == []
+    bot.clock.advance(timedelta(minutes=11))
+    assert bot.say("一村群", "巡查员辛", "地点：一村南地玉米田") == []
+    assert count(engine, Ticket) == 0
+
+
+def test_a_correction_by_the_reporter_is_recorded(bot: Harness) -> None:
+    code = bot.report("一村群", "巡查员辛")
+    [done] = bot.say("一村群", "巡查员辛", f"更正 {code} 地点：一村5号楼西侧")
+    assert done.text == f"工单 {code} 已更正（巡查员辛）：地点：一村5号楼西侧。"
+    [done] = bot.say("一村群", "巡查员辛", f"更正 {code} 类型：烧秸秆")
+    assert [t["location"] for t in bot.tickets()] == ["一村5号楼西侧"]
+    assert [t["category"] for t in bot.tickets()] == ["秸秆焚烧"]
+    [history] = bot.say("一村群", "巡查员辛", f"查询 {code}")
+    assert "更正：地点：一村3号楼东侧 → 一村5号楼西侧" in history.text
+    [refused] = bot.say("二村群", "巡查员寅", f"更正 {code} 地点：别处")
+    assert refused.text == ticket_texts.NOT_ALLOWED_CORRECT.format(code=code)
+    [usage] = bot.say("一村群", "巡查员辛", f"更正 {code} 随便")
+    assert usage.text == ticket_texts.CORRECT_USAGE.format(code=code)

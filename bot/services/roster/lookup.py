@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -101,6 +102,49 @@ def find_grid(session: Session, text: str) -> Grid | None:
     text = text.strip()
     grid = session.exec(select(Grid).where(func.upper(Grid.code) == text.upper())).first()
     return grid or session.exec(select(Grid).where(Grid.name == text)).first()
+
+
+_ORDINAL = re.compile(r"^第?(?P<n>[一二三四五六七八九十\d]+)(?:网格|片区|片)$")
+
+
+def grids_named(session: Session, text: str, near: int | None) -> list[Grid]:
+    """Grids a person may mean by `text`: a code or full name, else a short name.
+
+    A short name is the end of a grid's name (二片区 for 东关社区二片区; 第二网格 and 二片 mean
+    the same), looked for first under `near` (the sender's grid), then under each of its
+    ancestors in turn, so the nearest match wins. Several at the same distance: all of them
+    (the caller asks which).
+    """
+    exact = find_grid(session, text)
+    if exact is not None:
+        return [exact]
+    wanted = text.strip()
+    ordinal = _ORDINAL.match(wanted)
+    endings = [wanted] + ([f"{ordinal.group('n')}片区"] if ordinal else [])
+    if near is None or not wanted:
+        return []
+    for ancestor_id in [near, *[g.id or 0 for g in ancestors_of(session, near)]]:
+        under = session.exec(
+            select(Grid)
+            .join(GridClosure, col(GridClosure.descendant_id) == Grid.id)
+            .where(GridClosure.ancestor_id == ancestor_id)
+        ).all()
+        found = [g for g in under if any(g.name.endswith(e) for e in endings)]
+        if found:
+            return sorted(found, key=lambda g: g.code)
+    return []
+
+
+def ancestors_of(session: Session, grid_id: int) -> list[Grid]:
+    """The grid's ancestors, nearest first."""
+    return list(
+        session.exec(
+            select(Grid)
+            .join(GridClosure, col(GridClosure.ancestor_id) == Grid.id)
+            .where(GridClosure.descendant_id == grid_id, col(GridClosure.depth) > 0)
+            .order_by(col(GridClosure.depth))
+        ).all()
+    )
 
 
 def leads_of(session: Session, grid_ids: Iterable[int]) -> dict[int, Person]:

@@ -81,15 +81,19 @@ def record(session: Session, ticket: Ticket, origin: Origin, kind: str, detail: 
 
 
 def _ticket_grid(session: Session, actor: Actor, report: ParsedReport) -> Grid:
+    """The grid named in the report (nearest to the sender first), else the sender's own."""
+    home = lookup.home_grid(session, actor.person_id)
     if report.grid_text:
-        grid = lookup.find_grid(session, report.grid_text)
-        if grid is None:
-            raise UserError(texts.REPORT_UNKNOWN_GRID.format(given=report.grid_text))
-        return grid
-    grid = lookup.home_grid(session, actor.person_id)
-    if grid is None:
+        named = lookup.grids_named(session, report.grid_text, home.id if home else None)
+        if len(named) == 1:
+            return named[0]
+        if named:
+            choices = "、".join(f"{g.name}（{g.code}）" for g in named[:6])
+            raise UserError(texts.REPORT_WHICH_GRID.format(given=report.grid_text, choices=choices))
+        raise UserError(texts.REPORT_UNKNOWN_GRID.format(given=report.grid_text))
+    if home is None:
         raise UserError(core_texts.NOT_IN_ROSTER)
-    return grid
+    return home
 
 
 def open_ticket(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,9 +11,12 @@ from sqlmodel import Session, col, select
 
 from bot.core.errors import NotAllowed, UserError
 from bot.services.roster import lookup
+from bot.services.runtime import Runtime
 from bot.services.tickets import texts
+from bot.services.tickets.deadlines import parse_deadline
 from bot.services.tickets.ledger import Origin, TicketInfo, find, info, record
-from bot.services.tickets.states import ACCEPT, CLOSE, RESOLVE, Access, Status, Transition
+from bot.services.tickets.states import ACCEPT, CLOSE, LIVE, RESOLVE, Access, Status, Transition
+from bot.services.understanding.categories import index_for
 from models.tables import Grid, Person, Ticket, TicketEvent
 
 
@@ -139,3 +143,52 @@ def query(session: Session, code: str, origin: Origin) -> TicketStatus:
     )
     evidence = sum(1 for line in history if line.kind == "evidence")
     return TicketStatus(ticket=info(session, ticket), history=history, evidence_count=evidence)
+
+
+_CORRECTION = re.compile(
+    r"^\s*(?P<key>地点|位置|地址|问题类型|类型|描述|情况|整改期限|期限)\s*[:：]?\s*(?P<value>\S.*)$",
+    re.S,
+)
+_CORRECTABLE = {
+    "地点": "location", "位置": "location", "地址": "location",
+    "类型": "category", "问题类型": "category",
+    "描述": "description", "情况": "description",
+    "期限": "due_at", "整改期限": "due_at",
+}  # fmt: skip
+
+
+def correct(
+    session: Session, runtime: Runtime, code: str, text: str, origin: Origin
+) -> tuple[TicketInfo, str]:
+    """更正: the reporter or the grid's staff fix one field of a live ticket (recorded)."""
+    ticket = find(session, code)
+    if not may(session, origin.actor.person_id, ticket, Access.VIEWER):
+        raise NotAllowed(texts.NOT_ALLOWED_CORRECT.format(code=ticket.code))
+    if ticket.status not in LIVE:
+        status = texts.STATUS_NAMES[ticket.status]
+        raise UserError(texts.CORRECT_NOT_LIVE.format(code=ticket.code, status=status))
+    match = _CORRECTION.match(text)
+    if match is None:
+        raise UserError(texts.CORRECT_USAGE.format(code=ticket.code))
+    key, value = match.group("key"), match.group("value").strip()
+    field = _CORRECTABLE[key]
+    old: object = getattr(ticket, field)
+    new: object = value
+    if field == "category":
+        category = index_for(runtime.policy.categories).for_field(value)
+        if category is None:
+            names = "、".join(c.name for c in runtime.policy.categories)
+            raise UserError(texts.REPORT_UNKNOWN_CATEGORY.format(given=value, choices=names))
+        new = category.name
+    elif field == "due_at":
+        new = parse_deadline(value, origin.at, runtime.policy.tz)
+        ticket.next_escalation_at = new
+        ticket.escalation_step = 0
+    setattr(ticket, field, new)
+    session.add(ticket)
+    shown = {
+        name: runtime.policy.format_time(v) if isinstance(v, datetime) else str(v)
+        for name, v in (("old", old), ("new", new))
+    }
+    record(session, ticket, origin, "corrected", f"{key}：{shown['old']} → {shown['new']}")
+    return info(session, ticket), f"{key}：{shown['new']}"

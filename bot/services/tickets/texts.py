@@ -10,6 +10,7 @@ REPORT_BAD_DEADLINE = (
 
 REPORT_PAST_DEADLINE = "上报未成功：期限「{given}」已经过去了，请填写今后的时间。"
 
+REPORT_WHICH_GRID = "「{given}」对应多个网格：{choices}。请在「网格：」后写网格编码重新发送。"
 REPORT_UNKNOWN_GRID = "上报未成功：找不到网格「{given}」。请填写花名册中的网格编码或网格名称。"
 
 TICKET_OPENED = (
@@ -73,6 +74,7 @@ EVENT_NAMES = {
     "evidence": "上传照片",
     "evidence_missing": "照片接收失败",
     "escalated": "超期提醒",
+    "corrected": "更正",
 }
 
 # Who may use a command, by their place in the grid tree (the README's 谁可以用 column).
@@ -94,3 +96,11 @@ ASK_LOCATION = (
     "收到，请补充问题地点（如「东关街12号院门口」），{minutes} 分钟内直接回复地点即可，"
     "其余内容不用重发。"
 )
+
+# -- 更正 ------------------------------------------------------------------------------------
+CORRECTED = "工单 {code} 已更正（{who}）：{change}。"
+CORRECT_USAGE = (
+    "请写明要更正的内容，例如：更正 {code} 地点：东关街12号院门口（可改 地点、类型、描述、期限）。"
+)
+CORRECT_NOT_LIVE = "工单 {code} 当前状态：{status}，不能再更正。"
+NOT_ALLOWED_CORRECT = "只有上报人、工单 {code} 所属网格及上级网格的人员可以更正。"

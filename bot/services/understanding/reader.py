@@ -34,6 +34,9 @@ def understand(
     A report wins over a command, a command over help; a message that @-mentions the bot
     always gets an answer, with help when nothing else fits.
     """
+    first = grammar.leading(text)
+    if first is not None and first.code is not None:
+        return Understood(command=first)  # 「更正 112201 类型：… 地点：…」 is no new report
     reports = read_reports(text, categories)
     if reports:
         return Understood(reports=tuple(reports))

@@ -108,6 +108,10 @@ _ITEM = re.compile(
 )
 # A header on a later line ("[捂脸]又有烧垃圾的\n#上报 …").
 _LATER_HEAD = re.compile(r"\n\s*(?=[【\[〔#]\s*(?:环境问题上报|问题上报|上报问题|上报))")
+# A grid named in passing: 二片区, 第三网格 (resolved near the sender's own grid).
+_GRID_MENTION = re.compile(
+    r"(?<![\u4e00-\u9fff])(?:[一二三四五六七八九十\d]{1,2}片区|第[一二三四五六七八九十\d]{1,2}网格)"
+)
 _PROBLEM_WORDS = re.compile(r"烧|烟|排|倒|堆|冒|污|臭|味|灰|尘|漏|撒|喷")
 _DEADLINE = re.compile(
     r"(?:(?:限期|限|要求)[^\S\n]*(?:在[^\S\n]*)?"
@@ -270,13 +274,17 @@ def _read_item(body: str, folded: str, index: CategoryIndex) -> ParsedReport:
     if deadline is None:
         in_text = _DEADLINE.search(fold(body))
         deadline = in_text.group() if in_text else None
+    grid = values.get("grid")
+    if grid is None:
+        mention = _GRID_MENTION.search(fold(body))
+        grid = mention.group() if mention else None
     return ParsedReport(
         category=category,
         category_text=category_text,
         location=location,
         description=values.get("description"),
         deadline_text=deadline,
-        grid_text=values.get("grid"),
+        grid_text=grid,
     )
 
 

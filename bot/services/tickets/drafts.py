@@ -1,0 +1,50 @@
+"""Reports waiting for their place: asked once, completed by the sender's next message."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from bot.services.tickets.ledger import Origin
+from models.db import insert_ignore
+from models.tables import ReportDraft
+
+PRIVATE = "private"
+
+
+def _chat_key(origin: Origin) -> str:
+    return (origin.room_topic or PRIVATE)[:200]
+
+
+def keep(session: Session, origin: Origin, text: str) -> None:
+    """Remember the report the bot just asked a place for (replacing an older one)."""
+    key = _chat_key(origin)
+    session.execute(
+        delete(ReportDraft).where(
+            col(ReportDraft.person_id) == origin.actor.person_id, col(ReportDraft.chat_key) == key
+        )
+    )
+    row = {"person_id": origin.actor.person_id, "chat_key": key, "text": text[:4000]}
+    insert_ignore(session, ReportDraft, [{**row, "asked_at": origin.at}])
+
+
+def take(session: Session, origin: Origin, window: timedelta) -> str | None:
+    """The sender's waiting report in this chat, if asked within `window`; it is used up."""
+    key = _chat_key(origin)
+    draft = session.exec(
+        select(ReportDraft).where(
+            ReportDraft.person_id == origin.actor.person_id,
+            ReportDraft.chat_key == key,
+            col(ReportDraft.asked_at) >= origin.at - window,
+        )
+    ).first()
+    if draft is None:
+        return None
+    session.delete(draft)
+    return draft.text
+
+
+def expire(session: Session, now: datetime, window: timedelta) -> None:
+    session.execute(delete(ReportDraft).where(col(ReportDraft.asked_at) < now - window))
