@@ -182,17 +182,6 @@ def roles_over(session: Session, person_id: int, grid_id: int) -> list[tuple[str
     return [(role, depth) for role, depth in rows]
 
 
-def is_admin(session: Session, person_id: int) -> bool:
-    return (
-        session.exec(
-            select(Membership.id).where(
-                Membership.person_id == person_id, Membership.role == "admin"
-            )
-        ).first()
-        is not None
-    )
-
-
 def room_for_topic(session: Session, topic: str) -> Room | None:
     return session.exec(select(Room).where(Room.topic == topic)).first()
 
