@@ -118,6 +118,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 
     from bot.app import build_app
     from bot.web import keys
+    from bot.web.auth import RedactedAccessLogger
 
     if settings.wechat_enabled and importlib.util.find_spec("wechaty") is None:
         raise UserError(roster_texts.CLI_NO_WECHATY)
@@ -130,7 +131,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         f"  打开：{url}?token={app[keys.ADMIN_TOKEN]}\n  按 Ctrl+C 退出\n"
     )
     out.flush()
-    web.run_app(app, host=settings.web_host, port=settings.web_port, print=None)
+    web.run_app(
+        app,
+        host=settings.web_host,
+        port=settings.web_port,
+        print=None,
+        access_log_class=RedactedAccessLogger,
+    )
     return 0
 
 

@@ -9,11 +9,15 @@ Only `/healthz` is open, for process supervisors.
 from __future__ import annotations
 
 import html
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from aiohttp import hdrs, web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
 
 from bot.web import keys, texts
 
@@ -125,3 +129,25 @@ async def _secured(request: web.Request, handler: Handler) -> web.StreamResponse
     if _is_api(request):
         response.headers.setdefault(hdrs.CACHE_CONTROL, "no-store")
     return response
+
+
+_TOKEN_IN_QUERY = re.compile(r"(?i)(token=)[^&\s]*")
+
+
+def redact(text: str) -> str:
+    """A URL or log line with any `token=` value replaced, so the admin token is never logged."""
+    return _TOKEN_IN_QUERY.sub(r"\1***", text)
+
+
+class RedactedAccessLogger(AbstractAccessLogger):
+    """aiohttp's access log, one line per request, with the admin token blanked out."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        self.logger.info(
+            '%s "%s %s" %s %.1f ms',
+            request.remote,
+            request.method,
+            redact(request.path_qs),
+            response.status,
+            time * 1000,
+        )

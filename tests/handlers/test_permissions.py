@@ -15,7 +15,6 @@ from bot.services.tickets import texts as ticket_texts
 from tests.harness import Harness
 
 ROSTER = Path(__file__).parents[1] / "data" / "roster_admins.csv"
-ROOMS = {"一村一片": "一村群"}
 
 # (who, their role and place relative to the ticket's grid)
 PEOPLE = {
@@ -32,7 +31,16 @@ PEOPLE = {
     "村书记丑": "网格长, another town",
     "村管理员午": "管理员, another town's village",
 }
-STAFF = {"巡查员辛", "巡查员申", "片长庚", "村书记戊", "第一书记己", "副镇长丁", "区长甲", "管理员乙"}
+STAFF = {
+    "巡查员辛",
+    "巡查员申",
+    "片长庚",
+    "村书记戊",
+    "第一书记己",
+    "副镇长丁",
+    "区长甲",
+    "管理员乙",
+}
 VIEWERS = STAFF  # the reporter is staff here too
 VERIFIERS = {"村书记戊", "第一书记己", "副镇长丁", "区长甲", "管理员乙"}
 ALLOWED = {"受理": STAFF, "办结": STAFF, "销号": VERIFIERS, "查询": VIEWERS, "照片": VIEWERS}

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import Any, cast
 
 import pytest
-from aiohttp import web
+from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestClient
 
 from bot.adapters.simulator import SimulatorTransport
+from bot.app import build_app
+from bot.core.clock import FixedClock
 from bot.services.understanding import texts as report_texts
 from bot.web import keys
 from bot.web import texts as web_texts
+from bot.web.auth import RedactedAccessLogger
+from config.settings import Settings
 from tests.web.conftest import AUTH, DONGGUAN_ROOM, TOKEN, XIGUAN_ROOM
 
 Client = TestClient[web.Request, web.Application]
@@ -273,3 +278,28 @@ async def test_a_room_filter_shows_one_group_and_still_advances(client: Client) 
     answered = await asyncio.wait_for(quiet, 5)
     assert answered["lines"] == []
     assert answered["last"] == 3
+
+
+async def test_the_token_never_reaches_the_access_log(
+    settings: Settings, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`gridbot run` logs every request; the first-visit link carries the token."""
+    app = build_app(settings, clock)
+    runner = web.AppRunner(app, access_log_class=RedactedAccessLogger)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+            async with ClientSession() as session:
+                link = f"http://{host}:{port}/?token={TOKEN}"
+                async with session.get(link, allow_redirects=False) as response:
+                    assert response.status == 302
+                async with session.get(f"http://{host}:{port}/?token=wrong-guess-xyz") as denied:
+                    assert denied.status == 401
+    finally:
+        await runner.cleanup()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "GET /?token=***" in logged
+    assert TOKEN not in logged and "wrong-guess-xyz" not in logged
