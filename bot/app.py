@@ -13,6 +13,7 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError
 
 from bot.adapters.simulator import SimulatorTransport
 from bot.bootstrap import build_runtime
@@ -90,9 +91,21 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
                 queued += await filing.collect(
                     runtime, transport.fetch_attachment, [inbound.message_id]
                 )
+        except DBAPIError as exc:
+            # One line per outage, not a traceback per message; the gateway will not
+            # redeliver, so the sender is asked to resend by the back-online notice.
+            if not health.database_down:
+                health.database_down = True
+                log.error(
+                    "database unreachable, message %s dropped: %s", inbound.message_id, exc.orig
+                )
+            return
         except Exception:
             log.exception("message %s could not be handled", inbound.message_id)
             return
+        if health.database_down:
+            health.database_down = False
+            log.warning("database reachable again")
         if queued:
             wake()
 

@@ -9,7 +9,9 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from bot.core.clock import Clock
@@ -44,6 +46,15 @@ class Runtime:
     engine: Engine
     clock: Clock
     policy: Policy
+
+    def database_reachable(self) -> bool:
+        """One trivial query; False (never an exception) when the database is down."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("select 1"))
+        except DBAPIError:
+            return False
+        return True
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

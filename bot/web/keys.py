@@ -27,6 +27,8 @@ class Health:
     problem: str | None = None
     unknown_rooms: list[str] = field(default_factory=list)
     absent_rooms: list[str] = field(default_factory=list)
+    # Set while the database is unreachable, so the outage is logged once, not per request.
+    database_down: bool = False
 
 
 SETTINGS = web.AppKey("settings", Settings)

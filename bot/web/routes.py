@@ -26,7 +26,7 @@ from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.listing import list_tickets
 from bot.services.tickets.states import LIVE
 from bot.services.understanding import texts as report_texts
-from bot.web import auth, keys, texts
+from bot.web import auth, keys, outage, texts
 
 STATIC = Path(__file__).resolve().parent / "static"
 LONG_POLL_SECONDS = 25.0
@@ -71,9 +71,21 @@ async def tickets_page(request: web.Request) -> web.FileResponse:
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    """Liveness for supervisors; open without the token, so it reveals nothing else."""
+    """Health for supervisors, open without the token, so it reveals nothing else.
+
+    The database and the chat transport are reported apart; 503 when the database is down
+    (the bot can then neither take reports nor send), 200 while only WeChat is away (replies
+    wait in the outbox).
+    """
     health = request.app[keys.HEALTH]
-    return _json({"ok": True, "transport": health.transport, "logged_in": health.logged_in})
+    reachable = await asyncio.to_thread(_runtime(request).database_reachable)
+    body = {
+        "ok": reachable,
+        "database": "ok" if reachable else "down",
+        "transport": health.transport,
+        "logged_in": health.logged_in,
+    }
+    return _json(body, status=200 if reachable else 503)
 
 
 def _backlog(runtime: Runtime) -> tuple[int, int]:
@@ -286,6 +298,7 @@ def setup_routes(app: web.Application) -> None:
     app[keys.EPOCH] = secrets.token_hex(4)
     app[keys.CLOSING] = asyncio.Event()
     app.middlewares.append(auth.require_admin)
+    app.middlewares.append(outage.database_outage)
     app.on_shutdown.append(_wake_pollers)
     app.add_routes(routes)
     app.router.add_static("/static", STATIC)

@@ -200,7 +200,12 @@ async def test_gateway_outage_queues_and_delivers_once(stack: Stack) -> None:
         for n, topic in enumerate(["一镇群", "二镇群", "二村群"])
     ]
     await stack.db(lambda s: enqueue(s, notices, stack.clock.now()))
-    assert await stack.healthz() == {"ok": True, "transport": "wechat", "logged_in": False}
+    assert await stack.healthz() == {
+        "ok": True,
+        "database": "ok",
+        "transport": "wechat",
+        "logged_in": False,
+    }
     queued = await stack.db(
         lambda s: [
             (o.room_topic or "", o.text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -75,7 +76,12 @@ async def test_everything_but_healthz_needs_the_token(client: Client) -> None:
 
     health = await client.get("/healthz")
     assert health.status == 200
-    assert await health.json() == {"ok": True, "transport": "simulator", "logged_in": True}
+    assert await health.json() == {
+        "ok": True,
+        "database": "ok",
+        "transport": "simulator",
+        "logged_in": True,
+    }
 
 
 async def test_token_link_sets_a_strict_cookie_and_cleans_the_address(client: Client) -> None:
@@ -303,3 +309,30 @@ async def test_the_token_never_reaches_the_access_log(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "GET /?token=***" in logged
     assert TOKEN not in logged and "wrong-guess-xyz" not in logged
+
+
+async def test_a_database_outage_is_a_clear_503_and_one_log_line(
+    client: Client, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    zhang_wei = await person(client, DONGGUAN_ROOM, "张伟")
+    runtime = client.app[keys.RUNTIME]
+    database = Path(settings.database_url.removeprefix("sqlite:///"))
+    runtime.engine.dispose()
+    database.rename(database.with_suffix(".away"))
+    database.mkdir()  # the file's place is taken: every connection now fails
+    try:
+        health = await client.get("/healthz")
+        assert health.status == 503
+        assert (await health.json())["database"] == "down"
+        with caplog.at_level(logging.INFO):
+            for _ in range(5):
+                refused = await say(client, DONGGUAN_ROOM, zhang_wei, "受理 112301")
+                assert refused.status == 503
+                assert (await refused.json())["error"] == web_texts.WEB_DATABASE_DOWN
+        errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert [r.getMessage().split(":")[0] for r in errors] == ["database unreachable"]
+    finally:
+        database.rmdir()
+        database.with_suffix(".away").rename(database)
+    assert (await client.get("/healthz")).status == 200
+    assert (await say(client, DONGGUAN_ROOM, zhang_wei, "收到")).status == 201
