@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.understanding.grading import categories, corpus, grade, read
+from tests.understanding.grading import SECOND, categories, corpus, grade, read
 
 ROUNDS = 5
 
@@ -48,6 +48,12 @@ def main() -> None:
     print(f"silent misses:       {result.silent_misses}")
     for text, wrong in result.failures:
         print(f"  miss: {text[:60]!r}: {'; '.join(wrong)[:120]}")
+    second = grade(SECOND)
+    print(
+        f"second corpus ({sum(second.total.values())} messages, another hand): reports "
+        f"{second.rate('report'):.0%} (most have no report keyword, left alone on purpose), "
+        f"commands {second.rate('command'):.0%}, chat silent {second.rate('chat'):.0%}"
+    )
     everything = [line["text"] for line in lines]
     chat = [line["text"] for line in lines if line["expect"] == "chat"]
     print(f"classification, whole corpus: {speed(everything):,.0f} messages/s (target ≥ 2,000)")

@@ -7,6 +7,7 @@ bench/understanding.py (which prints the rates and the speed).
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,16 +23,19 @@ from config.settings import DEFAULT_CATEGORIES
 from handlers.dispatcher import ROOT
 
 CORPUS = Path(__file__).parent / "corpus"
+# Written by another hand from the domain only; most of its reports have no report keyword
+# (a problem described in passing), which the bot leaves alone on purpose (see README).
+SECOND = Path(__file__).parent / "corpus2"
 TZ = ZoneInfo("Asia/Shanghai")
 # Every corpus message is posted on Sunday 22 November 2026 at 10:00 in Shanghai.
 AT = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 BOT_MENTION = "@网格通"
 
 
-def corpus() -> list[dict[str, Any]]:
+def corpus(folder: Path = CORPUS) -> list[dict[str, Any]]:
     lines = []
     for name in ("reports.jsonl", "commands.jsonl", "chat.jsonl"):
-        with (CORPUS / name).open(encoding="utf-8") as fh:
+        with (folder / name).open(encoding="utf-8") as fh:
             lines += [json.loads(line) for line in fh if line.strip()]
     return lines
 
@@ -76,7 +80,9 @@ def problems(line: dict[str, Any], got: Understood | None) -> list[str]:
         wrong = []
         if command.verb != verb:
             wrong.append(f"verb {command.verb} != {verb}")
-        if (command.code or "").upper() != str(line.get("code")).upper():
+        if (command.code or "").upper() != unicodedata.normalize(
+            "NFKC", str(line.get("code"))
+        ).upper():
             wrong.append(f"code {command.code} != {line.get('code')}")
         return wrong
     if expect == "question":
@@ -117,10 +123,10 @@ class Grade:
         return sum(self.right[k] for k in kinds) / total if total else 1.0
 
 
-def grade() -> Grade:
+def grade(folder: Path = CORPUS) -> Grade:
     cats = categories()
     result = Grade()
-    for line in corpus():
+    for line in corpus(folder):
         kind = {"not_found": "command", "question": "report"}.get(line["expect"], line["expect"])
         result.total[kind] += 1
         wrong = problems(line, read(line["text"], cats))

@@ -12,9 +12,10 @@ from sqlalchemy.engine import Engine
 
 from bot.services.tickets import texts as ticket_texts
 from tests.harness import Harness
-from tests.understanding.grading import corpus, grade
+from tests.understanding.grading import SECOND, corpus, grade
 
 GRADE = grade()
+SECOND_GRADE = grade(SECOND)
 
 
 def test_the_corpus_is_big_enough_and_mostly_chat_with_report_words() -> None:
@@ -33,6 +34,13 @@ def test_no_silent_miss() -> None:
 
 def test_ordinary_chat_gets_no_reply() -> None:
     answered = [text for text, wrong in GRADE.failures if wrong[0].startswith("answered chat")]
+    assert answered == []
+
+
+def test_the_second_corpus_commands_and_chat() -> None:
+    """Another hand's messages: every command understood, not one reply to its chat."""
+    assert SECOND_GRADE.rate("command") >= 0.95, SECOND_GRADE.failures
+    answered = [t for t, wrong in SECOND_GRADE.failures if wrong[0].startswith("answered chat")]
     assert answered == []
 
 

@@ -23,6 +23,9 @@ _ANY_CODE = re.compile(
     r"(?<![0-9A-Za-z-])(?:\d{5,8}|[A-Za-z]+-?\d[0-9A-Za-z-]*|\d+[A-Za-z][0-9A-Za-z-]*)(?![0-9A-Za-z])"
 )
 _CODE_WORD = re.compile(r"工单|编号|单号")
+# Under a quoted bot message, a short reply may start with 收到 before the verb (收到，受理).
+_SHORT_REPLY = 20
+_QUESTION = re.compile(r"吗|？|\?|没有|了没|呢")
 
 
 @dataclass(frozen=True)
@@ -89,10 +92,17 @@ class Grammar:
         if (command is None or command.code is None) and quoted:
             in_quote = [m for m in _ANY_CODE.finditer(fold(quoted)) if not _is_phone(m.group())]
             head = self._head.match(folded)
-            if in_quote and head is not None:
-                verb = self._verbs[head.group("verb")]
+            verb_at = (
+                (self._verbs[head.group("verb")], head.start("verb"), head.end("verb"))
+                if head is not None
+                else self._verb_anywhere(folded)
+                if len(folded) <= _SHORT_REPLY
+                else None
+            )
+            if in_quote and verb_at is not None and not _QUESTION.search(folded):
+                verb, at, end = verb_at
                 if verb.takes_code:
-                    note = _note(text, [(head.start("verb"), head.end("verb"))], verb)
+                    note = _note(text, [(at, end)], verb)
                     return Command(verb.command, in_quote[0].group().upper(), note)
         return command
 

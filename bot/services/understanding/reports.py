@@ -90,13 +90,15 @@ _FIELD_SPACED = re.compile(
 _MENTIONS = r"(?:@[^\s@]+\s*)*"
 _HEAD = re.compile(
     rf"\s*{_MENTIONS}\s*(?P<open>[\[【〔#]?)\s*"
-    r"(?P<word>环境问题上报|问题上报|上报问题|巡查情况上报|情况上报|上报|报告)"
+    r"(?P<word>环境问题上报|问题上报|上报问题|巡查情况上报|情况上报|上报|报告|报一下|报一个|报个)"
     r"(?:\s*(?P<close>[\]】〕#]))?"
 )
 _COUNT = r"[一二两三四五六七八九十\d]"
 _HEAD_TAIL = re.compile(rf"(?:一下|一个问题|一个|{_COUNT}+(?:个问题|件事|个|件)|)")
 # After a bare keyword, these turn it into a sentence about reporting (上报了吗, 上报的照片).
 _RUNS_ON = frozenset("了过的吗没给到完率时数情材名网还")
+# Nouns after a bare keyword that make it talk about reporting (上报格式, 上报材料, 上报工作).
+_RUNS_ON_WORDS = ("格式", "材料", "名单", "工作", "数据", "要求", "制度", "流程", "系统", "平台")
 _AFTER_HEAD = re.compile(r"[^\S\n]*[:,]?")
 _TRAILING = re.compile(r"[\s,，]*上报一下[\s。.!！~]*$")
 _MIDDLE = re.compile(rf"上报(?:一下|一个问题|{_COUNT}+个问题)?[^\S\n]*:|上报一下(?=[\s,])")
@@ -131,6 +133,7 @@ _DEADLINE = re.compile(
 class _Head:
     word: str
     decorated: bool  # 【上报】, #上报: the sender chose the report format
+    tail: str  # 一下, 一个问题 … after the keyword
     start: int  # where the body starts
 
 
@@ -178,7 +181,7 @@ def _worth_reading(
 ) -> bool:
     """A bare keyword must come with something to report (报告 with more than 上报)."""
     fields = bool(_field_spans(folded))
-    if head.word == "报告":
+    if head.word == "报告" and not head.tail:  # 报告一下 asks as plainly as 上报
         first = _WORD.search(folded)
         named = first is not None and index.exact(first.group()) is not None
         return fields or named or any(r.category is not None and r.location for r in reports)
@@ -202,7 +205,8 @@ def _report_head(folded: str) -> _Head | None:
     end = tail.end() if tail else head.end()
     after = folded[end:]
     glued = end == head.end() and bool(after)
-    if glued and after[0] in _RUNS_ON and not (bracketed or closing == "#"):
+    runs_on = after[0] in _RUNS_ON or after.startswith(_RUNS_ON_WORDS) if glued else False
+    if runs_on and not (bracketed or closing == "#"):
         return None  # "上报了吗", "上报的照片", "#上报过了": the keyword runs into a sentence
     reported = head.group("word") == "报告"
     if reported and glued and not bracketed and not (after[0].isspace() or after[0] in ":,"):
@@ -210,7 +214,8 @@ def _report_head(folded: str) -> _Head | None:
     body = _AFTER_HEAD.match(folded, end)
     assert body is not None  # the pattern matches the empty string
     # 【报告】 is still the everyday word: only a bracketed 上报 chose the report format.
-    return _Head(head.group("word"), bool(opening) and not reported, body.end())
+    tail_text = folded[head.end() : end]
+    return _Head(head.group("word"), bool(opening) and not reported, tail_text, body.end())
 
 
 def _items(body: str, folded: str) -> list[tuple[str, str]]:
