@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.core import texts
 from bot.core.errors import UserError
+from bot.core.inputs import clean_inbound
 from bot.core.messages import Attachment, Inbound, Reply
 from bot.services.intake import inbound as intake
 from bot.services.intake import texts as intake_texts
@@ -80,6 +81,7 @@ class Dispatcher:
 
     def handle(self, inbound: Inbound) -> list[int]:
         """Handle one message; return the ids of the outbox messages it queued."""
+        inbound = clean_inbound(inbound)
         found = route(inbound, self.runtime, self.router)
         if found is None:
             return []

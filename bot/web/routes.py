@@ -17,6 +17,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.core.inputs import clean_text, fit_id
 from bot.core.messages import ChatLine
 from bot.core.ports import ChatSimulator
 from bot.services.outbox import queue
@@ -244,6 +245,8 @@ async def _read_post(request: web.Request) -> tuple[str, int, str]:
     room, person_id, text = body.get("room"), body.get("person_id"), body.get("text")
     if not isinstance(room, str) or not isinstance(text, str):
         raise BadRequest(texts.WEB_BAD_REQUEST)
+    # Before anything stores or shows it: a lone surrogate or a NUL would poison the chat.
+    room, text = fit_id(room), clean_text(text)
     if isinstance(person_id, str) and person_id.isdigit():
         person_id = int(person_id)
     if not isinstance(person_id, int) or isinstance(person_id, bool):

@@ -67,6 +67,19 @@ def _next_code(session: Session, runtime: Runtime, at: datetime) -> str:
             return code
 
 
+# What the schema holds (Ticket.location, Ticket.description, TicketEvent.detail); checked here
+# because SQLite would store more and PostgreSQL refuses it.
+LOCATION_LIMIT = 500
+DESCRIPTION_LIMIT = 4000
+NOTE_LIMIT = 2000
+
+
+def check_length(field: str, value: str, limit: int) -> None:
+    """Refuse, in words the sender understands, a value longer than the ledger holds."""
+    if len(value) > limit:
+        raise UserError(texts.TOO_LONG.format(field=field, limit=limit, given=len(value)))
+
+
 def record(session: Session, ticket: Ticket, origin: Origin, kind: str, detail: str = "") -> None:
     session.add(
         TicketEvent(
@@ -110,6 +123,8 @@ def open_ticket(
                 missing="、".join(report.missing), template=report_texts.REPORT_TEMPLATE
             )
         )
+    check_length(texts.FIELD_LOCATION, report.location, LOCATION_LIMIT)
+    check_length(texts.FIELD_DESCRIPTION, report.description or "", DESCRIPTION_LIMIT)
     notes: list[str] = []
     category = report.category
     if category is None:

@@ -14,7 +14,17 @@ from bot.services.roster import lookup
 from bot.services.runtime import Runtime
 from bot.services.tickets import texts
 from bot.services.tickets.deadlines import parse_deadline
-from bot.services.tickets.ledger import Origin, TicketInfo, find, info, record
+from bot.services.tickets.ledger import (
+    DESCRIPTION_LIMIT,
+    LOCATION_LIMIT,
+    NOTE_LIMIT,
+    Origin,
+    TicketInfo,
+    check_length,
+    find,
+    info,
+    record,
+)
 from bot.services.tickets.states import ACCEPT, CLOSE, LIVE, RESOLVE, Access, Status, Transition
 from bot.services.understanding.categories import index_for
 from models.tables import Grid, Person, Ticket, TicketEvent
@@ -98,6 +108,7 @@ def _move(
         raise _wrong_state(transition, ticket.code, Status(ticket.status))
     if transition is RESOLVE and not detail:
         raise UserError(texts.RESOLVE_NEEDS_NOTE.format(code=ticket.code))
+    check_length(texts.FIELD_NOTE, detail, NOTE_LIMIT)
     apply(session, ticket, transition, origin, detail)
     return info(session, ticket)
 
@@ -174,6 +185,8 @@ def correct(
         raise UserError(texts.CORRECT_USAGE.format(code=ticket.code))
     key, value = match.group("key"), match.group("value").strip()
     field = _CORRECTABLE[key]
+    limit = {"location": LOCATION_LIMIT, "description": DESCRIPTION_LIMIT}.get(field, NOTE_LIMIT)
+    check_length(key, value, limit)
     old: object = getattr(ticket, field)
     new: object = value
     if field == "category":

@@ -104,3 +104,9 @@ CORRECT_USAGE = (
 )
 CORRECT_NOT_LIVE = "工单 {code} 当前状态：{status}，不能再更正。"
 NOT_ALLOWED_CORRECT = "只有上报人、工单 {code} 所属网格及上级网格的人员可以更正。"
+
+# -- what is too long for the ledger --------------------------------------------------------
+TOO_LONG = "{field}太长了（{given} 字，最多 {limit} 字），请精简后重新发送。"
+FIELD_LOCATION = "地点"
+FIELD_DESCRIPTION = "描述"
+FIELD_NOTE = "说明"
