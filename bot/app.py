@@ -23,6 +23,7 @@ from bot.core.messages import Attachment, Inbound
 from bot.core.ports import Transport
 from bot.services.evidence import filing
 from bot.services.outbox.delivery import Deliverer, RateLimiter
+from bot.services.roster import binding
 from bot.services.roster import importer as roster
 from bot.services.runtime import Runtime
 from bot.web import keys
@@ -136,7 +137,13 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     limiter = RateLimiter(
         runtime.clock, settings.send_budget_per_minute, settings.room_min_interval_seconds
     )
-    deliverer = Deliverer(runtime, app[keys.TRANSPORT], limiter, wake=app[keys.WAKE])
+    wake = app[keys.WAKE]
+
+    def unknown(stuck: list[tuple[int, str | None, str]]) -> None:
+        if binding.announce_unknown(runtime, stuck):
+            wake.set()
+
+    deliverer = Deliverer(runtime, app[keys.TRANSPORT], limiter, wake=wake, on_unknown=unknown)
     app[keys.DELIVERER] = deliverer
     task = asyncio.create_task(deliverer.run_forever(), name="gridbot-delivery")
     yield

@@ -187,6 +187,10 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
     platform_message_id: str | None = Field(default=None, max_length=200)
     last_error: str | None = Field(default=None, max_length=2000)
+    # Who holds the claim (one token per claim), and when the transport call started: a row
+    # with a start but no `sent_at` may or may not have gone out, so it is never resent.
+    claim_token: str | None = Field(default=None, max_length=32)
+    attempt_started_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
 
 
 class Evidence(SQLModel, table=True):

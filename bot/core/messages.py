@@ -83,6 +83,8 @@ class Outgoing:
     mention_ids: tuple[str, ...] = ()
     priority: int = 1
     attempts: int = 0
+    # The claim this delivery holds; the send starts only while it still holds it.
+    claim: str = ""
 
 
 @dataclass(frozen=True)

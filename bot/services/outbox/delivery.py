@@ -11,7 +11,10 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timedelta
+
+from sqlalchemy.exc import DBAPIError
 
 from bot.core.clock import Clock
 from bot.core.messages import Outgoing
@@ -20,6 +23,10 @@ from bot.services.outbox import queue as outbox
 from bot.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+# Longer than any send may take (the transport's own timeout is 20 s): a send started longer
+# ago that never finished belongs to a process that died mid-send.
+STUCK_AFTER = timedelta(seconds=90)
 
 
 class RateLimiter:
@@ -67,15 +74,23 @@ class Deliverer:
         transport: Transport,
         limiter: RateLimiter,
         wake: asyncio.Event | None = None,
+        on_unknown: Callable[[list[tuple[int, str | None, str]]], object] | None = None,
     ) -> None:
         self.runtime = runtime
+        self.on_unknown = on_unknown
         self.transport = transport
         self.limiter = limiter
         self.wake = wake or asyncio.Event()
         self.stopping = False
+        self._database_down = False
 
     async def run_once(self) -> int:
         """One pass: send what the limiter allows; return how many were sent."""
+        stuck = await asyncio.to_thread(self._expire)
+        if stuck:
+            log.error("%d sends of uncertain outcome (a process stopped mid-send)", len(stuck))
+            if self.on_unknown is not None:
+                await asyncio.to_thread(self.on_unknown, stuck)
         if not self.transport.is_ready():
             return 0
         budget = self.limiter.budget()
@@ -107,6 +122,8 @@ class Deliverer:
             outbox.release(session, ids, self.runtime.clock.now())
 
     async def _send(self, message: Outgoing) -> int:
+        if not await asyncio.to_thread(self._begin, message):
+            return 0  # the claim was taken back (a restart recovered it): someone else sends
         try:
             platform_id = await self.transport.send(message)
         except DeliveryError as exc:
@@ -120,6 +137,22 @@ class Deliverer:
         await asyncio.to_thread(self._sent, message.outbox_id, platform_id)
         return 1
 
+    def _begin(self, message: Outgoing) -> bool:
+        with self.runtime.transaction() as session:
+            return outbox.begin(session, message, self.runtime.clock.now())
+
+    def recover(self) -> None:
+        """At start: what a dead process had claimed but not begun to send goes out now."""
+        with self.runtime.transaction() as session:
+            outbox.release_unstarted(session, self.runtime.clock.now())
+
+    def _expire(self) -> list[tuple[int, str | None, str]]:
+        """Sends stuck longer than any send may take: unknown, reported, never resent."""
+        before = self.runtime.clock.now() - STUCK_AFTER
+        with self.runtime.transaction() as session:
+            stuck = outbox.expire_started(session, before)
+            return [(row.id or 0, row.room_topic, row.text) for row in stuck]
+
     def _sent(self, outbox_id: int, platform_id: str | None) -> None:
         with self.runtime.transaction() as session:
             outbox.mark_sent(session, outbox_id, self.runtime.clock.now(), platform_id)
@@ -132,15 +165,30 @@ class Deliverer:
 
     async def run_forever(self, idle_seconds: float = 1.0) -> None:
         """Deliver until `stop()`; wakes at once when `wake` is set, else polls."""
+        try:
+            await asyncio.to_thread(self.recover)
+        except Exception:
+            log.exception("could not recover the outbox at start")
         while not self.stopping:
             # Cleared before the pass: a wake that arrives during it starts another pass
             # instead of being lost until the next poll.
             self.wake.clear()
             try:
                 sent = await self.run_once()
+            except DBAPIError as exc:
+                if not self._database_down:  # once per outage, not a traceback a second
+                    self._database_down = True
+                    log.warning(
+                        "delivery paused, database unreachable: %s", type(exc.orig).__name__
+                    )
+                sent = 0
             except Exception:
                 log.exception("delivery pass failed")
                 sent = 0
+            else:
+                if self._database_down:
+                    self._database_down = False
+                    log.warning("delivery resumed, database reachable again")
             if sent or self.stopping:
                 continue
             with contextlib.suppress(TimeoutError):

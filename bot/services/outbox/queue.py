@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core.messages import Outgoing
@@ -109,10 +110,11 @@ def claim(
     `only` restricts the claim to given ids (the command line delivers just what its own
     command queued). The conditional update makes two deliverers never take the same message.
     """
-    query = select(Outbox).where(col(Outbox.status).in_(UNSENT), col(Outbox.next_attempt_at) <= now)
+    query = select(Outbox).where(_claimable(now))
     if only is not None:
         query = query.where(col(Outbox.id).in_(list(only)))
     rows = session.exec(query.order_by(col(Outbox.priority), col(Outbox.id)).limit(limit)).all()
+    token = uuid.uuid4().hex
     people = _recipients(
         session,
         [m for r in rows for m in _mention_ids(r.mentions)]
@@ -122,12 +124,13 @@ def claim(
     won = set(
         session.execute(
             update(Outbox)
-            .where(
-                col(Outbox.id).in_(due),
-                col(Outbox.status).in_(UNSENT),
-                col(Outbox.next_attempt_at) <= now,
+            .where(col(Outbox.id).in_(due), _claimable(now))
+            .values(
+                status=Delivery.SENDING,
+                next_attempt_at=now + CLAIM_LEASE,
+                claim_token=token,
+                attempt_started_at=None,
             )
-            .values(status=Delivery.SENDING, next_attempt_at=now + CLAIM_LEASE)
             .returning(col(Outbox.id))
         ).scalars()
     )
@@ -149,6 +152,7 @@ def claim(
                 mention_ids=tuple(p.contact_id or p.wechat_id or "" for p in mentioned),
                 priority=row.priority,
                 attempts=row.attempts,
+                claim=token,
             )
         )
     return claimed
@@ -160,6 +164,63 @@ def _recipients(session: Session, ids: list[int]) -> dict[int, Person]:
         return {}
     rows = session.exec(select(Person).where(col(Person.id).in_(set(ids))))
     return {p.id: p for p in rows if p.id}
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Due and pending, or claimed by a delivery that never started sending and whose
+    lease ran out; a row whose send started is never taken again."""
+    return and_(
+        col(Outbox.next_attempt_at) <= now,
+        or_(
+            col(Outbox.status) == Delivery.PENDING,
+            and_(col(Outbox.status) == Delivery.SENDING, col(Outbox.attempt_started_at).is_(None)),
+        ),
+    )
+
+
+def begin(session: Session, message: Outgoing, now: datetime) -> bool:
+    """Record that the send starts, if this delivery still holds the claim."""
+    result = session.execute(
+        update(Outbox)
+        .where(
+            col(Outbox.id) == message.outbox_id,
+            col(Outbox.status) == Delivery.SENDING,
+            col(Outbox.claim_token) == message.claim,
+            col(Outbox.attempt_started_at).is_(None),
+        )
+        .values(attempt_started_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release_unstarted(session: Session, now: datetime) -> None:
+    """After a restart: claims whose send never started go back at once (not after the
+    lease); a live process that still holds one finds its claim gone and skips it."""
+    session.execute(
+        update(Outbox)
+        .where(col(Outbox.status) == Delivery.SENDING, col(Outbox.attempt_started_at).is_(None))
+        .values(status=Delivery.PENDING, next_attempt_at=now, claim_token=None)
+    )
+
+
+def expire_started(session: Session, started_before: datetime) -> list[Outbox]:
+    """Sends that started before `started_before` and never finished: their process died
+    mid-send. They become unknown (returned), never to be resent."""
+    stuck = list(
+        session.exec(
+            select(Outbox).where(
+                col(Outbox.status) == Delivery.SENDING,
+                col(Outbox.attempt_started_at) < started_before,
+            )
+        ).all()
+    )
+    if stuck:
+        session.execute(
+            update(Outbox)
+            .where(col(Outbox.id).in_([row.id for row in stuck]))
+            .values(status=Delivery.UNKNOWN)
+        )
+    return stuck
 
 
 def mark_sent(session: Session, outbox_id: int, now: datetime, platform_id: str | None) -> None:
@@ -179,6 +240,7 @@ def mark_failed(
         return
     row.attempts += 1
     row.last_error = error[:2000]
+    row.claim_token, row.attempt_started_at = None, None
     if permanent or row.attempts >= MAX_ATTEMPTS:
         row.status = Delivery.FAILED
     else:
@@ -192,8 +254,12 @@ def release(session: Session, outbox_ids: Sequence[int], now: datetime) -> None:
     if outbox_ids:
         session.execute(
             update(Outbox)
-            .where(col(Outbox.id).in_(list(outbox_ids)), col(Outbox.status) == Delivery.SENDING)
-            .values(status=Delivery.PENDING, next_attempt_at=now)
+            .where(
+                col(Outbox.id).in_(list(outbox_ids)),
+                col(Outbox.status) == Delivery.SENDING,
+                col(Outbox.attempt_started_at).is_(None),
+            )
+            .values(status=Delivery.PENDING, next_attempt_at=now, claim_token=None)
         )
 
 
@@ -201,8 +267,9 @@ def backlog(session: Session) -> tuple[int, int]:
     """(messages waiting to be sent, messages that failed for good) for the admin banner."""
     rows = session.exec(
         select(Outbox.status, func.count())
-        .where(col(Outbox.status).in_([*UNSENT, Delivery.FAILED]))
+        .where(col(Outbox.status).in_([*UNSENT, Delivery.FAILED, Delivery.UNKNOWN]))
         .group_by(col(Outbox.status))
     ).all()
     counts = dict(rows)
-    return sum(counts.get(s, 0) for s in UNSENT), counts.get(Delivery.FAILED, 0)
+    failed = counts.get(Delivery.FAILED, 0) + counts.get(Delivery.UNKNOWN, 0)
+    return sum(counts.get(s, 0) for s in UNSENT), failed

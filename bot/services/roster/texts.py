@@ -123,3 +123,9 @@ CLI_NO_WECHATY = (
     "已配置微信网关（WECHATY_PUPPET_SERVICE_ENDPOINT），但没有安装 python-wechaty。"
     "请用 make run 启动（会自动安装），或运行 .venv/bin/pip install -e '.[wechat]'。"
 )
+UNKNOWN_SENDS = (
+    "【系统通知】机器人中断时有 {count} 条消息正在发送，无法确认是否已发出；"
+    "为避免重复，没有自动重发。请到相应群里核对，需要时手动补发："
+)
+UNKNOWN_SEND_LINE = "· {room}：{text}"
+UNKNOWN_SENDS_MORE = "……另有 {count} 条，见管理页。"
