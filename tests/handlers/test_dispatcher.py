@@ -250,3 +250,18 @@ def test_a_correction_by_the_reporter_is_recorded(bot: Harness) -> None:
     assert refused.text == ticket_texts.NOT_ALLOWED_CORRECT.format(code=code)
     [usage] = bot.say("一村群", "巡查员辛", f"更正 {code} 随便")
     assert usage.text == ticket_texts.CORRECT_USAGE.format(code=code)
+
+
+def test_a_grid_by_short_name_near_the_sender_and_a_question_when_ambiguous(
+    engine: Engine,
+) -> None:
+    from config.settings import DEMO_ROSTER
+
+    demo = Harness.on(engine, roster_file=DEMO_ROSTER)
+    [opened] = demo.say("东关社区环保网格群", "高静", "上报：二片区凤台东街口烧烤摊油烟很大")
+    assert "责任网格：东关社区二片区" in opened.text
+    [asked] = demo.say(
+        "城区环保网格平台群", "赵立新", "【问题上报】类型：散煤\n地点：某街\n网格：二片区"
+    )
+    assert asked.text.startswith("「二片区」对应多个网格：")
+    assert "北石店村二片区（CQ-BSD-01-02）" in asked.text

@@ -139,3 +139,27 @@ def test_make_up_saturday_is_a_working_day() -> None:
 def test_default_deadline_is_the_categorys_time_from_now() -> None:
     straw = Category(name="秸秆焚烧", synonyms=("烧秸秆",), deadline=timedelta(hours=4))
     assert default_deadline(straw, NOW) == utc(2026, 11, 22, 6)
+
+
+@pytest.mark.parametrize(
+    ("text", "local"),
+    [
+        ("明天中午1点", (11, 23, 13, 0)),  # was read as 01:00
+        ("明天中午12点前", (11, 23, 12, 0)),
+        ("今晚8点前", (11, 22, 20, 0)),
+        ("今天下午3点前清扫完", (11, 22, 15, 0)),
+        ("限期一周整改", (11, 29, 10, 0)),
+        ("本周内", (11, 22, 18, 0)),  # 22 November 2026 is a Sunday
+        ("月底前", (11, 30, 18, 0)),
+        ("十二月五日前", (12, 5, 18, 0)),
+        ("下周一前", (11, 23, 18, 0)),
+        ("限48小时清理", (11, 24, 10, 0)),
+        ("3日内整改到位", (11, 25, 10, 0)),
+    ],
+)
+def test_deadlines_as_staff_write_them_in_a_report(
+    text: str, local: tuple[int, int, int, int]
+) -> None:
+    month, day, hour, minute = local
+    expected = datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
+    assert parse_deadline(text, NOW, SHANGHAI) == expected
