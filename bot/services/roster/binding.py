@@ -94,10 +94,29 @@ def announce_back(runtime: Runtime, down_since: datetime, reason: str) -> list[i
         duration=format_duration(now - down_since),
         reason=reason or "未知",
     )
+    return _tell_top_groups(runtime, f"back:{down_since.isoformat()}", text)
+
+
+def announce_unknown(runtime: Runtime, unknown: Sequence[tuple[int, str | None, str]]) -> list[int]:
+    """Tell the level-1 groups which messages may not have gone out (never resent)."""
+    if not unknown:
+        return []
+    lines = [texts.UNKNOWN_SENDS.format(count=len(unknown))]
+    for _, room, text in unknown[:LISTED_UNKNOWN]:
+        snippet = text.replace("\n", " ")[:30]
+        lines.append(texts.UNKNOWN_SEND_LINE.format(room=room or "私聊", text=snippet))
+    if len(unknown) > LISTED_UNKNOWN:
+        lines.append(texts.UNKNOWN_SENDS_MORE.format(count=len(unknown) - LISTED_UNKNOWN))
+    key = "unknown:" + ",".join(str(i) for i, _, _ in unknown[:20])
+    return _tell_top_groups(runtime, key, "\n".join(lines))
+
+
+def _tell_top_groups(runtime: Runtime, key: str, text: str) -> list[int]:
+    """Queue one system notice per level-1 group, mentioning its admins (once per `key`)."""
     with runtime.transaction() as session:
         drafts = [
             Draft(
-                key=f"back:{topic}:{down_since.isoformat()}",
+                key=f"{key}:{topic}"[:300],
                 text=text,
                 room_topic=topic,
                 mentions=tuple(people),
@@ -106,34 +125,7 @@ def announce_back(runtime: Runtime, down_since: datetime, reason: str) -> list[i
             )
             for topic, people in top_groups(session)
         ]
-        return enqueue(session, drafts, now)
-
-
-def announce_unknown(runtime: Runtime, unknown: Sequence[tuple[int, str | None, str]]) -> list[int]:
-    """Tell the level-1 groups which messages may not have gone out (never resent)."""
-    if not unknown:
-        return []
-    now = runtime.clock.now()
-    lines = [texts.UNKNOWN_SENDS.format(count=len(unknown))]
-    for _, room, text in unknown[:LISTED_UNKNOWN]:
-        snippet = text.replace("\n", " ")[:30]
-        lines.append(texts.UNKNOWN_SEND_LINE.format(room=room or "私聊", text=snippet))
-    if len(unknown) > LISTED_UNKNOWN:
-        lines.append(texts.UNKNOWN_SENDS_MORE.format(count=len(unknown) - LISTED_UNKNOWN))
-    key = "unknown:" + ",".join(str(i) for i, _, _ in unknown[:20])
-    with runtime.transaction() as session:
-        drafts = [
-            Draft(
-                key=f"{key}:{topic}"[:300],
-                text="\n".join(lines),
-                room_topic=topic,
-                mentions=tuple(people),
-                priority=PRIORITY_REPLY,
-                kind="notice",
-            )
-            for topic, people in top_groups(session)
-        ]
-        return enqueue(session, drafts, now)
+        return enqueue(session, drafts, runtime.clock.now())
 
 
 LISTED_UNKNOWN = 10
