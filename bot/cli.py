@@ -128,7 +128,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     out.write(
         f"网格通 Gridbot 已启动\n  数据库：{_safe_url(settings.database_url)}\n"
         f"  聊天通道：{channel}\n"
-        f"  打开：{url}?token={app[keys.ADMIN_TOKEN]}\n  按 Ctrl+C 退出\n"
+        f"  打开：{_link(url, settings, app[keys.ADMIN_TOKEN])}\n  按 Ctrl+C 退出\n"
     )
     out.flush()
     web.run_app(
@@ -139,6 +139,14 @@ def cmd_run(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         access_log_class=RedactedAccessLogger,
     )
     return 0
+
+
+def _link(url: str, settings: Settings, token: str) -> str:
+    """The address to open. A token from .env is not printed (the admin has it, and a printed
+    one ends up in service logs); a random one must be, or nobody could log in."""
+    if settings.admin_token:
+        return f"{url}?token=<.env 中的 GRIDBOT_ADMIN_TOKEN>"
+    return f"{url}?token={token}"
 
 
 def _safe_url(url: str) -> str:

@@ -117,3 +117,17 @@ def test_wechat_mode_without_the_wechat_extra_says_so_in_one_line(
     monkeypatch.setenv("WECHATY_PUPPET_SERVICE_ENDPOINT", "127.0.0.1:9")
     assert cli.main(["run"]) == 2
     assert capsys.readouterr().err == roster_texts.CLI_NO_WECHATY + "\n"
+
+
+def test_a_configured_admin_token_is_never_printed(tmp_path: Path) -> None:
+    from bot import cli
+    from config.settings import load_settings
+
+    token = "configured-admin-token-0042"
+    configured = load_settings(
+        environ={"GRIDBOT_ADMIN_TOKEN": token, "GRIDBOT_DATA_DIR": str(tmp_path)}
+    )
+    assert token not in cli._link("http://127.0.0.1:8080/", configured, token)
+    random_one = load_settings(environ={"GRIDBOT_DATA_DIR": str(tmp_path)})
+    link = cli._link("http://127.0.0.1:8080/", random_one, "generated-per-start-1234")
+    assert link == "http://127.0.0.1:8080/?token=generated-per-start-1234"
