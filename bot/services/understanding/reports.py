@@ -259,7 +259,7 @@ def _read_item(body: str, folded: str, index: CategoryIndex) -> ParsedReport:
     if spans:
         values = _field_values(body, spans)
     else:
-        values = _positional_values(body, folded, index) or _free_values(body, index)
+        values = _positional_values(body, folded, index) or _free_values(body)
     category_text = values.get("category")
     category = index.for_field(category_text) if category_text else None
     if category_text is None or category is None:
@@ -358,7 +358,7 @@ def _field_values(body: str, spans: list[tuple[str, int, int]]) -> dict[str, str
 def _positional_values(body: str, folded: str, index: CategoryIndex) -> dict[str, str] | None:
     """The one-line form: category, location, then the rest of the message as description."""
     words = list(_WORD.finditer(folded))
-    if not words or (index.exact(words[0].group()) is None and not _short_category(words, index)):
+    if not words or (index.exact(words[0].group()) is None and not _short_category(words)):
         return None
     spans = [(word.start(), word.end()) for word in words[:2]]
     if len(words) > 2:
@@ -371,7 +371,7 @@ def _positional_values(body: str, folded: str, index: CategoryIndex) -> dict[str
     location = values.get("location")
     if location is not None and not looks_like_place(location):
         # "#上报 油烟扰民 …": the second word is no place; read the rest as free text.
-        free = _free_values(body[words[0].end() :], index)
+        free = _free_values(body[words[0].end() :])
         values["location"] = free.get("location", "") or ""
         if not values["location"]:
             del values["location"]
@@ -379,7 +379,7 @@ def _positional_values(body: str, folded: str, index: CategoryIndex) -> dict[str
     return values
 
 
-def _short_category(words: list[re.Match[str]], index: CategoryIndex) -> bool:
+def _short_category(words: list[re.Match[str]]) -> bool:
     """A first word that names a category loosely (其它, 异味, 危废) before a place."""
     first = words[0].group()
     return (
@@ -390,7 +390,7 @@ def _short_category(words: list[re.Match[str]], index: CategoryIndex) -> bool:
     )
 
 
-def _free_values(body: str, index: CategoryIndex) -> dict[str, str]:
+def _free_values(body: str) -> dict[str, str]:
     values: dict[str, str] = {}
     place = find_place(body)
     if place:
