@@ -125,6 +125,8 @@ async def _collect_claimed(
     runtime: Runtime, transport: Transport, wake: Callable[[], None]
 ) -> None:
     try:
+        while not transport.is_ready():  # WeChat logs in a moment after start
+            await asyncio.sleep(1)
         if await filing.collect(runtime, transport.fetch_attachment):
             wake()
     except Exception:

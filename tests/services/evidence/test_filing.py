@@ -142,3 +142,19 @@ async def test_redelivered_photo_is_filed_once(bot: Harness, engine: Engine) -> 
     await send(bot, photos, replace(inbound))
     with engine.connect() as c:
         assert len(c.execute(select(col(Evidence.id))).all()) == 1
+
+
+async def test_a_photo_claimed_before_a_crash_is_collected_at_the_next_start(
+    bot: Harness, engine: Engine
+) -> None:
+    bot.report("一村群", "巡查员辛")
+    photos = Photos()
+    inbound = photo(bot, "wx_a_member", photos.add(2000))
+    Dispatcher(bot.runtime).handle(inbound)  # claimed; then the process died before fetching
+    with engine.connect() as c:
+        assert c.execute(select(col(Evidence.status))).scalars().all() == ["pending"]
+    ids = await filing.collect(bot.runtime, photos.fetch, backoff=0)  # at start: all pending
+    [ack] = bot.flush(timedelta(seconds=30))
+    assert ids and ack.text.startswith("已收到工单 ")
+    with engine.connect() as c:
+        assert c.execute(select(col(Evidence.status))).scalars().all() == ["saved"]
