@@ -31,6 +31,7 @@ def accept(ctx: Context, command: Command) -> list[Reply]:
     example="办结 112201 已拆除燃煤炉",
     phrases=(
         "已办结",
+        "已处理完毕",
         "已处理",
         "处理完毕",
         "处理好了",

@@ -69,6 +69,7 @@ class Found:
     category: Category
     words: str
     start: int
+    strong: bool = True  # by a name or synonym, not only an everyday word
 
 
 class CategoryIndex:
@@ -100,30 +101,38 @@ class CategoryIndex:
             self._by_pinyin.setdefault(pinyin_of(key), (key, strength, category))
 
     def find(self, text: str) -> Found | None:
-        """The category the text is about, or None (then the bot files it as 其他)."""
+        """The category the text is about, or None (then the bot files it as 其他).
+
+        The longer term wins, a name or synonym counting one character more than an
+        everyday word (「烧煤…冒黑烟」 is loose coal, 「作坊后面…倒在地里」 soil), then the
+        stronger, then the one written first. A name or synonym written with a typo (烧媒)
+        still beats an everyday word written right.
+        """
         folded = shape(term_keep_length(text))
-        best: tuple[int, int, int, str, Category] | None = None
+        best: tuple[int, bool, int, str, Category] | None = None
         for key, (strength, category) in self._terms.items():
             at = folded.find(key)
             if at >= 0:
-                rank = (len(key), strength, -at, key, category)
+                rank = (len(key) + (strength > 1), strength > 1, -at, key, category)
                 if best is None or rank[:3] > best[:3]:
                     best = rank
-        if best is None:
-            return self._find_by_sound(folded)
-        return Found(best[4], best[3], -best[2])
+        if best is None or not best[1]:
+            heard = self._find_by_sound(folded)
+            if heard is not None and (best is None or heard.strong):
+                return heard
+        return None if best is None else Found(best[4], best[3], -best[2], best[1])
 
     def _find_by_sound(self, folded: str) -> Found | None:
         sounds = pinyin_of(folded)
-        best: tuple[int, int, int, str, Category] | None = None
+        best: tuple[int, bool, int, str, Category] | None = None
         for key, (word, strength, category) in self._by_pinyin.items():
             for at in range(len(sounds) - len(key) + 1):
                 if sounds[at : at + len(key)] == key:
-                    rank = (len(key), strength, -at, word, category)
+                    rank = (len(key) + (strength > 1), strength > 1, -at, word, category)
                     if best is None or rank[:3] > best[:3]:
                         best = rank
                     break
-        return None if best is None else Found(best[4], best[3], -best[2])
+        return None if best is None else Found(best[4], best[3], -best[2], best[1])
 
     def exact(self, text: str) -> Category | None:
         """The category whose name or synonym the text is, exactly (ignoring width, case)."""

@@ -135,6 +135,8 @@ class Grammar:
         if code is None and verb.word not in verb.command_words:
             return None  # "已处理", "查一下" alone are chat; only 办结 alone asks for usage
         note = trim(text[code_match.end() if code_match else head.end() :]) or ""
+        if code is not None and not note and verb.word not in verb.command_words:
+            note = verb.word  # 「已办结 112201」: the phrase says what was done
         sep, rest = head.group("sep"), folded[head.end() :].strip()
         if rest and not sep and (code is None or len(code) < _MIN_GLUED_CODE):
             return None
