@@ -25,9 +25,16 @@ _NOT_PLACE = re.compile(r"去了|往.{0,3}(?:去|走|开)|走了|开过去|照�
 _CUT = re.compile(
     r"有人|有个|有辆|有台|有家|有户|有一|有几|有好|有两|有三|有俩|那个|那块|那家|那边|那里|那儿|"
     r"这儿|这边|这里|发现|看到|看见|一直|经常|每天|晚上|夜里|夜间|白天|早上|上午|下午|又|还在|正在|"
-    r"在烧|在排|在倒|烧(?!烤)|冒|排(?!队)|倒|堆|喷|卖|的|，|,|。|；|;|\s|！|!|？|\?"
+    r"居民|住户|村民|商户|老板|群众|一户|在烧|在排|在倒|烧(?!烤)|冒|排(?!队)|倒|堆|喷|卖|的|：|:|，|,|。|；|;|\s|！|!|？|\?"
 )
-_LEAD = re.compile(r"^(?:我在|就在|我们在|今天在|刚才在|刚在|今天|刚才|在|位于|地点在|地址在)")
+_LEAD = re.compile(
+    r"(?:我在|就在|我们在|刚才|刚刚|刚|今天|早上|上午|下午|晚上|在|位于|路过|经过|看到|发现|"
+    r"这个问题|这个|一个问题|以下问题)+"
+)
+# 「地点在白水河西关桥下」: a place the sender points at outright wins.
+_NAMED = re.compile(r"(?:地点|地址|位置)(?:在|是)\s*(?P<place>[^\s，,。；;！!？?]+)")
+# How many phrases of a free-text report are tried for the place.
+_TRIED = 3
 _MAX_PLACE = 40
 
 
@@ -44,20 +51,30 @@ def looks_like_place(text: str) -> bool:
 def find_place(text: str) -> str | None:
     """The place in a free-text report, or None when none is named."""
     folded = fold(text)
-    start = 0
-    while start < len(folded) and not folded[start].strip():
-        start += 1
-    lead = _LEAD.match(folded, start)
-    if lead:
-        start = lead.end()
+    named = _NAMED.search(folded)
+    if named and looks_like_place(named.group("place")):
+        return trim(text[named.start("place") : named.end("place")])
+    start, tried = _skip_lead(folded, 0), 0
     for cut in _CUT.finditer(folded, start):
+        if cut.start() < start:
+            continue
         if cut.start() - start >= 2:
             candidate = trim(text[start : cut.start()])
             if candidate and looks_like_place(candidate) and len(candidate) <= _MAX_PLACE:
                 return candidate
-            break
-        start = cut.end()
+            tried += 1
+            if tried >= _TRIED:
+                return None
+        start = _skip_lead(folded, cut.end())
     candidate = trim(text[start:])
     if candidate and looks_like_place(candidate) and len(candidate) <= _MAX_PLACE // 2:
         return candidate
     return None
+
+
+def _skip_lead(folded: str, start: int) -> int:
+    """Past blanks and the words that lead up to a place (我在, 刚才路过, 这个问题)."""
+    while start < len(folded) and not folded[start].strip():
+        start += 1
+    lead = _LEAD.match(folded, start)
+    return lead.end() if lead else start

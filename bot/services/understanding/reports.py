@@ -384,7 +384,7 @@ def _short_category(words: list[re.Match[str]]) -> bool:
     first = words[0].group()
     return (
         len(words) >= 2
-        and len(first) <= 6
+        and 2 <= len(first) <= 6
         and not looks_like_place(first)
         and looks_like_place(words[1].group())
     )

@@ -423,3 +423,26 @@ def test_reads_command(text: str, expected: Command) -> None:
 )
 def test_chat_is_not_a_command(text: str) -> None:
     assert ROOT.grammar.parse(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("上报一下有人在西街菜市场门口烧煤球", "西街菜市场门口"),
+        ("上报 今天早上在东关桥下发现有人烧垃圾", "东关桥下"),
+        ("上报一下 刚才路过建设路口看到渣土车抛洒", "建设路口"),
+        ("上报 有人在河里倒污水 地点在白水河西关桥下", "白水河西关桥下"),
+        ("上报一下这个问题：东关街3号楼居民烧煤", "东关街3号楼"),
+        ("#上报 西街烧烤摊 油烟 晚上扰民", "西街烧烤摊"),
+    ],
+)
+def test_the_place_in_free_text_is_just_the_place(text: str, place: str) -> None:
+    parsed = parse_report(text, CATEGORIES)
+    assert parsed is not None and parsed.location == place
+
+
+def test_a_synonym_beats_a_symptom_word() -> None:
+    parsed = parse_report("上报 东关街12号 烧煤 冒黑烟", CATEGORIES)
+    assert parsed is not None and parsed.category == BY_NAME["散煤"]
+    typo = parse_report("上报一下东关街12号院有人烧媒炉子冒黑烟", CATEGORIES)
+    assert typo is not None and typo.category == BY_NAME["散煤"]
