@@ -95,18 +95,12 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
         except DBAPIError as exc:
             # One line per outage, not a traceback per message; the gateway will not
             # redeliver, so the sender is asked to resend by the back-online notice.
-            if not health.database_down:
-                health.database_down = True
-                log.error(
-                    "database unreachable, message %s dropped: %s", inbound.message_id, exc.orig
-                )
+            health.database.failed(exc)
             return
         except Exception:
             log.exception("message %s could not be handled", inbound.message_id)
             return
-        if health.database_down:
-            health.database_down = False
-            log.warning("database reachable again")
+        health.database.recovered()
         if queued:
             wake()
 

@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy.exc import DBAPIError
 
+from bot.core.outage import Outage
 from bot.services.briefing import daily as briefing
 from bot.services.escalation import sweep as escalation
 from bot.services.runtime import Runtime
@@ -15,7 +16,9 @@ log = logging.getLogger(__name__)
 SWEEPS = {"escalation": escalation.sweep, "briefing": briefing.sweep}
 
 
-_outage = {"down": False}
+_OUTAGE = Outage(
+    log, "sweeps paused, database unreachable", "sweeps resumed, database reachable again"
+)
 
 
 def run_sweeps(runtime: Runtime) -> list[int]:
@@ -31,12 +34,9 @@ def run_sweeps(runtime: Runtime) -> list[int]:
             queued.extend(sweep(runtime))
         except DBAPIError as exc:
             reached = False
-            if not _outage["down"]:
-                _outage["down"] = True
-                log.warning("sweeps paused, database unreachable: %s", type(exc.orig).__name__)
+            _OUTAGE.failed(exc)
         except Exception:
             log.exception("sweep %s failed", name)
-    if reached and _outage["down"]:
-        _outage["down"] = False
-        log.warning("sweeps resumed, database reachable again")
+    if reached:
+        _OUTAGE.recovered()
     return queued

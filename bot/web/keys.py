@@ -7,11 +7,13 @@ aiohttp's "no singletons" pattern: the application object holds the resources, e
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from bot.core.clock import Clock
+from bot.core.outage import Outage
 from bot.core.ports import ChatSimulator, Transport
 from bot.services.outbox.delivery import Deliverer
 from bot.services.runtime import Runtime
@@ -27,8 +29,15 @@ class Health:
     problem: str | None = None
     unknown_rooms: list[str] = field(default_factory=list)
     absent_rooms: list[str] = field(default_factory=list)
-    # Set while the database is unreachable, so the outage is logged once, not per request.
-    database_down: bool = False
+    # The database outage as the web and the inbound path see it, logged once, not per request.
+    database: Outage = field(
+        default_factory=lambda: Outage(
+            logging.getLogger("bot.web"),
+            "database unreachable",
+            "database reachable again",
+            level=logging.ERROR,
+        )
+    )
 
 
 SETTINGS = web.AppKey("settings", Settings)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.core.clock import Clock
 from bot.core.messages import Outgoing
+from bot.core.outage import Outage
 from bot.core.ports import DeliveryError, Transport
 from bot.services.outbox import queue as outbox
 from bot.services.runtime import Runtime
@@ -82,7 +83,11 @@ class Deliverer:
         self.limiter = limiter
         self.wake = wake or asyncio.Event()
         self.stopping = False
-        self._database_down = False
+        self._outage = Outage(
+            log,
+            "delivery paused, database unreachable",
+            "delivery resumed, database reachable again",
+        )
 
     async def run_once(self) -> int:
         """One pass: send what the limiter allows; return how many were sent."""
@@ -176,19 +181,13 @@ class Deliverer:
             try:
                 sent = await self.run_once()
             except DBAPIError as exc:
-                if not self._database_down:  # once per outage, not a traceback a second
-                    self._database_down = True
-                    log.warning(
-                        "delivery paused, database unreachable: %s", type(exc.orig).__name__
-                    )
+                self._outage.failed(exc)
                 sent = 0
             except Exception:
                 log.exception("delivery pass failed")
                 sent = 0
             else:
-                if self._database_down:
-                    self._database_down = False
-                    log.warning("delivery resumed, database reachable again")
+                self._outage.recovered()
             if sent or self.stopping:
                 continue
             with contextlib.suppress(TimeoutError):
