@@ -37,11 +37,6 @@ class Identity:
     ambiguous_name: str | None = None
 
 
-def identify(session: Session, inbound: Inbound) -> Person | None:
-    """The roster member who sent `inbound`, or None (see `resolve_sender`)."""
-    return resolve_sender(session, inbound).person
-
-
 def resolve_sender(session: Session, inbound: Inbound) -> Identity:
     """The roster member who sent `inbound`, binding the platform id on first sight.
 
@@ -191,14 +186,6 @@ def grids_by_id(session: Session, ids: Iterable[int]) -> dict[int, Grid]:
     if not wanted:
         return {}
     return {g.id: g for g in session.exec(select(Grid).where(col(Grid.id).in_(wanted))) if g.id}
-
-
-def persons_by_id(session: Session, ids: Iterable[int]) -> dict[int, Person]:
-    wanted = list(set(ids))
-    if not wanted:
-        return {}
-    rows = session.exec(select(Person).where(col(Person.id).in_(wanted)))
-    return {p.id: p for p in rows if p.id}
 
 
 def sender_for(session: Session, who: str) -> tuple[str, str]:

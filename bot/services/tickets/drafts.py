@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
@@ -44,7 +44,3 @@ def take(session: Session, origin: Origin, window: timedelta) -> str | None:
         return None
     session.delete(draft)
     return draft.text
-
-
-def expire(session: Session, now: datetime, window: timedelta) -> None:
-    session.execute(delete(ReportDraft).where(col(ReportDraft.asked_at) < now - window))
