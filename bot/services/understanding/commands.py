@@ -66,9 +66,9 @@ class Grammar:
         cleaned = clean(text)
         return self.read(cleaned.body, cleaned.quoted)
 
-    def leading(self, text: str) -> Command | None:
-        """The command when the message starts with a verb (``更正 112201 …``)."""
-        return self._at_start(clean(text).body)
+    def leading(self, body: str) -> Command | None:
+        """The command when a cleaned message starts with a verb (``更正 112201 …``)."""
+        return self._at_start(body)
 
     def read(self, text: str, quoted: str | None = None) -> Command | None:
         """The command in `text` in any common order, or None when it is chat.

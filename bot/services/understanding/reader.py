@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.services.understanding._text import clean
 from bot.services.understanding.categories import Category
 from bot.services.understanding.commands import Command, Grammar
-from bot.services.understanding.reports import ParsedReport, read_reports
+from bot.services.understanding.reports import ParsedReport, read_cleaned
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,14 @@ def understand(
     A report wins over a command, a command over help; a message that @-mentions the bot
     always gets an answer, with help when nothing else fits.
     """
-    first = grammar.leading(text)
+    cleaned = clean(text)  # once: traditional folded, emoji codes dropped, quote set apart
+    first = grammar.leading(cleaned.body)
     if first is not None and first.code is not None:
         return Understood(command=first)  # 「更正 112201 类型：… 地点：…」 is no new report
-    reports = read_reports(text, categories)
+    reports = read_cleaned(cleaned.body, categories)
     if reports:
         return Understood(reports=tuple(reports))
-    command = grammar.parse(text)
+    command = grammar.read(cleaned.body, cleaned.quoted)
     if command is not None:
         return Understood(command=command)
     return HELP if mentions_bot else None

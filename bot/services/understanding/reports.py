@@ -149,8 +149,12 @@ def read_reports(text: str, categories: Sequence[Category]) -> list[ParsedReport
     A report whose place cannot be found comes back with `location` None (the bot asks for
     it); one whose category matches nothing has `category` None (filed as 其他, and said so).
     """
+    return read_cleaned(clean(text).body, categories)
+
+
+def read_cleaned(body: str, categories: Sequence[Category]) -> list[ParsedReport] | None:
+    """`read_reports` on a message already cleaned (`_text.clean`), without its quote."""
     index = index_for(tuple(categories))
-    body = clean(text).body
     folded = fold(body)
     head = _report_head(folded)
     if head is None and (later := _LATER_HEAD.search(folded)) is not None:
