@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from bot.core.messages import Reply
 from bot.services.tickets import drafts, ledger
 from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.ledger import TicketInfo
-from bot.services.understanding.reports import ParsedReport, missing_fields_reply, read_reports
+from bot.services.understanding.reports import (
+    ParsedReport,
+    missing_fields_reply,
+    place_answer,
+    read_reports,
+)
 from handlers.context import Context
-
-_PLACE_KEY = re.compile(r"^(?:问题地点|详细地址|具体位置|地点|位置|地址)\s*[:：]?")
 
 
 def report(ctx: Context, parsed: list[ParsedReport]) -> list[Reply]:
@@ -30,7 +32,7 @@ def place_given(ctx: Context, place: str) -> list[Reply]:
     if waiting is None:
         return []  # ordinary chat that happens to name a place
     parsed = read_reports(waiting, ctx.runtime.policy.categories) or []
-    place = _trim_key(place)
+    place = place_answer(place)
     filled = [replace(p, location=p.location or place) for p in parsed]
     if not filled:
         return []
@@ -81,8 +83,3 @@ def _ask(ctx: Context, parsed: ParsedReport) -> str:
     drafts.keep(ctx.session, ctx.origin, ctx.inbound.text)
     minutes = int(ctx.runtime.policy.evidence_window.total_seconds() // 60)
     return ticket_texts.ASK_LOCATION.format(minutes=minutes)
-
-
-def _trim_key(place: str) -> str:
-    """「地点：东关街12号」 → 「东关街12号」."""
-    return _PLACE_KEY.sub("", place.strip(), count=1).strip() or place.strip()

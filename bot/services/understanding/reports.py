@@ -405,6 +405,15 @@ def _free_values(body: str) -> dict[str, str]:
     return values
 
 
+_LOCATION_KEYS = "|".join(k for k in _KEYS.split("|") if _FIELD_KEYS[k] == "location")
+_PLACE_KEY = re.compile(rf"^\s*(?:{_LOCATION_KEYS})\s*[:：]?")
+
+
+def place_answer(text: str) -> str:
+    """A reply to 「请补充问题地点」 as the place: 「地点：东关街12号」 → 「东关街12号」."""
+    return _trim(_PLACE_KEY.sub("", text, count=1)) or text.strip()
+
+
 def missing_fields_reply(report: ParsedReport) -> str:
     """The reply to a report lacking its category or location: what is missing, and the form."""
     if not report.missing:
