@@ -24,6 +24,9 @@ def build_policy(settings: Settings) -> Policy:
         briefing_time=settings.briefing_time,
         evidence_window=timedelta(minutes=settings.evidence_window_minutes),
         data_dir=settings.data_dir,
+        max_extensions=settings.max_extensions,
+        supervision_factor=settings.supervision_factor,
+        duplicate_window=timedelta(hours=settings.duplicate_window_hours),
     )
 
 

@@ -110,6 +110,12 @@ def cmd_import_roster(settings: Settings, args: argparse.Namespace, out: TextIO)
     runtime = build_runtime(settings)
     report = roster.import_roster(runtime.engine, Path(args.path), dry_run=args.dry_run)
     out.write(report.summary() + "\n")
+    if not args.dry_run:
+        from bot.services.tickets import handover
+
+        told = handover.follow_new_heads(runtime)
+        if told:
+            out.write(roster_texts.CLI_HANDOVER.format(count=len(told)) + "\n")
     return 0
 
 

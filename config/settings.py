@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     evidence_window_minutes: float = Field(
         10.0, gt=0, allow_inf_nan=False, validation_alias="GRIDBOT_EVIDENCE_WINDOW_MINUTES"
     )
+    max_extensions: int = Field(1, ge=0, le=10, validation_alias="GRIDBOT_MAX_EXTENSIONS")
+    supervision_factor: float = Field(
+        0.5, gt=0, le=1, allow_inf_nan=False, validation_alias="GRIDBOT_SUPERVISION_FACTOR"
+    )
+    duplicate_window_hours: float = Field(
+        24.0, ge=0, allow_inf_nan=False, validation_alias="GRIDBOT_DUPLICATE_WINDOW_HOURS"
+    )
 
     @property
     def wechat_enabled(self) -> bool:

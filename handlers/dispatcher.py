@@ -25,7 +25,7 @@ from bot.services.tickets.ledger import Origin
 from bot.services.understanding.commands import Command
 from bot.services.understanding.places import looks_like_place
 from bot.services.understanding.reader import understand
-from handlers import evidence, help, reports, tickets
+from handlers import caseflow, evidence, help, reports, tickets, worklist
 from handlers.context import Context
 from handlers.router import Router
 
@@ -45,7 +45,9 @@ class Route:
 
 # The whole bot's commands, in the order 「帮助」 and the README list them.
 ROOT = Router("gridbot")
-ROOT.include(tickets.router, evidence.router, help.router)
+ROOT.include(
+    tickets.router, caseflow.router, worklist.router, reports.router, evidence.router, help.router
+)
 # A reply to 「请补充问题地点」 is short; longer place-like messages are chat.
 PLACE_REPLY_LIMIT = 60
 
@@ -69,7 +71,7 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
     if command is None:
         return Route(lambda ctx: help.show_help(ctx, Command("show_help", None, "")))
     spec = router.by_name[command.verb]
-    if command.code is None and spec.args.takes_code:
+    if command.code is None and spec.args.takes_code and not (spec.args.free and command.note):
         return Route(lambda ctx: [spec.usage_reply()])
     return Route(lambda ctx: spec.handler(ctx, command))
 
@@ -119,8 +121,10 @@ class Dispatcher:
                 Draft(
                     key=f"reply:{inbound.message_id}:{n}",
                     text=reply.text,
-                    room_topic=inbound.chat.room_topic,
-                    private_person_id=person.id if inbound.chat.is_private else None,
+                    room_topic=reply.room_topic or inbound.chat.room_topic,
+                    private_person_id=(
+                        person.id if inbound.chat.is_private and not reply.room_topic else None
+                    ),
                     mentions=reply.mentions,
                     priority=PRIORITY_REPLY,
                 )

@@ -8,6 +8,8 @@ from bot.core.messages import Reply
 from bot.services.tickets import drafts, ledger
 from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.ledger import TicketInfo
+from bot.services.tickets.states import Access
+from bot.services.understanding.commands import Command
 from bot.services.understanding.reports import (
     ParsedReport,
     missing_fields_reply,
@@ -15,6 +17,10 @@ from bot.services.understanding.reports import (
     read_reports,
 )
 from handlers.context import Context
+from handlers.replies import said
+from handlers.router import Args, Router
+
+router = Router("reports")
 
 
 def report(ctx: Context, parsed: list[ParsedReport]) -> list[Reply]:
@@ -39,8 +45,66 @@ def place_given(ctx: Context, place: str) -> list[Reply]:
     return _open(ctx, filled, filled)
 
 
-def _open(ctx: Context, parsed: list[ParsedReport], complete: list[ParsedReport]) -> list[Reply]:
-    opened = [ledger.open_ticket(ctx.session, ctx.runtime, p, ctx.origin) for p in complete]
+@router.command("新问题", args=Args.NONE, access=Access.ANYONE, example="新问题")
+def new_problem(ctx: Context, command: Command) -> list[Reply]:
+    """刚才被当作重复上报的，确是另一个问题时，单独登记"""
+    window = ctx.runtime.policy.duplicate_window
+    kept = drafts.take(ctx.session, ctx.origin, window, drafts.DUPLICATE)
+    parsed = read_reports(kept, ctx.runtime.policy.categories) if kept else None
+    if not parsed:
+        return [Reply(ticket_texts.NO_DUPLICATE_WAITING)]
+    return _open(ctx, parsed, parsed, allow_duplicate=True)
+
+
+def _open(
+    ctx: Context,
+    parsed: list[ParsedReport],
+    complete: list[ParsedReport],
+    *,
+    allow_duplicate: bool = False,
+) -> list[Reply]:
+    results = [
+        (
+            p,
+            ledger.open_ticket(
+                ctx.session, ctx.runtime, p, ctx.origin, allow_duplicate=allow_duplicate
+            ),
+        )
+        for p in complete
+    ]
+    repeated = [(p, i) for p, i in results if i.duplicate]
+    opened = [i for _, i in results if not i.duplicate]
+    replies = [_duplicate(ctx, p, i) for p, i in repeated[-1:]]
+    if not opened:
+        return replies
+    return [*_opened(ctx, parsed, complete, opened), *replies]
+
+
+def _duplicate(ctx: Context, report: ParsedReport, info: TicketInfo) -> Reply:
+    """Tell the sender which ticket it repeats; keep the report for 「新问题」."""
+    kept = "#上报\n" + "\n".join(
+        f"{key}：{value}"
+        for key, value in (
+            ("类型", report.category.name if report.category else report.category_text),
+            ("地点", report.location),
+            ("描述", report.description),
+            ("期限", report.deadline_text),
+        )
+        if value
+    )
+    drafts.keep(ctx.session, ctx.origin, kept, drafts.DUPLICATE)
+    text = ticket_texts.DUPLICATE.format(
+        code=info.code,
+        status=ticket_texts.STATUS_NAMES.get(info.status, info.status),
+        grid=info.grid_name,
+        at=ctx.runtime.policy.format_time(info.created_at or ctx.origin.at),
+    )
+    return said(ctx, info, text)
+
+
+def _opened(
+    ctx: Context, parsed: list[ParsedReport], complete: list[ParsedReport], opened: list[TicketInfo]
+) -> list[Reply]:
     heads = tuple(dict.fromkeys(i.head_id for i in opened if i.head_id))
     if len(opened) == 1:
         return [Reply(_one(ctx, opened[0]), mentions=heads)]

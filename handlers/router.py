@@ -10,6 +10,7 @@ README's command table. Decorators only record; nothing runs at import time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,10 +33,29 @@ class Args(StrEnum):
     CODE = "工单编号"
     CODE_NOTE = "工单编号 [说明]"
     CODE_TEXT = "工单编号 处置情况"
+    CODE_REASON = "工单编号 原因"
+    CODE_GRID = "工单编号 网格 原因"
+    CODE_TIME = "工单编号 时长或日期 原因"
+    CODE_REASON_DEADLINE = "工单编号 原因 [新期限]"
+    ASSIGN = "网格 类型 地点 描述 [期限]（或：工单编号 网格）"
+    PERIOD = "[本周|本月]"
 
     @property
     def takes_code(self) -> bool:
-        return self is not Args.NONE
+        return self not in (Args.NONE, Args.PERIOD)
+
+    @property
+    def free(self) -> bool:
+        """Text may follow the verb without a ticket code."""
+        return self is Args.ASSIGN
+
+    @property
+    def ordered(self) -> bool:
+        """The arguments have an order, so the verb counts only at the start."""
+        return self in (Args.ASSIGN, Args.CODE_GRID, Args.CODE_TIME)
+
+
+_PERIOD_TAIL = re.compile(r"本周|本月|今天|上周|上月|这周|这个月")
 
 
 @dataclass(frozen=True)
@@ -50,6 +70,7 @@ class CommandSpec:
     example: str
     help: str
     handler: CommandHandler
+    leading_only: bool = False
 
     @property
     def usage(self) -> str:
@@ -78,6 +99,7 @@ class Router:
         access: Access,
         example: str,
         phrases: tuple[str, ...] = (),
+        leading_only: bool = False,
     ) -> Callable[[CommandHandler], CommandHandler]:
         """Declare a command; the first verb is the one help and usage show.
 
@@ -99,6 +121,7 @@ class Router:
                     example=example,
                     help=doc.splitlines()[0].rstrip("。"),
                     handler=handler,
+                    leading_only=leading_only,
                 )
             )
             return handler
@@ -130,7 +153,15 @@ class Router:
     def grammar(self) -> Grammar:
         """The parser's vocabulary, compiled once from the declarations."""
         verbs = [
-            Verb(word, spec.name, spec.args.takes_code, command_words=spec.verbs[:1])
+            Verb(
+                word,
+                spec.name,
+                spec.args.takes_code,
+                command_words=spec.verbs,
+                leading_only=spec.args.ordered or spec.leading_only,
+                tail=_PERIOD_TAIL if spec.args is Args.PERIOD else None,
+                free=spec.args.free,
+            )
             for spec in self.commands
             for word in (*spec.verbs, *spec.phrases)
         ]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from bot.core.messages import Reply
+from bot.services.runtime import format_duration
 from bot.services.tickets import lifecycle
 from bot.services.tickets import texts as ticket_texts
-from bot.services.tickets.states import Access
+from bot.services.tickets.states import LIVE, Access, Status
 from bot.services.understanding.commands import Command
 from handlers.context import Context
+from handlers.replies import outcome_replies, said
 from handlers.router import Args, Router
 
 router = Router("tickets")
@@ -21,7 +23,7 @@ def accept(ctx: Context, command: Command) -> list[Reply]:
     info = lifecycle.accept(ctx.session, command.code or "", ctx.origin)
     due = ctx.runtime.policy.format_time(info.due_at)
     text = ticket_texts.ACCEPTED.format(code=info.code, who=ctx.origin.actor.name, due=due)
-    return [Reply(text)]
+    return [said(ctx, info, text)]
 
 
 @router.command(
@@ -47,24 +49,25 @@ def accept(ctx: Context, command: Command) -> list[Reply]:
 )
 def resolve(ctx: Context, command: Command) -> list[Reply]:
     """报告处置完毕，停止超期提醒"""
-    info = lifecycle.resolve(ctx.session, command.code or "", command.note, ctx.origin)
-    text = ticket_texts.RESOLVED.format(
-        code=info.code, who=ctx.origin.actor.name, note=command.note.strip()
+    outcome = lifecycle.resolve(
+        ctx.session, ctx.runtime, command.code or "", command.note, ctx.origin
     )
-    return [Reply(text)]
+    return outcome_replies(ctx, outcome)
 
 
 @router.command(
+    "核查通过",
     "销号",
     args=Args.CODE_NOTE,
     access=Access.VERIFIER,
-    example="销号 112201",
-    phrases=("核查通过", "同意销号", "已核查", "验收通过", "复核通过"),
+    example="核查通过 112201",
+    phrases=("同意销号", "已核查", "验收通过", "复核通过", "核查合格"),
 )
 def close(ctx: Context, command: Command) -> list[Reply]:
-    """核查后销号"""
-    info = lifecycle.close(ctx.session, command.code or "", ctx.origin)
-    return [Reply(ticket_texts.CLOSED.format(code=info.code, who=ctx.origin.actor.name))]
+    """核查合格，销号结案"""
+    info = lifecycle.close(ctx.session, ctx.runtime, command.code or "", ctx.origin)
+    text = ticket_texts.CLOSED.format(code=info.code, who=ctx.origin.actor.name)
+    return [said(ctx, info, text, (info.head_id,) if info.head_id else ())]
 
 
 @router.command(
@@ -80,7 +83,7 @@ def correct(ctx: Context, command: Command) -> list[Reply]:
         ctx.session, ctx.runtime, command.code or "", command.note, ctx.origin
     )
     text = ticket_texts.CORRECTED.format(code=info.code, who=ctx.origin.actor.name, change=change)
-    return [Reply(text)]
+    return [said(ctx, info, text)]
 
 
 @router.command(
@@ -90,12 +93,18 @@ def correct(ctx: Context, command: Command) -> list[Reply]:
     phrases=("查一下", "查下", "查看", "查查", "查一查", "进度", "什么状态"),
 )
 def query(ctx: Context, command: Command) -> list[Reply]:
-    """查看状态和处置记录"""
+    """查看状态、超期、延期、返工和处置记录"""
     status = lifecycle.query(ctx.session, command.code or "", ctx.origin)
     policy = ctx.runtime.policy
     t = status.ticket
+    now = ctx.runtime.clock.now()
+    header = ticket_texts.QUERY_HEADER.format(
+        code=t.code, status=ticket_texts.STATUS_NAMES[t.status]
+    )
+    if t.status in LIVE and t.due_at < now:
+        header += "，" + ticket_texts.QUERY_OVERDUE.format(overdue=format_duration(now - t.due_at))
     lines = [
-        ticket_texts.QUERY_HEADER.format(code=t.code, status=ticket_texts.STATUS_NAMES[t.status]),
+        header,
         ticket_texts.QUERY_BODY.format(
             category=t.category,
             location=t.location,
@@ -104,12 +113,27 @@ def query(ctx: Context, command: Command) -> list[Reply]:
             head=t.head_name or ticket_texts.NO_HEAD,
             due=policy.format_time(t.due_at),
         ),
+        ticket_texts.QUERY_FLAGS.format(
+            source=ticket_texts.SOURCE_NAMES.get(t.source, t.source),
+            escalations=status.escalations,
+            extensions=t.extensions,
+            reworks=t.reworks,
+        ),
     ]
+    if status.pending_extension is not None:
+        due = policy.format_time(status.pending_extension)
+        lines.append(ticket_texts.QUERY_PENDING_EXTENSION.format(due=due))
+    if t.status == Status.APPEALED:
+        lines.append(ticket_texts.QUERY_PENDING_APPEAL)
     if status.evidence_count:
-        lines.append(ticket_texts.QUERY_EVIDENCE.format(count=status.evidence_count))
+        lines.append(
+            ticket_texts.QUERY_EVIDENCE_AFTER.format(
+                before=status.evidence_count - status.after_count, after=status.after_count
+            )
+        )
     lines.append(ticket_texts.QUERY_HISTORY_TITLE)
     for h in status.history:
         label = ticket_texts.EVENT_NAMES.get(h.kind, h.kind)
         detail = f"：{h.detail}" if h.detail and h.kind != "reported" else ""
         lines.append(f"· {policy.format_time(h.at)} {h.who} {label}{detail}")
-    return [Reply("\n".join(lines))]
+    return [said(ctx, t, "\n".join(lines))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime
@@ -102,6 +102,50 @@ class Ticket(SQLModel, table=True):
     # index range holds only live tickets.
     next_escalation_at: datetime | None = _utc(nullable=True, index=True)  # type: ignore[assignment]
     source_message_id: str | None = Field(default=None, max_length=200)
+    # 巡查发现 ("patrol") or 上级交办 ("assigned"): reports count them apart.
+    source: str = Field(default="patrol", max_length=20)
+    # The grid the ticket was first put on, once 上报上级 or 转办 has moved it.
+    origin_grid_id: int | None = Field(default=None, foreign_key="grid.id")
+    supervised: bool = False  # 挂牌督办
+    reworks: int = 0  # 退回返工 count
+    extensions: int = 0  # approved 延期 count
+
+
+class TicketRequest(SQLModel, table=True):
+    """A request waiting for an upper head's decision: 延期 (extension) or 申诉 (appeal).
+
+    At most one pending request of each kind per ticket (a partial unique index); the decision
+    is a conditional update on `status`, so of two heads answering at once exactly one wins.
+    An appeal keeps what the escalation schedule was (`paused_next_at`, `paused_at`) and the
+    ticket's status before it (`prior_status`), so a rejected appeal resumes where it stopped.
+    """
+
+    __tablename__ = "ticket_request"
+    __table_args__ = (
+        Index(
+            "uq_ticket_request_pending",
+            "ticket_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_ticket_request_status_kind", "status", "kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    kind: str = Field(max_length=20)
+    status: str = Field(default="pending", max_length=20)
+    requester_id: int | None = Field(default=None, foreign_key="person.id")
+    reason: str = Field(default="", max_length=2000)
+    proposed_due: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    prior_status: str | None = Field(default=None, max_length=20)
+    paused_next_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    created_at: datetime = _utc()  # type: ignore[assignment]
+    decided_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    decider_id: int | None = Field(default=None, foreign_key="person.id")
+    decision_note: str = Field(default="", max_length=2000)
 
 
 class TicketSequence(SQLModel, table=True):
@@ -221,6 +265,8 @@ class Evidence(SQLModel, table=True):
     ref: str | None = Field(default=None, max_length=200)
     room_topic: str | None = Field(default=None, max_length=200)
     private: bool = False
+    # "before" (现场, as reported) or "after" (整改后: sent once the ticket was 办结).
+    stage: str = Field(default="before", max_length=10)
 
 
 class ReportDraft(SQLModel, table=True):

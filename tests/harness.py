@@ -39,6 +39,7 @@ class Harness:
     runtime: Runtime
     clock: FixedClock
     sent: list[Sent] = field(default_factory=list)
+    reported: int = 0
 
     @classmethod
     def on(cls, engine: Engine, roster_file: Path = TEST_ROSTER, **policy: Any) -> Harness:
@@ -102,7 +103,7 @@ class Harness:
 
     def pings(self, advance: timedelta = timedelta(0)) -> list[Sent]:
         """Like tick, keeping only escalation pings (briefings go out meanwhile too)."""
-        return [s for s in self.tick(advance) if s.text.startswith("【超期提醒")]
+        return [s for s in self.tick(advance) if "【超期提醒" in s.text[:12]]
 
     def tickets(self) -> list[dict[str, object]]:
         with self.runtime.transaction() as session:
@@ -113,10 +114,17 @@ class Harness:
         room: str,
         who: str,
         category: str = "散煤",
-        location: str = "一村3号楼东侧",
+        location: str | None = None,
         extra: str = "",
     ) -> str:
-        """Post a well-formed report and return the new ticket's code."""
+        """Post a well-formed report and return the new ticket's code.
+
+        Without a `location`, each call reports a different building (the same place twice
+        would be a duplicate report and join the first ticket).
+        """
+        if location is None:
+            self.reported += 1
+            location = f"一村{self.reported + 2}号楼东侧"
         replies = self.say(
             room,
             who,

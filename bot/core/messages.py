@@ -57,13 +57,15 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Reply:
-    """Something a handler wants said in the chat the inbound message came from.
+    """Something a handler wants said: in the chat the inbound message came from, or (with
+    `room_topic`) in another group, where the people it asks to act sit.
 
     `mentions` are roster person ids; the transport resolves them to platform contacts.
     """
 
     text: str
     mentions: tuple[int, ...] = ()
+    room_topic: str | None = None
 
 
 @dataclass(frozen=True)

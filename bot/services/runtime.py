@@ -29,6 +29,12 @@ class Policy:
     briefing_time: time = time(8, 30)
     evidence_window: timedelta = timedelta(minutes=10)
     data_dir: Path = Path("var")
+    # 延期: how many approved extensions a ticket may have.
+    max_extensions: int = 1
+    # 督办: escalation steps of a supervised ticket come this much more often (0.5: twice).
+    supervision_factor: float = 0.5
+    # 重复上报: a report like a live ticket opened within this window joins it.
+    duplicate_window: timedelta = timedelta(hours=24)
 
     def local(self, at: datetime) -> datetime:
         return at.astimezone(self.tz)

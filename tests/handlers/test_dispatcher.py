@@ -120,7 +120,7 @@ def test_redelivered_message_is_handled_once(bot: Harness, engine: Engine) -> No
 
 
 def test_accept_resolve_close_by_the_right_people(bot: Harness) -> None:
-    code = bot.report("一村群", "巡查员辛")
+    code = bot.report("一村群", "巡查员辛", category="道路扬尘")
     [r] = bot.say("一村群", "片长庚", f"受理 {code}")
     assert r.text.startswith(f"工单 {code} 已受理（片长庚）")
     [r] = bot.say("一村群", "片长庚", f"受理 {code}")
@@ -129,8 +129,10 @@ def test_accept_resolve_close_by_the_right_people(bot: Harness) -> None:
     assert r.text == ticket_texts.NOT_ALLOWED_CLOSE.format(code=code)
     [r] = bot.say("一村群", "村书记戊", f"销号 {code}")
     assert r.text == ticket_texts.CLOSE_NEEDS_RESOLVED.format(code=code)
-    [r] = bot.say("一村群", "巡查员辛", f"办结 {code} 已拆除燃煤炉，改用电取暖")
-    assert r.text.startswith(f"工单 {code} 已办结（巡查员辛）：已拆除燃煤炉，改用电取暖")
+    [r] = bot.say("一村群", "巡查员辛", f"办结 {code} 已洒水清扫")
+    # The verifier (the village head, in this same group) is asked, with a mention.
+    assert r.text.startswith(f"【待核查】工单 {code} 已办结（一村一片，巡查员辛）")
+    assert f"核查通过 {code}" in r.text and r.mentions == ("村书记戊",)
     [r] = bot.say("一村群", "村书记戊", f"销号 {code}")
     assert r.text == f"工单 {code} 已销号（村书记戊）。"
     assert bot.tickets()[0]["status"] == "closed"
@@ -154,7 +156,7 @@ def test_refusals_say_why(bot: Harness) -> None:
 
 
 def test_admin_may_close_anywhere(bot: Harness) -> None:
-    code = bot.report("二村群", "巡查员寅")
+    code = bot.report("二村群", "巡查员寅", category="道路扬尘")
     bot.say("二村群", "村书记丑", f"办结 {code} 已劝导")
     [r] = bot.say("区平台群", "管理员乙", f"销号 {code}")
     assert r.text == f"工单 {code} 已销号（管理员乙）。"

@@ -60,7 +60,8 @@ def figures(
             col(Ticket.status).in_(LIVE),
             col(Ticket.due_at) < now,
         )
-        .order_by(col(Ticket.due_at), col(Ticket.id))
+        # 督办 tickets first, then the longest overdue.
+        .order_by(col(Ticket.supervised).desc(), col(Ticket.due_at), col(Ticket.id))
     ).all()
     for root, ticket in overdue:
         result[root].overdue += 1
@@ -99,6 +100,7 @@ def _text(
         lead = names.leads.get(t.grid_id)
         lines.append(
             texts.BRIEFING_OVERDUE_LINE.format(
+                mark=ticket_texts.SUPERVISED_MARK if t.supervised else "",
                 code=t.code,
                 category=t.category,
                 grid=names.grids[t.grid_id].name,

@@ -12,7 +12,7 @@ BRIEFING_COUNTS = (
 
 BRIEFING_OVERDUE_TITLE = "超期工单："
 
-BRIEFING_OVERDUE_LINE = "· {code} {category} {grid} 网格长：{head} 超期{overdue}"
+BRIEFING_OVERDUE_LINE = "· {mark}{code} {category} {grid} 网格长：{head} 超期{overdue}"
 
 BRIEFING_MORE = "……另有 {count} 件超期工单，请发送「查询 编号」查看。"
 

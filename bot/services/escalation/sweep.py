@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
@@ -99,11 +99,17 @@ def _advance(session: Session, steps: list[Step], runtime: Runtime, now: datetim
             {
                 "b_id": s.ticket.id,
                 "b_step": s.step,
-                "b_next": now + runtime.policy.escalation_interval,
+                "b_next": now + interval(runtime, s.ticket),
             }
             for s in steps
         ],
     )
+
+
+def interval(runtime: Runtime, ticket: Ticket) -> timedelta:
+    """The time to the next step: shorter for a ticket under 督办."""
+    base = runtime.policy.escalation_interval
+    return base * runtime.policy.supervision_factor if ticket.supervised else base
 
 
 def sweep(runtime: Runtime) -> list[int]:
@@ -223,14 +229,17 @@ def _text(
         )
         if s.repeat:
             text += texts.ESCALATION_TOP_REPEAT.format(n=s.repeat + 1)
-        return text
+        return ticket_texts.SUPERVISED_MARK + text if t.supervised else text
     lines = [texts.ESCALATION_MANY.format(count=len(group), level=level)]
-    ordered = sorted(group, key=lambda s: (s.ticket.due_at, s.ticket.id or 0))
+    ordered = sorted(
+        group, key=lambda s: (not s.ticket.supervised, s.ticket.due_at, s.ticket.id or 0)
+    )
     for s in ordered[:LISTED]:
         t = s.ticket
         lead = leads.get(t.grid_id)
         lines.append(
             texts.ESCALATION_LINE.format(
+                mark=ticket_texts.SUPERVISED_MARK if t.supervised else "",
                 code=t.code,
                 category=t.category,
                 location=t.location,

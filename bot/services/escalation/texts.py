@@ -13,7 +13,7 @@ ESCALATION = (
 
 ESCALATION_MANY = "【超期提醒】以下 {count} 件工单已超过整改期限仍未办结，请{level}督促处置："
 
-ESCALATION_LINE = "· {code} {category} {location}｜{grid}（网格长：{head}）超期{overdue}"
+ESCALATION_LINE = "· {mark}{code} {category} {location}｜{grid}（网格长：{head}）超期{overdue}"
 
 ESCALATION_LEVEL = "{grid}网格长"
 

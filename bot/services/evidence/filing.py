@@ -27,6 +27,7 @@ from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
 from bot.services.outbox.states import Delivery
 from bot.services.roster.lookup import Actor
 from bot.services.runtime import Runtime
+from bot.services.tickets.states import Status
 from models.db import insert_ignore
 from models.tables import Evidence, Outbox, Ticket, TicketEvent
 
@@ -34,7 +35,16 @@ log = logging.getLogger(__name__)
 
 Fetch = Callable[[str], Awaitable[tuple[str, bytes]]]
 # Events after which the sender's photos belong to that ticket.
-CONTEXT_EVENTS = ("reported", "accepted", "resolved", "attach_ready", "evidence")
+CONTEXT_EVENTS = (
+    "reported",
+    "accepted",
+    "resolved",
+    "attach_ready",
+    "evidence",
+    "assigned",
+    "returned",
+    "co_reported",
+)
 MAX_PER_TICKET = 30
 PENDING = "pending"
 ACK_DELAY = timedelta(seconds=20)
@@ -63,7 +73,7 @@ def claim(session: Session, runtime: Runtime, inbound: Inbound, actor: Actor) ->
     commit together); `collect` fetches the bytes afterwards, off the database.
     """
     row = session.exec(
-        select(Ticket.id, Ticket.code)
+        select(Ticket.id, Ticket.code, Ticket.status)
         .join(TicketEvent, col(TicketEvent.ticket_id) == Ticket.id)
         .where(
             TicketEvent.actor_id == actor.person_id,
@@ -89,6 +99,8 @@ def claim(session: Session, runtime: Runtime, inbound: Inbound, actor: Actor) ->
                     "room_topic": inbound.chat.room_topic,
                     "private": inbound.chat.is_private,
                     "at": inbound.at,
+                    # Sent once the ticket was 办结: a 整改后 photo, for the verifier.
+                    "stage": "after" if row[2] == Status.RESOLVED else "before",
                 }
             ],
         )

@@ -129,3 +129,5 @@ UNKNOWN_SENDS = (
 )
 UNKNOWN_SEND_LINE = "· {room}：{text}"
 UNKNOWN_SENDS_MORE = "……另有 {count} 条，见管理页。"
+
+CLI_HANDOVER = "网格长有变更：已通知 {count} 位新网格长接手的在办工单。"

@@ -14,13 +14,18 @@ from models.tables import ReportDraft
 PRIVATE = "private"
 
 
-def _chat_key(origin: Origin) -> str:
-    return (origin.room_topic or PRIVATE)[:200]
+# A report kept because it repeated a live ticket, for 「新问题」 (kind of draft).
+DUPLICATE = "dup"
 
 
-def keep(session: Session, origin: Origin, text: str) -> None:
+def _chat_key(origin: Origin, kind: str = "") -> str:
+    prefix = f"{kind}|" if kind else ""
+    return (prefix + (origin.room_topic or PRIVATE))[:200]
+
+
+def keep(session: Session, origin: Origin, text: str, kind: str = "") -> None:
     """Remember the report the bot just asked a place for (replacing an older one)."""
-    key = _chat_key(origin)
+    key = _chat_key(origin, kind)
     session.execute(
         delete(ReportDraft).where(
             col(ReportDraft.person_id) == origin.actor.person_id, col(ReportDraft.chat_key) == key
@@ -30,9 +35,9 @@ def keep(session: Session, origin: Origin, text: str) -> None:
     insert_ignore(session, ReportDraft, [{**row, "asked_at": origin.at}])
 
 
-def take(session: Session, origin: Origin, window: timedelta) -> str | None:
+def take(session: Session, origin: Origin, window: timedelta, kind: str = "") -> str | None:
     """The sender's waiting report in this chat, if asked within `window`; it is used up."""
-    key = _chat_key(origin)
+    key = _chat_key(origin, kind)
     draft = session.exec(
         select(ReportDraft).where(
             ReportDraft.person_id == origin.actor.person_id,

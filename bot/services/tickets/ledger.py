@@ -15,6 +15,7 @@ from bot.services.roster.lookup import Actor
 from bot.services.runtime import Runtime
 from bot.services.tickets import texts
 from bot.services.tickets.deadlines import URGENT, default_deadline, format_hours, parse_deadline
+from bot.services.tickets.duplicates import find_duplicate
 from bot.services.tickets.states import Status
 from bot.services.understanding import texts as report_texts
 from bot.services.understanding.categories import Category, index_for
@@ -46,6 +47,14 @@ class TicketInfo:
     head_id: int | None
     head_name: str | None
     due_at: datetime
+    grid_id: int = 0
+    supervised: bool = False
+    source: str = "patrol"
+    reworks: int = 0
+    extensions: int = 0
+    created_at: datetime | None = None
+    # True when the report repeated a live ticket: this is that ticket, not a new one.
+    duplicate: bool = False
     # What was assumed when the ticket was opened, said in the reply.
     notes: tuple[str, ...] = ()
 
@@ -110,9 +119,18 @@ def _ticket_grid(session: Session, actor: Actor, report: ParsedReport) -> Grid:
 
 
 def open_ticket(
-    session: Session, runtime: Runtime, report: ParsedReport, origin: Origin
+    session: Session,
+    runtime: Runtime,
+    report: ParsedReport,
+    origin: Origin,
+    *,
+    allow_duplicate: bool = False,
 ) -> TicketInfo:
     """Put a reported problem on the ledger; the grid's head becomes responsible.
+
+    A report repeating a live ticket (same grid and category, a near-identical place, within
+    the duplicate window) opens nothing: the sender joins that ticket as a co-reporter and
+    its info comes back with `duplicate` set, unless `allow_duplicate` (「新问题」).
 
     What had to be assumed (a category that matched nothing is filed as 其他; a deadline that
     cannot be read, or has passed, is the category's default) is said in `notes`.
@@ -139,6 +157,14 @@ def open_ticket(
         if report.category_text:
             notes.append(texts.ASSUMED_OTHER.format(given=report.category_text))
     grid = _ticket_grid(session, origin.actor, report)
+    if not allow_duplicate:
+        earlier = find_duplicate(
+            session, runtime, report.location, grid.id or 0, category.name, origin.at
+        )
+        if earlier is not None:
+            if earlier.reporter_id != origin.actor.person_id:
+                record(session, earlier, origin, "co_reported", report.location)
+            return replace(info(session, earlier), duplicate=True)
     due, note = _due(report.deadline_text, category, origin.at, runtime)
     if note:
         notes.append(note)
@@ -194,6 +220,12 @@ def _info(ticket: Ticket, grid: Grid, head: Person | None) -> TicketInfo:
         head_id=head.id if head else None,
         head_name=head.name if head else None,
         due_at=ticket.due_at,
+        grid_id=grid.id or 0,
+        supervised=bool(ticket.supervised),
+        source=ticket.source,
+        reworks=ticket.reworks,
+        extensions=ticket.extensions,
+        created_at=ticket.created_at,
     )
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.core.errors import NotAllowed, UserError
@@ -25,9 +25,21 @@ from bot.services.tickets.ledger import (
     info,
     record,
 )
-from bot.services.tickets.states import ACCEPT, CLOSE, LIVE, RESOLVE, Access, Status, Transition
+from bot.services.tickets.notices import Notice, Outcome, lead_above
+from bot.services.tickets.states import (
+    ACCEPT,
+    CLOSE,
+    LIVE,
+    RESOLVE,
+    RETURN,
+    Access,
+    Status,
+    Transition,
+)
 from bot.services.understanding.categories import index_for
-from models.tables import Grid, Person, Ticket, TicketEvent
+from models.tables import Evidence, Grid, Person, Ticket, TicketEvent, TicketRequest
+
+AFTER = "after"  # Evidence.stage of a 整改后 photo
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,9 @@ class TicketStatus:
     ticket: TicketInfo
     history: tuple[HistoryLine, ...]
     evidence_count: int
+    after_count: int = 0
+    escalations: int = 0
+    pending_extension: datetime | None = None
 
 
 def _grid_name(session: Session, ticket: Ticket) -> str:
@@ -52,14 +67,49 @@ def _grid_name(session: Session, ticket: Ticket) -> str:
 
 def may(session: Session, person_id: int, ticket: Ticket, access: Access) -> bool:
     """Whether the person's place in the grid tree gives them `access` to the ticket."""
+    if access is Access.VIEWER and ticket.reporter_id == person_id:
+        return True
+    if may_in_grid(session, person_id, ticket.grid_id, access):
+        return True
+    return access is Access.VIEWER and _co_reporter(session, person_id, ticket)
+
+
+def may_in_grid(session: Session, person_id: int, grid_id: int, access: Access) -> bool:
+    """`may`, for a grid rather than a ticket (交办 of a new task names only a grid)."""
     if access is Access.ANYONE:
         return True
-    roles = lookup.roles_over(session, person_id, ticket.grid_id)
+    roles = lookup.roles_over(session, person_id, grid_id)
     if any(role == "admin" for role, _ in roles):
         return True  # a 管理员 acts within their own grid's subtree (level 1: everywhere)
+    leads = [depth for role, depth in roles if role in lookup.CLOSE_ROLES]
     if access is Access.VERIFIER:
-        return any(role in lookup.CLOSE_ROLES and depth > 0 for role, depth in roles)
-    return bool(roles) or (access is Access.VIEWER and ticket.reporter_id == person_id)
+        return any(depth > 0 for depth in leads)
+    if access is Access.HEAD:
+        return bool(leads)
+    if access is Access.LEADER:
+        grid = session.get(Grid, grid_id)
+        level = grid.level if grid else 0
+        return any(level - depth <= LEADER_LEVEL for depth in leads)
+    if access is Access.OWN:
+        return any(depth == 0 for _, depth in roles)
+    return bool(roles)
+
+
+# 申诉 and 督办 are decided at the district (1) or town/street (2) level.
+LEADER_LEVEL = 2
+
+
+def _co_reporter(session: Session, person_id: int, ticket: Ticket) -> bool:
+    return (
+        session.exec(
+            select(TicketEvent.id).where(
+                TicketEvent.ticket_id == ticket.id,
+                TicketEvent.kind == "co_reported",
+                TicketEvent.actor_id == person_id,
+            )
+        ).first()
+        is not None
+    )
 
 
 def _refuse_access(session: Session, ticket: Ticket, transition: Transition) -> NotAllowed:
@@ -69,32 +119,48 @@ def _refuse_access(session: Session, ticket: Ticket, transition: Transition) -> 
 
 def _wrong_state(transition: Transition, code: str, status: Status) -> UserError:
     """Why `transition` cannot start from `status`, in the words of the command's sender."""
+    name = texts.STATUS_NAMES[status]
     if status is Status.CLOSED:
         text = texts.ALREADY_CLOSED
-    elif transition is CLOSE:
+    elif transition is CLOSE and status in LIVE:
         text = texts.CLOSE_NEEDS_RESOLVED
-    elif status is Status.RESOLVED:
+    elif transition in (ACCEPT, RESOLVE) and status is Status.RESOLVED:
         text = texts.ALREADY_RESOLVED
-    else:
+    elif transition is ACCEPT and status is Status.ACCEPTED:
         text = texts.ALREADY_ACCEPTED
-    return UserError(text.format(code=code, status=texts.STATUS_NAMES[status]))
+    else:
+        action = texts.ACTION_NAMES[transition.name]
+        return UserError(texts.WRONG_STATE.format(code=code, status=name, action=action))
+    return UserError(text.format(code=code, status=name))
 
 
 def apply(
-    session: Session, ticket: Ticket, transition: Transition, origin: Origin, detail: str = ""
+    session: Session,
+    ticket: Ticket,
+    transition: Transition,
+    origin: Origin,
+    detail: str = "",
+    values: dict[str, object] | None = None,
 ) -> None:
-    """Make the move as a conditional update; the loser of a race gets a clear refusal."""
-    values: dict[str, object] = {"status": transition.target, transition.stamp: origin.at}
+    """Make the move as a conditional update; the loser of a race gets a clear refusal.
+
+    `values` are further columns set in the same update (a new deadline, a counter).
+    """
+    changes: dict[str, object] = {"status": transition.target, **(values or {})}
+    if transition.stamp:
+        changes[transition.stamp] = origin.at
     if transition.stops_escalation:
-        values["next_escalation_at"] = None
+        changes["next_escalation_at"] = None
     result = session.execute(
         update(Ticket)
         .where(col(Ticket.id) == ticket.id, col(Ticket.status).in_(transition.sources))
-        .values(**values)
+        .values(**changes)
+        .execution_options(synchronize_session="fetch")
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(ticket)  # someone else moved it since it was read
         raise _wrong_state(transition, ticket.code, Status(ticket.status))
+    session.refresh(ticket)
     record(session, ticket, origin, transition.event, detail)
 
 
@@ -118,14 +184,153 @@ def accept(session: Session, code: str, origin: Origin) -> TicketInfo:
     return _move(session, code, ACCEPT, origin)
 
 
-def resolve(session: Session, code: str, note: str, origin: Origin) -> TicketInfo:
-    """办结: the problem is handled; escalation stops and an upper head may verify and close."""
-    return _move(session, code, RESOLVE, origin, note.strip())
+def resolve(session: Session, runtime: Runtime, code: str, note: str, origin: Origin) -> Outcome:
+    """办结: the problem is handled; escalation stops and the verifier above is asked.
+
+    The verifier is the nearest head above the ticket's grid, told in their own group with a
+    mention. Photos the resolver sent in the evidence window just before count as 整改后.
+    """
+    moved = _move(session, code, RESOLVE, origin, note.strip())
+    ticket = find(session, moved.code)
+    _restage_recent(session, runtime, ticket, origin)
+    verifier = lead_above(session, ticket.grid_id)
+    needs_photo = _needs_photo(runtime, ticket)
+    photos = after_photos(session, ticket)
+    name = verifier.name if verifier and verifier.name else texts.NO_VERIFIER
+    reply = texts.RESOLVED_ASK.format(
+        code=moved.code,
+        who=origin.actor.name,
+        note=note.strip(),
+        grid=verifier.grid.name if verifier else "",
+        verifier=name,
+    )
+    extra: tuple[str, ...] = ()
+    if needs_photo and not photos:
+        minutes = int(runtime.policy.evidence_window.total_seconds() // 60)
+        extra = (texts.RESOLVED_NEEDS_PHOTO.format(minutes=minutes, code=moved.code),)
+    notices: tuple[Notice, ...] = ()
+    if verifier is not None:
+        shown = texts.PHOTOS_COUNT.format(count=photos) if photos else texts.PHOTOS_NONE_YET
+        notices = (
+            verifier.notice(
+                texts.VERIFY_NOTICE.format(
+                    code=moved.code,
+                    grid=moved.grid_name,
+                    who=origin.actor.name,
+                    category=moved.category,
+                    location=moved.location,
+                    note=note.strip(),
+                    photos=shown if needs_photo or photos else "无需",
+                )
+            ),
+        )
+    return Outcome(moved, reply, notices, extra)
 
 
-def close(session: Session, code: str, origin: Origin) -> TicketInfo:
-    """销号: a head or deputy of an ancestor grid (or an admin) strikes a resolved ticket off."""
+def _needs_photo(runtime: Runtime, ticket: Ticket) -> bool:
+    category = index_for(runtime.policy.categories).exact(ticket.category)
+    return bool(category and category.after_photo)
+
+
+def after_photos(session: Session, ticket: Ticket) -> int:
+    """整改后 photos on the ticket (claimed or saved; a missing one does not count)."""
+    return int(
+        session.exec(
+            select(func.count(col(Evidence.id))).where(
+                Evidence.ticket_id == ticket.id,
+                Evidence.stage == AFTER,
+                Evidence.status != "missing",
+            )
+        ).one()
+    )
+
+
+def _restage_recent(session: Session, runtime: Runtime, ticket: Ticket, origin: Origin) -> None:
+    """The resolver's photos of the last minutes (taken, then 办结 typed) are 整改后 photos."""
+    since = origin.at - runtime.policy.evidence_window
+    if ticket.accepted_at is not None:
+        since = max(since, ticket.accepted_at)
+    session.execute(
+        update(Evidence)
+        .where(
+            col(Evidence.ticket_id) == ticket.id,
+            col(Evidence.person_id) == origin.actor.person_id,
+            col(Evidence.at) >= since,
+            col(Evidence.at) <= origin.at,
+        )
+        .values(stage=AFTER)
+    )
+
+
+def close(session: Session, runtime: Runtime, code: str, origin: Origin) -> TicketInfo:
+    """销号 / 核查通过: a head or deputy above (or an admin) closes a resolved ticket."""
+    ticket = find(session, code)
+    if (
+        ticket.status == Status.RESOLVED
+        and may(session, origin.actor.person_id, ticket, CLOSE.access)
+        and _needs_photo(runtime, ticket)
+        and not after_photos(session, ticket)
+    ):
+        raise UserError(texts.CLOSE_NEEDS_PHOTO.format(code=ticket.code))
     return _move(session, code, CLOSE, origin)
+
+
+def send_back(session: Session, runtime: Runtime, code: str, text: str, origin: Origin) -> Outcome:
+    """退回: the verifier sends poor work back, with a new deadline; escalation restarts."""
+    ticket = find(session, code)
+    if not may(session, origin.actor.person_id, ticket, RETURN.access):
+        raise _refuse_access(session, ticket, RETURN)
+    if ticket.status != Status.RESOLVED:
+        raise _wrong_state(RETURN, ticket.code, Status(ticket.status))
+    reason, due = split_deadline(text, runtime, origin.at)
+    if not reason:
+        raise UserError(
+            texts.NEEDS_REASON.format(usage=texts.RETURN_USAGE.format(code=ticket.code))
+        )
+    check_length(texts.FIELD_REASON, reason, NOTE_LIMIT)
+    category = index_for(runtime.policy.categories).exact(ticket.category)
+    if due is None:
+        due = origin.at + (category.deadline if category else runtime.policy.escalation_interval)
+    values: dict[str, object] = {
+        "due_at": due,
+        "next_escalation_at": due,
+        "escalation_step": 0,
+        "resolved_at": None,
+        "reworks": Ticket.reworks + 1,
+    }
+    apply(session, ticket, RETURN, origin, reason, values)
+    moved = info(session, ticket)
+    head = lookup.leads_of(session, [ticket.grid_id]).get(ticket.grid_id)
+    due_text = runtime.policy.format_time(due)
+    reply = texts.RETURNED.format(
+        code=moved.code, n=ticket.reworks, who=origin.actor.name, reason=reason, due=due_text
+    )
+    grid = session.get(Grid, ticket.grid_id)
+    notice = Notice(
+        texts.RETURNED_NOTICE.format(
+            code=moved.code,
+            who=origin.actor.name,
+            reason=reason,
+            head=head.name if head else texts.NO_HEAD,
+            due=due_text,
+        ),
+        grid.room_topic if grid else None,
+        (head.id,) if head and head.id else (),
+    )
+    return Outcome(moved, reply, (notice,))
+
+
+def split_deadline(text: str, runtime: Runtime, at: datetime) -> tuple[str, datetime | None]:
+    """「煤炉未拆除 2天」: the text, and a deadline written as its last word, if it is one."""
+    text = text.strip()
+    head, _, last = text.rpartition(" ")
+    last = last.removeprefix("新期限").removeprefix("期限").lstrip(":：")
+    if not head.strip() or not last:
+        return text, None
+    try:
+        return head.strip(), parse_deadline(last, at, runtime.policy.tz)
+    except UserError:
+        return text, None
 
 
 def attach_ready(session: Session, code: str, origin: Origin) -> TicketInfo:
@@ -155,7 +360,21 @@ def query(session: Session, code: str, origin: Origin) -> TicketStatus:
         if event.kind != "attach_ready"
     )
     evidence = sum(1 for line in history if line.kind == "evidence")
-    return TicketStatus(ticket=info(session, ticket), history=history, evidence_count=evidence)
+    pending = session.exec(
+        select(TicketRequest.proposed_due).where(
+            TicketRequest.ticket_id == ticket.id,
+            TicketRequest.kind == "extension",
+            TicketRequest.status == "pending",
+        )
+    ).first()
+    return TicketStatus(
+        ticket=info(session, ticket),
+        history=history,
+        evidence_count=evidence,
+        after_count=min(after_photos(session, ticket), evidence),
+        escalations=sum(1 for line in history if line.kind == "escalated"),
+        pending_extension=pending,
+    )
 
 
 _CORRECTION = re.compile(

@@ -18,10 +18,14 @@ class Status(StrEnum):
     ACCEPTED = "accepted"  # 处置中
     RESOLVED = "resolved"  # 已办结: waiting for an upper head to verify
     CLOSED = "closed"  # 已销号
+    APPEALED = "appealed"  # 申诉中: escalation paused until an upper head decides
+    DISMISSED = "dismissed"  # 不予处置: appeal upheld; kept on the ledger, out of the rates
 
 
 # Statuses in which the deadline runs and escalation climbs.
 LIVE: tuple[Status, ...] = (Status.OPEN, Status.ACCEPTED)
+# Statuses that still need someone to act (for duplicates, hand-overs and 待办).
+PENDING: tuple[Status, ...] = (*LIVE, Status.RESOLVED, Status.APPEALED)
 
 
 class Access(StrEnum):
@@ -31,6 +35,9 @@ class Access(StrEnum):
     VIEWER = "viewer"  # the reporter, staff of the ticket's grid or any grid above it, admins
     STAFF = "staff"  # staff of the ticket's grid or any grid above it, admins
     VERIFIER = "verifier"  # 网格长/第一网格长/副网格长 of a grid above the ticket's, admins
+    OWN = "own"  # staff of the ticket's own (responsible) grid, admins
+    HEAD = "head"  # 网格长/第一网格长/副网格长 of the ticket's grid or any grid above it, admins
+    LEADER = "leader"  # 网格长/第一网格长/副网格长 of a level-1 or level-2 grid above it, admins
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,7 @@ class Transition:
     target: Status
     access: Access
     event: str
-    stamp: str
+    stamp: str | None
     stops_escalation: bool
 
 
@@ -60,4 +67,16 @@ CLOSE = Transition(
     "close", (Status.RESOLVED,), Status.CLOSED, Access.VERIFIER, "closed", "closed_at", True
 )
 
-TRANSITIONS: dict[str, Transition] = {t.name: t for t in (ACCEPT, RESOLVE, CLOSE)}
+# 退回返工: back to the responsible grid with a new deadline (set by the caller).
+RETURN = Transition(
+    "return", (Status.RESOLVED,), Status.ACCEPTED, Access.VERIFIER, "returned", None, False
+)
+# 申诉: escalation pauses; a rejected appeal puts back the status it had (see `requests`).
+APPEAL = Transition("appeal", LIVE, Status.APPEALED, Access.OWN, "appealed", None, True)
+DISMISS = Transition(
+    "dismiss", (Status.APPEALED,), Status.DISMISSED, Access.LEADER, "dismissed", "closed_at", True
+)
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t for t in (ACCEPT, RESOLVE, CLOSE, RETURN, APPEAL, DISMISS)
+}

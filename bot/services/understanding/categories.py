@@ -28,6 +28,8 @@ class Category:
     words: tuple[str, ...] = ()
     # The deadline when a report asks for 立即 / 马上.
     urgent: timedelta | None = None
+    # 核查 needs at least one 整改后 photo before the ticket can be closed.
+    after_photo: bool = False
 
     @property
     def urgent_deadline(self) -> timedelta:
@@ -53,6 +55,7 @@ def load_categories(path: Path) -> tuple[Category, ...]:
                     deadline=timedelta(hours=hours),
                     words=tuple(str(s) for s in raw.get("words", [])),
                     urgent=None if urgent is None else timedelta(hours=float(urgent)),
+                    after_photo=_flag(raw.get("after_photo", False)),
                 )
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -60,6 +63,12 @@ def load_categories(path: Path) -> tuple[Category, ...]:
     if not categories:
         raise CategoryFileError(f"{path}: no categories defined")
     return tuple(categories)
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"after_photo must be true or false, not {value!r}")
+    return value
 
 
 @dataclass(frozen=True)

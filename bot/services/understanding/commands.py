@@ -37,6 +37,12 @@ class Verb:
     takes_code: bool = True
     # The command's own words (办结), as opposed to phrases that say what was done (已处理).
     command_words: tuple[str, ...] = ()
+    # Counts only at the start of a message (交办, 延期: their arguments have an order).
+    leading_only: bool = False
+    # What may follow a verb without a code (统计 本月); None: it must stand alone.
+    tail: re.Pattern[str] | None = None
+    # Text may follow without a code (交办 一村二片 散煤 …).
+    free: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,9 @@ class Grammar:
         if match is None:
             return None
         verb = self._verbs[match.group()]
-        return (verb, match.start(), match.end()) if verb.takes_code else None
+        if not verb.takes_code or verb.leading_only:
+            return None
+        return verb, match.start(), match.end()
 
     def _at_start(self, text: str) -> Command | None:
         """The command in `text`, or None when it is chat.
@@ -128,8 +136,12 @@ class Grammar:
             return None
         verb = self._verbs[head.group("verb")]
         if not verb.takes_code:
-            bare = _BARE_END.fullmatch(folded, head.end())
-            return Command(verb.command, None, "") if bare else None
+            if _BARE_END.fullmatch(folded, head.end()):
+                return Command(verb.command, None, "")
+            rest = _BARE_END.sub("", folded[head.end() :].strip())
+            if verb.tail is not None and verb.tail.fullmatch(rest):
+                return Command(verb.command, None, rest)
+            return None
         code_match = _CODE.match(folded, head.end())
         code = code_match.group("code").upper() if code_match else None
         if code is None and verb.word not in verb.command_words:
@@ -140,7 +152,7 @@ class Grammar:
         sep, rest = head.group("sep"), folded[head.end() :].strip()
         if rest and not sep and (code is None or len(code) < _MIN_GLUED_CODE):
             return None
-        if code is None and note and not (head.group("tag") or ":" in sep):
+        if code is None and note and not (head.group("tag") or ":" in sep or verb.free):
             return None
         return Command(verb=verb.command, code=code, note=note)
 

@@ -1,0 +1,72 @@
+"""Duplicate reports (重复上报): the same problem reported twice opens one ticket.
+
+A report of the same category in the same grid, at a near-identical place, while an earlier
+ticket opened within `Policy.duplicate_window` still waits for someone, joins that ticket:
+the reporter is recorded as a co-reporter and told its code. The report is kept for a while
+so that 「新问题」 opens it as a ticket of its own after all.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from difflib import SequenceMatcher
+
+from sqlmodel import Session, col, select
+
+from bot.services.runtime import Runtime
+from bot.services.tickets.states import PENDING
+from models.tables import Ticket
+
+# Places this alike are one place (「东关街12号院门口」 and 「东关街12号院」).
+SAME_PLACE = 0.8
+_NOISE = re.compile(r"[\s\W_]+")
+
+
+def _place_key(text: str) -> str:
+    return _NOISE.sub("", text).lower()
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def same_place(a: str, b: str) -> bool:
+    """Near-identical places: the same, one within the other, or a typo apart. House
+    numbers must agree: 「3号楼」 and 「4号楼」 are two places however alike they read."""
+    x, y = _place_key(a), _place_key(b)
+    if not x or not y:
+        return False
+    if x == y:
+        return True
+    if _NUMBER.findall(x) != _NUMBER.findall(y):
+        return False
+    short, long = sorted((x, y), key=len)
+    if short in long and len(short) >= 0.6 * len(long) and len(short) >= 3:
+        return True
+    return SequenceMatcher(None, x, y).ratio() >= SAME_PLACE
+
+
+def find_duplicate(
+    session: Session,
+    runtime: Runtime,
+    location: str,
+    grid_id: int,
+    category: str,
+    at: datetime,
+) -> Ticket | None:
+    """The earlier live ticket this report repeats, if any (one indexed query)."""
+    if runtime.policy.duplicate_window.total_seconds() <= 0:
+        return None
+    since = at - runtime.policy.duplicate_window
+    candidates = session.exec(
+        select(Ticket)
+        .where(
+            Ticket.grid_id == grid_id,
+            col(Ticket.status).in_(PENDING),
+            Ticket.category == category,
+            col(Ticket.created_at) >= since,
+        )
+        .order_by(col(Ticket.created_at).desc())
+        .limit(50)
+    ).all()
+    return next((t for t in candidates if same_place(t.location, location)), None)

@@ -1,0 +1,40 @@
+"""待办 / 超期 / 统计: what waits for me and how my grids are doing, in a group or privately."""
+
+from __future__ import annotations
+
+from bot.core.messages import Reply
+from bot.services.tickets import worklist
+from bot.services.tickets.states import Access
+from bot.services.understanding.commands import Command
+from handlers.context import Context
+from handlers.router import Args, Router
+
+router = Router("worklist")
+
+
+@router.command(
+    "待办", args=Args.NONE, access=Access.ANYONE, example="待办", phrases=("我的待办", "待办事项")
+)
+def todo(ctx: Context, command: Command) -> list[Reply]:
+    """我负责的工单、待我核查、待我审批的延期和申诉"""
+    actor = ctx.origin.actor
+    return [Reply(worklist.todo(ctx.session, ctx.runtime, actor.person_id, actor.name))]
+
+
+@router.command(
+    "超期",
+    args=Args.NONE,
+    access=Access.ANYONE,
+    example="超期",
+    phrases=("超期工单", "超期清单", "超期列表"),
+)
+def overdue(ctx: Context, command: Command) -> list[Reply]:
+    """本网格及下级的超期工单（前10件和总数）"""
+    return [Reply(worklist.overdue(ctx.session, ctx.runtime, ctx.origin.actor.person_id))]
+
+
+@router.command("统计", args=Args.PERIOD, access=Access.ANYONE, example="统计 本月")
+def stats(ctx: Context, command: Command) -> list[Reply]:
+    """本网格及各下级网格的新增、办结、销号、超期和按期率"""
+    period = {"这周": "本周", "这个月": "本月"}.get(command.note, command.note)
+    return [Reply(worklist.stats(ctx.session, ctx.runtime, ctx.origin.actor.person_id, period))]
