@@ -13,7 +13,11 @@ router = Router("worklist")
 
 
 @router.command(
-    "待办", args=Args.NONE, access=Access.ANYONE, example="待办", phrases=("我的待办", "待办事项")
+    "待办",
+    args=Args.NONE,
+    access=Access.ANYONE,
+    example="待办",
+    phrases=("我的待办", "待办事项", "待办工单", "我的待办工单"),
 )
 def todo(ctx: Context, command: Command) -> list[Reply]:
     """我负责的工单、待我核查、待我审批的延期和申诉"""

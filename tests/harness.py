@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from bot.bootstrap import build_policy
 from bot.core.clock import FixedClock
-from bot.core.messages import ChatRef, Inbound
+from bot.core.messages import Attachment, ChatRef, Inbound
 from bot.services.outbox import queue as outbox
 from bot.services.roster import importer
 from bot.services.roster.lookup import sender_for
@@ -89,6 +89,23 @@ class Harness:
             text=text,
             at=self.clock.now(),
             mentions_bot=mentions_bot,
+        )
+        return self._deliver(Dispatcher(self.runtime).handle(inbound))
+
+    def photo(self, room: str | None, who: str) -> list[Sent]:
+        """`who` sends a photo (claimed on its ticket; its bytes are not fetched here)."""
+        with self.runtime.transaction() as session:
+            sender_id, name = sender_for(session, who)
+        message_id = uuid.uuid4().hex
+        inbound = Inbound(
+            message_id=message_id,
+            chat=ChatRef(room, room),
+            sender_id=sender_id,
+            sender_name=name,
+            text="",
+            at=self.clock.now(),
+            attachment=Attachment.IMAGE,
+            attachment_ref=message_id,
         )
         return self._deliver(Dispatcher(self.runtime).handle(inbound))
 

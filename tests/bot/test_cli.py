@@ -131,3 +131,25 @@ def test_a_configured_admin_token_is_never_printed(tmp_path: Path) -> None:
     random_one = load_settings(environ={"GRIDBOT_DATA_DIR": str(tmp_path)})
     link = cli._link("http://127.0.0.1:8080/", random_one, "generated-per-start-1234")
     assert link == "http://127.0.0.1:8080/?token=generated-per-start-1234"
+
+
+def test_case_flow_commands_through_gridbot_say(gridbot: Gridbot, tmp_path: Path) -> None:
+    at = ("--at", "2026-11-22T10:00:00+08:00")
+    task = "交办 一村一片 工地扬尘 一村工地东门 渣土未覆盖 2天"
+    here, there = lines(gridbot("say", "--room", "一镇群", "--from", "镇长丙", *at, task))
+    assert here["room"] == "一镇群" and str(here["text"]).startswith("已交办工单 112201")
+    assert there["room"] == "一村群" and there["mentions"] == ["片长庚"]
+    [extend] = lines(
+        gridbot("say", "--room", "一村群", "--from", "片长庚", *at, "延期 112201 2天 等车")
+    )
+    assert str(extend["text"]).startswith("【延期申请】") and extend["mentions"] == ["村书记戊"]
+    [todo] = lines(gridbot("say", "--room", "一村群", "--from", "村书记戊", *at, "待办"))
+    assert "待我审批延期（1 件）" in str(todo["text"])
+    # The head of 一村一片 changes: the import says the new head was told.
+    roster = tmp_path / "new-head.csv"
+    roster.write_text(
+        TEST_ROSTER.read_text(encoding="utf-8").replace(",片长庚,网格长,", ",片长庚,网格员,")
+        + "D-T1-V1-A,一村一片,4,D-T1-V1,,新片长酉,网格长,wx_a_new,13800000099\n",
+        encoding="utf-8",
+    )
+    assert "已通知 1 位新网格长" in gridbot("import-roster", str(roster)).stdout

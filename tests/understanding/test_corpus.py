@@ -12,10 +12,11 @@ from sqlalchemy.engine import Engine
 
 from bot.services.tickets import texts as ticket_texts
 from tests.harness import Harness
-from tests.understanding.grading import SECOND, corpus, grade
+from tests.understanding.grading import CASEFLOW, SECOND, corpus, grade
 
 GRADE = grade()
 SECOND_GRADE = grade(SECOND)
+CASEFLOW_GRADE = grade(CASEFLOW)
 
 
 def test_the_corpus_is_big_enough_and_mostly_chat_with_report_words() -> None:
@@ -44,13 +45,22 @@ def test_the_second_corpus_commands_and_chat() -> None:
     assert answered == []
 
 
+def test_the_case_flow_corpus_commands_and_chat() -> None:
+    """交办, 延期, 申诉, 督办, 待办 … as typed, and chat that uses the same words."""
+    assert CASEFLOW_GRADE.total["command"] >= 100 and CASEFLOW_GRADE.total["chat"] >= 100
+    assert CASEFLOW_GRADE.rate("command") >= 0.95, CASEFLOW_GRADE.failures
+    assert CASEFLOW_GRADE.silent_misses == 0, CASEFLOW_GRADE.failures
+    answered = [t for t, wrong in CASEFLOW_GRADE.failures if wrong[0].startswith("answered chat")]
+    assert answered == []
+
+
 @pytest.fixture
 def bot(engine: Engine) -> Harness:
     from config.settings import DEMO_ROSTER
 
     harness = Harness.on(engine, roster_file=DEMO_ROSTER)
-    for room, who in [("东关社区环保网格群", "高静")] * 5:
-        harness.report(room, who, location="东关社区3号楼东侧")
+    for n in range(5):  # tickets 112201–112205, at five places (one place would be one ticket)
+        harness.report("东关社区环保网格群", "高静", location=f"东关社区{n + 3}号楼东侧")
     return harness
 
 

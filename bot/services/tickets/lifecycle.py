@@ -359,7 +359,13 @@ def query(session: Session, code: str, origin: Origin) -> TicketStatus:
         for event, name in rows
         if event.kind != "attach_ready"
     )
-    evidence = sum(1 for line in history if line.kind == "evidence")
+    evidence = int(
+        session.exec(
+            select(func.count(col(Evidence.id))).where(
+                Evidence.ticket_id == ticket.id, Evidence.status != "missing"
+            )
+        ).one()
+    )
     pending = session.exec(
         select(TicketRequest.proposed_due).where(
             TicketRequest.ticket_id == ticket.id,
@@ -371,7 +377,7 @@ def query(session: Session, code: str, origin: Origin) -> TicketStatus:
         ticket=info(session, ticket),
         history=history,
         evidence_count=evidence,
-        after_count=min(after_photos(session, ticket), evidence),
+        after_count=after_photos(session, ticket),
         escalations=sum(1 for line in history if line.kind == "escalated"),
         pending_extension=pending,
     )

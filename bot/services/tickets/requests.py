@@ -24,8 +24,9 @@ from sqlmodel import Session, col, select
 from bot.core.errors import NotAllowed, UserError
 from bot.services.runtime import Runtime
 from bot.services.tickets import texts
+from bot.services.tickets.deadlines import parse_deadline
 from bot.services.tickets.ledger import NOTE_LIMIT, Origin, check_length, find, info, record
-from bot.services.tickets.lifecycle import LEADER_LEVEL, apply, may, split_deadline
+from bot.services.tickets.lifecycle import LEADER_LEVEL, apply, may
 from bot.services.tickets.notices import Lead, Notice, Outcome, lead_above
 from bot.services.tickets.states import APPEAL, DISMISS, LIVE, Access, Status
 from models.db import insert_ignore
@@ -113,12 +114,8 @@ def ask_extension(
     words = text.split(maxsplit=1)
     if not words:
         raise UserError(usage)
-    base = max(ticket.due_at, origin.at)
-    first, reason_text = words[0], (words[1] if len(words) > 1 else "")
-    _, due = split_deadline(f"x {first}", runtime, base)
-    if due is None:
-        raise UserError(texts.REPORT_BAD_DEADLINE.format(given=first))
-    reason = _reason(reason_text, usage)
+    due = _extended(words[0], ticket, runtime, origin.at)
+    reason = _reason(words[1] if len(words) > 1 else "", usage)
     fmt = runtime.policy.format_time
     if due <= ticket.due_at:
         raise UserError(texts.EXTEND_NOT_LATER.format(due=fmt(due), current=fmt(ticket.due_at)))
@@ -160,6 +157,19 @@ def ask_extension(
     return Outcome(moved, reply, notices)
 
 
+def _extended(text: str, ticket: Ticket, runtime: Runtime, now: datetime) -> datetime:
+    """The new deadline: a date as written; a duration (「2天」) from the current deadline."""
+    tz = runtime.policy.tz
+    as_written = parse_deadline(text, now, tz)  # an unreadable or past time is refused here
+    base = max(ticket.due_at, now)
+    try:
+        from_due = parse_deadline(text, base, tz)
+    except UserError:
+        return as_written
+    # A duration moves with the moment it counts from; a date does not.
+    return from_due if from_due - as_written == base - now else as_written
+
+
 def decide_extension(
     session: Session, runtime: Runtime, code: str, granted: bool, note: str, origin: Origin
 ) -> Outcome:
@@ -172,7 +182,7 @@ def decide_extension(
         raise UserError(texts.NO_PENDING_EXTENSION.format(code=ticket.code))
     fmt = runtime.policy.format_time
     if not granted:
-        reason = _reason(note, f"不同意延期 {ticket.code} 原因")
+        reason = _reason(note, texts.REFUSE_EXTENSION_USAGE.format(code=ticket.code))
         if not _decide(session, request, REFUSED, origin, reason):
             raise UserError(texts.NO_PENDING_EXTENSION.format(code=ticket.code))
         record(session, ticket, origin, "extension_refused", reason)
@@ -278,7 +288,7 @@ def decide_appeal(
         apply(session, ticket, DISMISS, origin, note.strip() or request.reason)
         text = texts.APPEAL_UPHELD.format(code=ticket.code, who=origin.actor.name)
         return _told(session, ticket, text)
-    reason = _reason(note, f"驳回申诉 {ticket.code} 原因")
+    reason = _reason(note, texts.REJECT_APPEAL_USAGE.format(code=ticket.code))
     if not _decide(session, request, REFUSED, origin, reason):
         raise UserError(texts.NO_PENDING_APPEAL.format(code=ticket.code))
     _resume(session, ticket, request, origin.at)

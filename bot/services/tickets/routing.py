@@ -258,7 +258,9 @@ def transfer(session: Session, runtime: Runtime, code: str, text: str, origin: O
         raise UserError(usage)
     if not may(session, origin.actor.person_id, ticket, Access.HEAD):
         raise NotAllowed(texts.NOT_ALLOWED_TRANSFER.format(code=ticket.code))
-    reason = _reason(words[1] if len(words) > 1 else "", usage)
+    if len(words) < 2 or not words[1].strip():
+        raise UserError(usage)
+    reason = _reason(words[1], usage)
     _live(ticket, "转办")
     target = _grid_for(session, words[0], ticket.grid_id)
     if target.id == ticket.grid_id:

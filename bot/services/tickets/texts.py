@@ -156,7 +156,7 @@ RETURNED_NOTICE = (
     "【退回返工】工单 {code} 核查未通过（{who}）：{reason}\n"
     "请 {head} 重新整改，新整改期限：{due}，整改后回复「办结 {code} 处置情况」并发送照片。"
 )
-RETURN_USAGE = "退回 {code} 原因 [新期限]，例如：退回 {code} 煤炉未拆除 2天"
+RETURN_USAGE = "退回 {code} 煤炉未拆除 2天（期限可不写，按类型默认）"
 EVENT_NAMES |= {
     "returned": "退回返工",
     "assigned": "交办",
@@ -192,7 +192,7 @@ ASSIGNED_NOTICE = (
     "要求：{description}\n责任人：{head}\n整改期限：{due}\n"
     "请回复「受理 {code}」，办结后回复「办结 {code} 处置情况」。"
 )
-HAND_UP_USAGE = "上报上级 {code} 原因，例如：上报上级 {code} 涉及企业，本级无法处置"
+HAND_UP_USAGE = "上报上级 {code} 涉及企业，本级无法处置"
 NOT_ALLOWED_HAND_UP = "只有工单 {code} 责任网格的人员才能上报上级。"
 HAND_UP_TOP = "工单 {code} 已在最高一级网格，无法再上报上级。"
 HAND_UP_EVENT = "{frm} → {to}：{reason}"
@@ -202,7 +202,7 @@ HANDED_UP_NOTICE = (
     "地点：{location}\n现由 {head} 负责，整改期限：{due}。可回复「交办 {code} 网格」下派，"
     "或「办结 {code} 处置情况」。"
 )
-TRANSFER_USAGE = "转办 {code} 网格 原因，例如：转办 {code} 二村 地点属于二村"
+TRANSFER_USAGE = "请写明转给哪个网格和原因，例如：转办 {code} 二村 地点属于二村"
 NOT_ALLOWED_TRANSFER = "只有工单 {code} 所属网格或上级网格的网格长、副网格长或管理员才能转办。"
 NOT_ALLOWED_TRANSFER_TO = (
     "您不是{grid}的上级网格长，不能把工单 {code} 转办过去。请由共同上级或管理员转办。"
@@ -217,7 +217,7 @@ TRANSFERRED_IN = (
 TRANSFERRED_OUT = "工单 {code} 已转办给{to}（{reason}），本网格不再负责。"
 
 # -- 延期 ------------------------------------------------------------------------------------
-EXTEND_USAGE = "延期 {code} 时长或日期 原因，例如：延期 {code} 3天 设备到货晚"
+EXTEND_USAGE = "请写明延到何时和原因，例如：延期 {code} 3天 设备到货晚"
 NOT_ALLOWED_EXTEND = "只有工单 {code} 责任网格的人员才能申请延期。"
 EXTEND_LIMIT = "工单 {code} 已延期 {count} 次，最多 {limit} 次，不能再延期。"
 EXTEND_PENDING = "工单 {code} 已有延期申请在等待审批。"
@@ -234,7 +234,9 @@ EXTENSION_REFUSED = "工单 {code} 不同意延期（{who}）：{reason}\n请按
 EXTENSION_EVENT = "{current} → {due}：{reason}"
 
 # -- 申诉 ------------------------------------------------------------------------------------
-APPEAL_USAGE = "申诉 {code} 理由，例如：申诉 {code} 不属于本网格，已由企业自行整改"
+APPEAL_USAGE = "申诉 {code} 不属于本网格，已由企业自行整改"
+REFUSE_EXTENSION_USAGE = "不同意延期 {code} 可以按期完成"
+REJECT_APPEAL_USAGE = "驳回申诉 {code} 经核实属于本网格"
 NOT_ALLOWED_APPEAL = "只有工单 {code} 责任网格的人员才能申诉。"
 APPEALED = "工单 {code} 申诉已提交，超期提醒暂停。已请{grid}网格长 {head} 裁定。"
 APPEAL_NOTICE = (

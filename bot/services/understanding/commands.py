@@ -26,6 +26,8 @@ _CODE_WORD = re.compile(r"工单|编号|单号")
 # Under a quoted bot message, a short reply may start with 收到 before the verb (收到，受理).
 _SHORT_REPLY = 20
 _QUESTION = re.compile(r"吗|？|\?|没有|了没|呢")
+# A reply that starts with a verb asks a question only when it ends like one.
+_ASKS = re.compile(r"(?:吗|呢|了没|[?？])[\s。.!！]*$")
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,25 @@ class Grammar:
         cleaned = clean(text)
         return self.read(cleaned.body, cleaned.quoted)
 
-    def leading(self, body: str) -> Command | None:
-        """The command when a cleaned message starts with a verb (``更正 112201 …``)."""
-        return self._at_start(body)
+    def takes_text(self, command: Command) -> bool:
+        """A command whose text may stand without a code (交办 一村二片 类型：… 地点：…)."""
+        return any(v.free for v in self._verbs.values() if v.command == command.verb)
+
+    def leading(self, body: str, quoted: str | None = None) -> Command | None:
+        """The command when a cleaned message starts with a verb (``更正 112201 …``).
+
+        Under a quoted ticket, a short number after the verb (「延期 3天 …」) is no code.
+        """
+        command = self._at_start(body)
+        if (
+            command is not None
+            and command.code is not None
+            and len(command.code) < _MIN_GLUED_CODE
+            and quoted
+            and _ANY_CODE.search(fold(quoted))
+        ):
+            return None
+        return command
 
     def read(self, text: str, quoted: str | None = None) -> Command | None:
         """The command in `text` in any common order, or None when it is chat.
@@ -84,40 +102,68 @@ class Grammar:
         a quoted bot message can supply it when the text starts with a verb.
         """
         command = self._at_start(text)
-        if command is not None and command.code is not None:
-            return command
         folded = fold(text)
+        quote_codes = (
+            [m for m in _ANY_CODE.finditer(fold(quoted)) if not _is_phone(m.group())]
+            if quoted
+            else []
+        )
+        if command is not None and command.code is not None:
+            # 「申请延期 3天 …」 under a quoted ticket: 3 is no code, the quote has it.
+            if not (quote_codes and len(command.code) < _MIN_GLUED_CODE):
+                return command
+            command = None
         codes = [m for m in _ANY_CODE.finditer(folded) if not _is_phone(m.group())]
         if codes:
-            found = self._verb_anywhere(folded)
+            found = self._verb_anywhere(folded, after_code=codes[0])
             if found is not None:
                 verb, at, end = found
                 code = codes[0]
                 note = _note(text, [(code.start(), code.end()), (at, end)], verb)
                 return Command(verb.command, code.group().upper(), note)
-        if (command is None or command.code is None) and quoted:
-            in_quote = [m for m in _ANY_CODE.finditer(fold(quoted)) if not _is_phone(m.group())]
+        if (command is None or command.code is None) and quote_codes:
             head = self._head.match(folded)
-            verb_at = (
-                (self._verbs[head.group("verb")], head.start("verb"), head.end("verb"))
-                if head is not None
-                else self._verb_anywhere(folded)
-                if len(folded) <= _SHORT_REPLY
-                else None
-            )
-            if in_quote and verb_at is not None and not _QUESTION.search(folded):
+            verb_at: tuple[Verb, int, int] | None
+            if head is not None:
+                verb_at = (self._verbs[head.group("verb")], head.start("verb"), head.end("verb"))
+                question = _ASKS.search(folded)  # a reason may well say 没有
+            elif len(folded) <= _SHORT_REPLY:
+                verb_at = self._verb_anywhere(folded, statement_ok=False)
+                question = _QUESTION.search(folded)
+            else:
+                verb_at, question = None, None
+            if verb_at is not None and not question:
                 verb, at, end = verb_at
                 if verb.takes_code:
                     note = _note(text, [(at, end)], verb)
-                    return Command(verb.command, in_quote[0].group().upper(), note)
+                    return Command(verb.command, quote_codes[0].group().upper(), note)
         return command
 
-    def _verb_anywhere(self, folded: str) -> tuple[Verb, int, int] | None:
+    def _verb_anywhere(
+        self, folded: str, *, after_code: re.Match[str] | None = None, statement_ok: bool = True
+    ) -> tuple[Verb, int, int] | None:
+        """A verb taking a code anywhere in the text.
+
+        A verb whose arguments have an order (延期, 申诉) counts only right after a code that
+        opens the message (「112204申请延期2天…」). With `statement_ok` False, a command word
+        followed by 了 is a statement (「终于销号了」), not a command.
+        """
         match = self._anywhere.search(folded)
         if match is None:
             return None
         verb = self._verbs[match.group()]
-        if not verb.takes_code or verb.leading_only:
+        if not verb.takes_code:
+            return None
+        if verb.leading_only:
+            if after_code is None or folded[: after_code.start()].strip():
+                return None
+            if folded[after_code.end() : match.start()].strip(" ,，"):
+                return None
+        if (
+            not statement_ok
+            and verb.word in verb.command_words
+            and folded[match.end() : match.end() + 1] == "了"
+        ):
             return None
         return verb, match.start(), match.end()
 

@@ -36,9 +36,11 @@ def understand(
     always gets an answer, with help when nothing else fits.
     """
     cleaned = clean(text)  # once: traditional folded, emoji codes dropped, quote set apart
-    first = grammar.leading(cleaned.body)
-    if first is not None and first.code is not None:
-        return Understood(command=first)  # 「更正 112201 类型：… 地点：…」 is no new report
+    first = grammar.leading(cleaned.body, cleaned.quoted)
+    free = first is not None and bool(first.note) and grammar.takes_text(first)
+    if first is not None and (first.code is not None or (free and not cleaned.quoted)):
+        # 「更正 112201 类型：… 地点：…」 and 「交办 一村二片 类型：…」 are no new reports
+        return Understood(command=first)
     reports = read_cleaned(cleaned.body, categories)
     if reports:
         return Understood(reports=tuple(reports))

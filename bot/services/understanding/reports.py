@@ -98,7 +98,19 @@ _HEAD_TAIL = re.compile(rf"(?:一下|一个问题|一个|{_COUNT}+(?:个问题|�
 # After a bare keyword, these turn it into a sentence about reporting (上报了吗, 上报的照片).
 _RUNS_ON = frozenset("了过的吗没给到完率时数情材名网还")
 # Nouns after a bare keyword that make it talk about reporting (上报格式, 上报材料, 上报工作).
-_RUNS_ON_WORDS = ("格式", "材料", "名单", "工作", "数据", "要求", "制度", "流程", "系统", "平台")
+_RUNS_ON_WORDS = (
+    "格式",
+    "材料",
+    "名单",
+    "工作",
+    "数据",
+    "要求",
+    "制度",
+    "流程",
+    "系统",
+    "平台",
+    "上级",
+)
 _AFTER_HEAD = re.compile(r"[^\S\n]*[:,]?")
 _TRAILING = re.compile(r"[\s,，]*上报一下[\s。.!！~]*$")
 _MIDDLE = re.compile(rf"上报(?:一下|一个问题|{_COUNT}+个问题)?[^\S\n]*:|上报一下(?=[\s,])")
