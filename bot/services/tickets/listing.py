@@ -30,6 +30,10 @@ def list_tickets(session: Session, tz: ZoneInfo) -> list[dict[str, object]]:
             "due_at": t.due_at.astimezone(tz).isoformat(),
             "created_at": t.created_at.astimezone(tz).isoformat(),
             "escalation_step": t.escalation_step,
+            "source": t.source,
+            "supervised": bool(t.supervised),
+            "reworks": t.reworks,
+            "extensions": t.extensions,
         }
         for t, grid_code, name in rows
     ]
