@@ -530,3 +530,30 @@ def test_a_new_head_inherits_the_open_tickets_and_is_told(
     assert handover.follow_new_heads(bot.runtime) == []  # once
     assert "网格长：新片长酉" in one(bot.say("一村群", "片长庚", f"查询 {codes[0]}")).text
     assert "我负责的工单（2 件）" in one(bot.say("一村群", "新片长酉", "待办")).text
+
+
+def test_close_and_send_back_at_once_one_wins(bot: Harness, engine: Engine) -> None:
+    code = road_dust(bot)
+    bot.say("一村群", "片长庚", f"办结 {code} 已洒水")
+    replies: dict[str, str] = {}
+    start = threading.Barrier(2)
+
+    def verify(name: str, room: str, text: str) -> None:
+        start.wait()
+        replies[name] = bot.say(room, name, text)[0].text
+
+    threads = [
+        threading.Thread(target=verify, args=("村书记戊", "一村群", f"核查通过 {code}")),
+        threading.Thread(target=verify, args=("镇长丙", "一镇群", f"退回 {code} 路面仍有积土")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    closed = replies["村书记戊"] == f"工单 {code} 已销号（村书记戊）。"
+    returned = "已退回返工" in replies["镇长丙"]
+    assert closed != returned, replies  # exactly one wins; the other is told the new state
+    status = ticket(engine, code).status
+    assert status == ("closed" if closed else "accepted")
+    kinds = [kind for kind, _ in events(engine, code)]
+    assert kinds.count("closed") + kinds.count("returned") == 1

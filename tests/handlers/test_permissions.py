@@ -45,6 +45,11 @@ VIEWERS = STAFF  # the reporter is staff here too
 VERIFIERS = {"村书记戊", "第一书记己", "副镇长丁", "区长甲", "管理员乙"}
 ALLOWED = {"受理": STAFF, "办结": STAFF, "销号": VERIFIERS, "查询": VIEWERS, "照片": VIEWERS}
 ALLOWED["更正"] = VIEWERS
+OWN = {"巡查员辛", "巡查员申", "片长庚", "管理员乙"}  # the ticket's own grid, admins above
+HEADS = {"片长庚", "村书记戊", "第一书记己", "副镇长丁", "区长甲", "管理员乙"}
+LEADERS = {"副镇长丁", "区长甲", "管理员乙"}  # heads at level 1 or 2 above, admins
+ALLOWED |= {"上报上级": OWN, "延期": OWN, "申诉": OWN, "交办": HEADS}
+ALLOWED |= {"退回": VERIFIERS, "同意延期": VERIFIERS, "督办": LEADERS, "驳回申诉": LEADERS}
 REFUSALS = {
     "受理": ticket_texts.NOT_ALLOWED_ACCEPT,
     "办结": ticket_texts.NOT_ALLOWED_RESOLVE,
@@ -52,6 +57,21 @@ REFUSALS = {
     "查询": ticket_texts.NOT_ALLOWED_QUERY,
     "照片": ticket_texts.NOT_ALLOWED_QUERY,
     "更正": ticket_texts.NOT_ALLOWED_CORRECT,
+    "上报上级": ticket_texts.NOT_ALLOWED_HAND_UP,
+    "延期": ticket_texts.NOT_ALLOWED_EXTEND,
+    "申诉": ticket_texts.NOT_ALLOWED_APPEAL,
+    "交办": ticket_texts.NOT_ALLOWED_ASSIGN,
+    "退回": ticket_texts.NOT_ALLOWED["return"],
+    "同意延期": ticket_texts.NOT_ALLOWED_DECIDE_EXTENSION,
+    "督办": ticket_texts.NOT_ALLOWED_SUPERVISE,
+    "驳回申诉": ticket_texts.NOT_ALLOWED_DECIDE_APPEAL,
+}
+# What must happen first, said by the district admin: (command, text after the code).
+SETUP = {
+    "销号": "办结 {code} 已处理",
+    "退回": "办结 {code} 已处理",
+    "同意延期": "延期 {code} 2天 等车",
+    "驳回申诉": "申诉 {code} 不属于本网格",
 }
 ROOM_OF = {
     "工地负责人壬": "一村群",
@@ -70,17 +90,24 @@ def bot(engine: Engine) -> Harness:
 
 
 def _text(command: str, code: str) -> str:
-    return {"办结": f"办结 {code} 已处理", "更正": f"更正 {code} 描述：补充说明"}.get(
-        command, f"{command} {code}"
-    )
+    return {
+        "办结": f"办结 {code} 已处理",
+        "更正": f"更正 {code} 描述：补充说明",
+        "上报上级": f"上报上级 {code} 本级无法处置",
+        "延期": f"延期 {code} 2天 等车",
+        "申诉": f"申诉 {code} 不属于本网格",
+        "交办": f"交办 {code} 一村工地",
+        "退回": f"退回 {code} 不合格",
+        "驳回申诉": f"驳回申诉 {code} 属于本网格",
+    }.get(command, f"{command} {code}")
 
 
 @pytest.mark.parametrize("command", list(ALLOWED))
 def test_every_cell_of_the_permission_table(bot: Harness, command: str) -> None:
     for who in PEOPLE:
         code = bot.report("一村群", "巡查员辛", category="道路扬尘")  # no 整改后 photo needed
-        if command == "销号":
-            bot.say("区平台群", "管理员乙", f"办结 {code} 已处理")
+        if command in SETUP:
+            bot.say("区平台群", "管理员乙", SETUP[command].format(code=code))
         # The first reply answers the sender; 办结 also asks the verifier in their group.
         reply = bot.say(ROOM_OF.get(who, "一村群"), who, _text(command, code))[0]
         refusal = REFUSALS[command].format(code=code, grid="一村一片")
