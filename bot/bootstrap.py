@@ -6,6 +6,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock, SystemClock
+from bot.services.calendar.schedule import ScheduleFileError, load_schedule
 from bot.services.runtime import Policy, Runtime
 from bot.services.understanding.categories import CategoryFileError, load_categories
 from config.settings import Settings, SettingsError
@@ -17,8 +18,14 @@ def build_policy(settings: Settings) -> Policy:
         categories = load_categories(settings.categories_file)
     except CategoryFileError as exc:
         raise SettingsError(f"GRIDBOT_CATEGORIES_FILE: {exc}") from None
+    tz = ZoneInfo(settings.timezone)
+    try:
+        schedule = load_schedule(settings.schedule_file, tz)
+    except ScheduleFileError as exc:
+        raise SettingsError(f"GRIDBOT_SCHEDULE_FILE: {exc}") from None
     return Policy(
-        tz=ZoneInfo(settings.timezone),
+        tz=tz,
+        schedule=schedule,
         categories=categories,
         escalation_interval=timedelta(hours=settings.escalation_interval_hours),
         briefing_time=settings.briefing_time,

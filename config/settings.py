@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULT_CATEGORIES = CONFIG_DIR / "categories.toml"
+DEFAULT_SCHEDULE = CONFIG_DIR / "schedule.toml"
 DEMO_ROSTER = CONFIG_DIR / "demo_roster.csv"
 
 ADMIN_TOKEN_MIN_LENGTH = 16
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
     web_port: int = Field(8080, ge=1, le=65535, validation_alias="GRIDBOT_WEB_PORT")
     admin_token: str = Field("", repr=False, validation_alias="GRIDBOT_ADMIN_TOKEN")
     categories_file: Path = Field(DEFAULT_CATEGORIES, validation_alias="GRIDBOT_CATEGORIES_FILE")
+    schedule_file: Path = Field(DEFAULT_SCHEDULE, validation_alias="GRIDBOT_SCHEDULE_FILE")
     demo_roster: Path | None = Field(DEMO_ROSTER, validation_alias="GRIDBOT_DEMO_ROSTER")
     puppet_endpoint: str = Field("", validation_alias="WECHATY_PUPPET_SERVICE_ENDPOINT")
     puppet_token: str = Field("", repr=False, validation_alias="WECHATY_PUPPET_SERVICE_TOKEN")

@@ -7,6 +7,7 @@ leaves no ticket behind, while the message id and the reply are still recorded.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from bot.services.tickets.ledger import Origin
 from bot.services.understanding.commands import Command
 from bot.services.understanding.places import looks_like_place
 from bot.services.understanding.reader import understand
-from handlers import caseflow, evidence, help, reports, tickets, worklist
+from handlers import alerts, caseflow, evidence, help, patrols, reports, tickets, worklist
 from handlers.context import Context
 from handlers.router import Router
 
@@ -46,8 +47,17 @@ class Route:
 # The whole bot's commands, in the order 「帮助」 and the README list them.
 ROOT = Router("gridbot")
 ROOT.include(
-    tickets.router, caseflow.router, worklist.router, reports.router, evidence.router, help.router
+    tickets.router,
+    caseflow.router,
+    worklist.router,
+    reports.router,
+    patrols.router,
+    alerts.router,
+    evidence.router,
+    help.router,
 )
+# 「收到」 (as heads answer an alert): a receipt when an alert waits for the group, else chat.
+ACKNOWLEDGED = re.compile(r"(?:@\S+\s*)*(?:已)?收到[了啦]?[!！。.，,~\s]*(?:\S{0,20})")
 # A reply to 「请补充问题地点」 is short; longer place-like messages are chat.
 PLACE_REPLY_LIMIT = 60
 
@@ -60,6 +70,8 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
         inbound.text, runtime.policy.categories, router.grammar, mentions_bot=inbound.mentions_bot
     )
     if meaning is None:
+        if ACKNOWLEDGED.fullmatch(inbound.text.strip()):
+            return Route(alerts.acknowledge, tentative=True)
         if looks_like_place(inbound.text) and len(inbound.text) <= PLACE_REPLY_LIMIT:
             place = inbound.text
             return Route(lambda ctx: reports.place_given(ctx, place), tentative=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.messages import Reply
 from bot.services.evidence import filing
 from bot.services.evidence import texts as evidence_texts
+from bot.services.patrols import records
 from bot.services.tickets import lifecycle
 from bot.services.tickets.states import Access
 from bot.services.understanding.commands import Command
@@ -31,7 +32,9 @@ def attach(ctx: Context, command: Command) -> list[Reply]:
 def photo(ctx: Context) -> list[Reply]:
     """A photo, video or file: claimed for the sender's current ticket, fetched after commit.
 
-    No reply now: the acknowledgement (one per burst) follows once the bytes are saved.
+    No reply now: the acknowledgement (one per burst) follows once the bytes are saved. A
+    photo that belongs to no ticket counts as the sender's patrol of the day (每日巡查).
     """
-    filing.claim(ctx.session, ctx.runtime, ctx.inbound, ctx.origin.actor)
+    if not filing.claim(ctx.session, ctx.runtime, ctx.inbound, ctx.origin.actor):
+        records.photo(ctx.session, ctx.runtime, ctx.origin)  # no ticket: patrol evidence
     return []

@@ -39,10 +39,25 @@ class Args(StrEnum):
     CODE_REASON_DEADLINE = "工单编号 原因 [新期限]"
     ASSIGN = "网格 类型 地点 描述 [期限]（或：工单编号 网格）"
     PERIOD = "[本周|本月]"
+    NOTE = "[情况]"
+    TEXT = "内容"
+    ALERT = "颜色 开始至结束 [说明]"
+    COLOR = "颜色"
 
     @property
     def takes_code(self) -> bool:
-        return self not in (Args.NONE, Args.PERIOD)
+        return self not in (Args.NONE, Args.PERIOD, Args.NOTE, Args.TEXT, Args.ALERT, Args.COLOR)
+
+    @property
+    def tail(self) -> re.Pattern[str] | None:
+        """What may follow the verb when no code does."""
+        if self is Args.PERIOD:
+            return _PERIOD_TAIL
+        if self is Args.COLOR:
+            return _COLOR_TAIL
+        if self in (Args.NOTE, Args.TEXT, Args.ALERT):
+            return _FREE_TAIL
+        return None
 
     @property
     def free(self) -> bool:
@@ -56,6 +71,8 @@ class Args(StrEnum):
 
 
 _PERIOD_TAIL = re.compile(r"本周|本月|今天|上周|上月|这周|这个月")
+_COLOR_TAIL = re.compile(r"(?:红|橙|黄)色?(?:预警)?")
+_FREE_TAIL = re.compile(r".+", re.S)
 
 
 @dataclass(frozen=True)
@@ -159,7 +176,8 @@ class Router:
                 spec.args.takes_code,
                 command_words=spec.verbs,
                 leading_only=spec.args.ordered or spec.leading_only,
-                tail=_PERIOD_TAIL if spec.args is Args.PERIOD else None,
+                tail=spec.args.tail,
+                tail_needs_sep=spec.args.tail is _FREE_TAIL,
                 free=spec.args.free,
             )
             for spec in self.commands

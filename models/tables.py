@@ -284,3 +284,84 @@ class ReportDraft(SQLModel, table=True):
     chat_key: str = Field(max_length=200)
     text: str = Field(max_length=4000)
     asked_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class Reminder(SQLModel, table=True):
+    """One reminder that went out (or was coalesced into one that did), once per `key`.
+
+    Keys name what was reminded of: ``due:<ticket>:<deadline>``, ``accept:<ticket>:<grid>``,
+    ``verify:<ticket>:<resolved at>:<step>``, ``patrol:<grid>:<day>:<slot>``,
+    ``meeting:<name>:<grid>:<day>``, ``alert:<alert>:<grid>:<stage>``. The unique key makes a
+    reminder happen once however many sweeps run; `person_id` and `day` count the per-person cap.
+    """
+
+    __table_args__ = (Index("ix_reminder_person_day", "person_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=20)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    day: date
+    sent_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class PatrolRecord(SQLModel, table=True):
+    """A day's patrol (每日巡查) of one grid by one member: 打卡, 零报告, a photo or a report."""
+
+    __tablename__ = "patrol_record"
+    __table_args__ = (
+        UniqueConstraint("person_id", "grid_id", "day", "kind", name="uq_patrol_person_day_kind"),
+        Index("ix_patrol_grid_day", "grid_id", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    grid_id: int = Field(foreign_key="grid.id")
+    day: date
+    kind: str = Field(max_length=20)  # checkin | zero | photo | report
+    note: str = Field(default="", max_length=2000)
+    at: datetime = _utc()  # type: ignore[assignment]
+    message_id: str | None = Field(default=None, max_length=200)
+
+
+class MeetingRecord(SQLModel, table=True):
+    """会议纪要: a meeting of a grid's level was held, with its minutes."""
+
+    __tablename__ = "meeting_record"
+    __table_args__ = (Index("ix_meeting_grid_day", "grid_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    grid_id: int = Field(foreign_key="grid.id")
+    person_id: int = Field(foreign_key="person.id")
+    day: date
+    note: str = Field(max_length=4000)
+    at: datetime = _utc()  # type: ignore[assignment]
+    message_id: str | None = Field(default=None, max_length=200)
+
+
+class Alert(SQLModel, table=True):
+    """A heavy-pollution alert (重污染天气预警): colour, period, who issued it, when it ended."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    color: str = Field(max_length=10)
+    starts_at: datetime = _utc()  # type: ignore[assignment]
+    ends_at: datetime = _utc(index=True)  # type: ignore[assignment]
+    note: str = Field(default="", max_length=2000)
+    issued_by: int | None = Field(default=None, foreign_key="person.id")
+    issued_at: datetime = _utc()  # type: ignore[assignment]
+    lifted_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    message_id: str | None = Field(default=None, max_length=200)
+
+
+class AlertAck(SQLModel, table=True):
+    """A group's head confirmed (收到) an alert; one per alert and grid."""
+
+    __tablename__ = "alert_ack"
+    __table_args__ = (UniqueConstraint("alert_id", "grid_id", name="uq_alert_ack_grid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id")
+    grid_id: int = Field(foreign_key="grid.id")
+    person_id: int = Field(foreign_key="person.id")
+    at: datetime = _utc()  # type: ignore[assignment]

@@ -7,13 +7,22 @@ import logging
 from sqlalchemy.exc import DBAPIError
 
 from bot.core.outage import Outage
+from bot.services.alerts import sweep as alerts
 from bot.services.briefing import daily as briefing
 from bot.services.escalation import sweep as escalation
+from bot.services.patrols import sweep as patrols
+from bot.services.reminders import sweep as reminders
 from bot.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-SWEEPS = {"escalation": escalation.sweep, "briefing": briefing.sweep}
+SWEEPS = {
+    "alerts": alerts.sweep,
+    "escalation": escalation.sweep,
+    "reminders": reminders.sweep,
+    "patrols": patrols.sweep,
+    "briefing": briefing.sweep,
+}
 
 
 _OUTAGE = Outage(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from bot.core.clock import Clock
+from bot.services.calendar.schedule import Schedule, default_schedule
+from bot.services.calendar.worktime import WorkCalendar
 from bot.services.understanding.reports import Category
 from models.db import transaction
 
@@ -25,6 +27,8 @@ class Policy:
 
     tz: ZoneInfo
     categories: tuple[Category, ...]
+    # Reminders, quiet hours, working time, briefings, patrols, meetings, alerts.
+    schedule: Schedule = field(default_factory=lambda: default_schedule(ZoneInfo("Asia/Shanghai")))
     escalation_interval: timedelta = timedelta(hours=24)
     briefing_time: time = time(8, 30)
     evidence_window: timedelta = timedelta(minutes=10)
@@ -35,6 +39,10 @@ class Policy:
     supervision_factor: float = 0.5
     # 重复上报: a report like a live ticket opened within this window joins it.
     duplicate_window: timedelta = timedelta(hours=24)
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        return self.schedule.calendar
 
     def local(self, at: datetime) -> datetime:
         return at.astimezone(self.tz)

@@ -83,10 +83,10 @@ async def test_the_job_wakes_delivery_only_when_it_queued_something(bot: Harness
     woken: list[datetime] = []
     scheduler = build_scheduler(bot.runtime, SHANGHAI, 30, lambda: woken.append(bot.clock.now()))
     run = sweep_job(scheduler).func
-    bot.clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=SHANGHAI))  # before the 08:30 briefing
+    bot.clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=SHANGHAI))  # quiet hours: nothing due
     await run()
     assert woken == []
-    bot.clock.advance(timedelta(minutes=30))  # 08:30: the day's briefings are queued
+    bot.clock.advance(timedelta(minutes=90))  # 08:30: the day's briefings are queued
     await run()
     assert woken == [bot.clock.now()]
     await run()  # nothing new at the same moment: delivery is left alone

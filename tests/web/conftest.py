@@ -23,9 +23,9 @@ TOKEN = "web-test-admin-token-0001"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 DONGGUAN_ROOM = "东关社区环保网格群"
 XIGUAN_ROOM = "西关社区环保网格群"
-# Monday 23 November 2026, 08:00 in Shanghai: before the 08:30 briefing, so starting the app
-# posts nothing, whatever the hour the suite runs at.
-START = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+# Sunday 22 November 2026, 08:00 in Shanghai: before the 08:30 briefing and no meeting day,
+# so starting the app posts nothing, whatever the hour the suite runs at.
+START = datetime(2026, 11, 22, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture

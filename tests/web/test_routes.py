@@ -199,7 +199,7 @@ async def test_ordinary_chat_gets_no_reply(client: Client) -> None:
     await say(client, DONGGUAN_ROOM, zhang_wei, report_texts.REPORT_TEMPLATE)
     replies = await bot_lines_after(client, said[-1]["id"])
     assert [reply["text"].split("\n")[0].split(" ", 1)[1] for reply in replies] == [
-        "已登记工单 112301"
+        "已登记工单 112201"
     ]
 
 
@@ -326,7 +326,7 @@ async def test_a_database_outage_is_a_clear_503_and_one_log_line(
         assert (await health.json())["database"] == "down"
         with caplog.at_level(logging.INFO):
             for _ in range(5):
-                refused = await say(client, DONGGUAN_ROOM, zhang_wei, "受理 112301")
+                refused = await say(client, DONGGUAN_ROOM, zhang_wei, "受理 112201")
                 assert refused.status == 503
                 assert (await refused.json())["error"] == web_texts.WEB_DATABASE_DOWN
         errors = [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -1,4 +1,12 @@
-"""Daily briefing (每日简报): each bound group gets its subtree's figures once a day."""
+"""Daily briefing (每日简报): each bound group gets its subtree's figures once a day.
+
+Sent from the briefing time until the catch-up limit (default 08:30–12:00): a bot that was
+down at 08:30 still sends today's briefing at 09:10, but never a "morning" briefing in the
+evening. A group with nothing new, nothing open and nothing overdue gets one short line (or
+nothing, by configuration). Upper levels get one line per child grid; 督办 tickets come first;
+tickets waiting for 核查 are listed; the parent of patrolling grids sees yesterday's 零报告 and
+未报告 grids. A fixed handful of grouped queries over the closure table, whatever the size.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +18,16 @@ from sqlmodel import Session, col, select
 
 from bot.services.briefing import texts
 from bot.services.outbox.queue import PRIORITY_BRIEFING, Draft, enqueue
+from bot.services.patrols.records import ZERO_KINDS, patrol_grids, patrol_status
 from bot.services.roster import lookup
 from bot.services.runtime import Runtime, format_duration
 from bot.services.tickets import texts as ticket_texts
-from bot.services.tickets.states import LIVE
+from bot.services.tickets.states import LIVE, Status
 from models.db import insert_ignore
 from models.tables import BriefingLog, Grid, GridClosure, Person, Room, Ticket
 
 TOP = 10
+WAITING_TOP = 5
 
 
 @dataclass
@@ -26,7 +36,13 @@ class Figures:
     resolved: int = 0
     open: int = 0
     overdue: int = 0
+    waiting: int = 0
     overdue_tickets: list[Ticket] = field(default_factory=list)
+    waiting_tickets: list[Ticket] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new or self.resolved or self.open or self.waiting)
 
 
 def _count_by_root(session: Session, roots: list[int], *where: object) -> dict[int, int]:
@@ -37,6 +53,25 @@ def _count_by_root(session: Session, roots: list[int], *where: object) -> dict[i
         .group_by(col(GridClosure.ancestor_id))
     ).all()
     return {root: count for root, count in rows}
+
+
+def _listed(
+    session: Session, roots: list[int], top: int, order: tuple[object, ...], *where: object
+) -> tuple[dict[int, int], dict[int, list[Ticket]]]:
+    rows = session.exec(
+        select(GridClosure.ancestor_id, Ticket)
+        .join(Ticket, col(Ticket.grid_id) == GridClosure.descendant_id)
+        .where(col(GridClosure.ancestor_id).in_(roots), *where)  # type: ignore[arg-type]
+        .order_by(*order)  # type: ignore[arg-type]
+    ).all()
+    counts: dict[int, int] = {}
+    listed: dict[int, list[Ticket]] = {}
+    for root, ticket in rows:
+        counts[root] = counts.get(root, 0) + 1
+        kept = listed.setdefault(root, [])
+        if len(kept) < top:
+            kept.append(ticket)
+    return counts, listed
 
 
 def figures(
@@ -52,77 +87,159 @@ def figures(
     for name, where in counts.items():
         for root, count in _count_by_root(session, roots, *where).items():
             setattr(result[root], name, count)
-    overdue = session.exec(
-        select(GridClosure.ancestor_id, Ticket)
-        .join(Ticket, col(Ticket.grid_id) == GridClosure.descendant_id)
-        .where(
-            col(GridClosure.ancestor_id).in_(roots),
-            col(Ticket.status).in_(LIVE),
-            col(Ticket.due_at) < now,
-        )
-        # 督办 tickets first, then the longest overdue.
-        .order_by(col(Ticket.supervised).desc(), col(Ticket.due_at), col(Ticket.id))
-    ).all()
-    for root, ticket in overdue:
-        result[root].overdue += 1
-        if len(result[root].overdue_tickets) < TOP:
-            result[root].overdue_tickets.append(ticket)
+    # 督办 tickets first, then the longest overdue.
+    overdue, overdue_listed = _listed(
+        session,
+        roots,
+        TOP,
+        (col(Ticket.supervised).desc(), col(Ticket.due_at), col(Ticket.id)),
+        col(Ticket.status).in_(LIVE),
+        col(Ticket.due_at) < now,
+    )
+    waiting, waiting_listed = _listed(
+        session,
+        roots,
+        WAITING_TOP,
+        (col(Ticket.supervised).desc(), col(Ticket.resolved_at), col(Ticket.id)),
+        Ticket.status == Status.RESOLVED,
+    )
+    for root, fig in result.items():
+        fig.overdue, fig.overdue_tickets = overdue.get(root, 0), overdue_listed.get(root, [])
+        fig.waiting, fig.waiting_tickets = waiting.get(root, 0), waiting_listed.get(root, [])
     return result
 
 
 @dataclass(frozen=True)
 class Names:
-    """Grids and their heads for every overdue ticket listed in any briefing of the sweep."""
+    """Grids and their heads for every ticket listed in any briefing of the sweep."""
 
     grids: dict[int, Grid]
     leads: dict[int, Person]
 
 
 def _names(session: Session, figs: dict[int, Figures]) -> Names:
-    ids = {t.grid_id for fig in figs.values() for t in fig.overdue_tickets}
+    ids = {t.grid_id for fig in figs.values() for t in (*fig.overdue_tickets, *fig.waiting_tickets)}
     return Names(lookup.grids_by_id(session, ids), lookup.leads_of(session, ids))
 
 
+@dataclass(frozen=True)
+class Patrols:
+    """Yesterday's patrol status of the patrolling grids right under (or at) each group's grid."""
+
+    zero: dict[int, list[str]]
+    missing: dict[int, list[str]]
+
+
+def _patrols(session: Session, grids: list[Grid], day: date) -> Patrols:
+    ids = [g.id or 0 for g in grids]
+    under = session.exec(
+        select(GridClosure.ancestor_id, Grid)
+        .join(Grid, col(Grid.id) == GridClosure.descendant_id)
+        .where(col(GridClosure.ancestor_id).in_(ids), col(GridClosure.depth) <= 1)
+        .order_by(col(Grid.code))
+    ).all()
+    patrolling = patrol_grids(session, [g.id or 0 for _, g in under])
+    status = patrol_status(session, list(patrolling), day)
+    zero: dict[int, list[str]] = {}
+    missing: dict[int, list[str]] = {}
+    for root, grid in under:
+        if grid.id not in patrolling:
+            continue
+        kinds = status.get(grid.id or 0)
+        if not kinds:
+            missing.setdefault(root, []).append(grid.name)
+        elif kinds <= set(ZERO_KINDS):
+            zero.setdefault(root, []).append(grid.name)
+    return Patrols(zero, missing)
+
+
 def _text(
-    grid: Grid, day: date, fig: Figures, names: Names, runtime: Runtime, now: datetime
+    grid: Grid,
+    day: date,
+    fig: Figures,
+    children: list[tuple[Grid, Figures]],
+    patrols: Patrols,
+    names: Names,
+    now: datetime,
 ) -> str:
     lines = [
         texts.BRIEFING_HEADER.format(grid=grid.name, date=f"{day.month}月{day.day}日"),
         texts.BRIEFING_COUNTS.format(
-            new=fig.new, resolved=fig.resolved, open=fig.open, overdue=fig.overdue
+            new=fig.new,
+            resolved=fig.resolved,
+            open=fig.open,
+            overdue=fig.overdue,
+            waiting=fig.waiting,
         ),
     ]
+    if children:
+        lines.append(texts.BRIEFING_CHILDREN_TITLE)
+        for child, f in children:
+            lines.append(
+                texts.BRIEFING_CHILD_LINE.format(
+                    grid=child.name, new=f.new, open=f.open, overdue=f.overdue, waiting=f.waiting
+                )
+            )
+    if fig.overdue:
+        lines.append(texts.BRIEFING_OVERDUE_TITLE)
+        for t in fig.overdue_tickets:
+            lead = names.leads.get(t.grid_id)
+            lines.append(
+                texts.BRIEFING_OVERDUE_LINE.format(
+                    mark=ticket_texts.SUPERVISED_MARK if t.supervised else "",
+                    code=t.code,
+                    category=t.category,
+                    grid=names.grids[t.grid_id].name,
+                    head=lead.name if lead else ticket_texts.NO_HEAD,
+                    overdue=format_duration(now - t.due_at),
+                )
+            )
+        if fig.overdue > len(fig.overdue_tickets):
+            lines.append(texts.BRIEFING_MORE.format(count=fig.overdue - len(fig.overdue_tickets)))
+    if fig.waiting:
+        lines.append(texts.BRIEFING_WAITING_TITLE)
+        for t in fig.waiting_tickets:
+            lines.append(
+                texts.BRIEFING_WAITING_LINE.format(
+                    mark=ticket_texts.SUPERVISED_MARK if t.supervised else "",
+                    code=t.code,
+                    category=t.category,
+                    grid=names.grids[t.grid_id].name,
+                    age=format_duration(now - (t.resolved_at or now)),
+                )
+            )
+        if fig.waiting > len(fig.waiting_tickets):
+            more = fig.waiting - len(fig.waiting_tickets)
+            lines.append(texts.BRIEFING_WAITING_MORE.format(count=more))
+    if grid.id in patrols.zero:
+        lines.append(texts.BRIEFING_PATROL_ZERO.format(grids="、".join(patrols.zero[grid.id])))
+    if grid.id in patrols.missing:
+        missing = "、".join(patrols.missing[grid.id])
+        lines.append(texts.BRIEFING_PATROL_MISSING.format(grids=missing))
     if not fig.overdue:
         lines.append(texts.BRIEFING_ALL_CLEAR)
-        return "\n".join(lines)
-    lines.append(texts.BRIEFING_OVERDUE_TITLE)
-    for t in fig.overdue_tickets:
-        lead = names.leads.get(t.grid_id)
-        lines.append(
-            texts.BRIEFING_OVERDUE_LINE.format(
-                mark=ticket_texts.SUPERVISED_MARK if t.supervised else "",
-                code=t.code,
-                category=t.category,
-                grid=names.grids[t.grid_id].name,
-                head=lead.name if lead else ticket_texts.NO_HEAD,
-                overdue=format_duration(now - t.due_at),
-            )
-        )
-    if fig.overdue > len(fig.overdue_tickets):
-        lines.append(texts.BRIEFING_MORE.format(count=fig.overdue - len(fig.overdue_tickets)))
     return "\n".join(lines)
+
+
+def _due_window(runtime: Runtime, now: datetime) -> bool:
+    """Between the briefing time and the catch-up limit, outside quiet hours."""
+    local = runtime.policy.local(now).time()
+    schedule = runtime.policy.schedule
+    return runtime.policy.briefing_time <= local < max(
+        schedule.catch_up_until, runtime.policy.briefing_time
+    ) and not runtime.policy.calendar.in_quiet_hours(now)
 
 
 def sweep(runtime: Runtime) -> list[int]:
     """Queue today's briefing for every bound group that has not had it; return outbox ids.
 
-    Runs any time after the briefing hour, so a late or restarted bot still sends today's
-    briefing; yesterday's, if missed, is stale and skipped.
+    Runs any time in the day's briefing window, so a late or restarted bot still sends
+    today's briefing; after the window (or a missed day) it is stale and skipped.
     """
     now = runtime.clock.now()
-    local = runtime.policy.local(now)
-    if local.time() < runtime.policy.briefing_time:
+    if not _due_window(runtime, now):
         return []
+    local = runtime.policy.local(now)
     day = local.date()
     start = datetime.combine(day, datetime.min.time(), runtime.policy.tz)
     with runtime.transaction() as session:
@@ -135,9 +252,6 @@ def sweep(runtime: Runtime) -> list[int]:
         ).all()
         if not rooms:
             return []
-        figs = figures(
-            session, [g.id or 0 for _, g in rooms], start - timedelta(days=1), start, now
-        )
         ids = insert_ignore(
             session, BriefingLog, [{"room_topic": room.topic, "day": day} for room, _ in rooms]
         )
@@ -146,15 +260,47 @@ def sweep(runtime: Runtime) -> list[int]:
             session.exec(select(BriefingLog.room_topic).where(col(BriefingLog.id).in_(ids))).all()
         )
         claimed = [(room, grid) for room, grid in rooms if room.topic in won]
-        names = _names(session, {grid.id or 0: figs[grid.id or 0] for _, grid in claimed})
-        drafts = [
-            Draft(
-                key=f"brief:{room.topic}:{day.isoformat()}",
-                text=_text(grid, day, figs[grid.id or 0], names, runtime, now),
-                room_topic=room.topic,
-                priority=PRIORITY_BRIEFING,
-                kind="briefing",
+        if not claimed:
+            return []
+        roots = [grid.id or 0 for _, grid in claimed]
+        kids = list(
+            session.exec(
+                select(Grid).where(col(Grid.parent_id).in_(roots)).order_by(col(Grid.code))
+            ).all()
+        )
+        figs = figures(
+            session,
+            list({*roots, *(k.id or 0 for k in kids)}),
+            start - timedelta(days=1),
+            start,
+            now,
+        )
+        names = _names(session, {root: figs[root] for root in roots})
+        patrols = _patrols(session, [grid for _, grid in claimed], day - timedelta(days=1))
+        drafts = []
+        for room, grid in claimed:
+            fig = figs[grid.id or 0]
+            children = [(k, figs[k.id or 0]) for k in kids if k.parent_id == grid.id]
+            quiet_day = (
+                fig.empty
+                and not fig.overdue
+                and grid.id not in patrols.missing
+                and grid.id not in patrols.zero
             )
-            for room, grid in claimed
-        ]
+            if quiet_day and runtime.policy.schedule.empty_briefing == "none":
+                continue
+            text = (
+                texts.BRIEFING_EMPTY.format(grid=grid.name, date=f"{day.month}月{day.day}日")
+                if quiet_day
+                else _text(grid, day, fig, children, patrols, names, now)
+            )
+            drafts.append(
+                Draft(
+                    key=f"brief:{room.topic}:{day.isoformat()}",
+                    text=text,
+                    room_topic=room.topic,
+                    priority=PRIORITY_BRIEFING,
+                    kind="briefing",
+                )
+            )
         return enqueue(session, drafts, now)

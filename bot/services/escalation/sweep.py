@@ -11,8 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, update
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, bindparam, insert, update
+from sqlmodel import Session, col, or_, select
 
 from bot.services.escalation import texts
 from bot.services.outbox.queue import PRIORITY_ESCALATION, Draft, enqueue
@@ -20,6 +20,7 @@ from bot.services.roster import lookup
 from bot.services.runtime import Runtime, format_duration
 from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.states import LIVE
+from bot.services.understanding.categories import index_for
 from models.db import insert_ignore, table_of
 from models.tables import Escalation, Grid, GridClosure, Person, Ticket, TicketEvent
 
@@ -107,9 +108,19 @@ def _advance(session: Session, steps: list[Step], runtime: Runtime, now: datetim
 
 
 def interval(runtime: Runtime, ticket: Ticket) -> timedelta:
-    """The time to the next step: shorter for a ticket under 督办."""
-    base = runtime.policy.escalation_interval
+    """The time to the next step: the category's own (burning cannot wait a day per level),
+    else the deployment's; shorter for a ticket under 督办."""
+    category = index_for(runtime.policy.categories).exact(ticket.category)
+    base = (category.escalation if category else None) or runtime.policy.escalation_interval
     return base * runtime.policy.supervision_factor if ticket.supervised else base
+
+
+def pressing_filter(runtime: Runtime, now: datetime) -> list[ColumnElement[bool]]:
+    """In quiet hours only pressing categories and 督办 tickets go out (the rest wait)."""
+    if not runtime.policy.calendar.in_quiet_hours(now):
+        return []
+    names = [c.name for c in runtime.policy.categories if c.pressing]
+    return [or_(col(Ticket.supervised).is_(True), col(Ticket.category).in_(names))]
 
 
 def sweep(runtime: Runtime) -> list[int]:
@@ -132,7 +143,11 @@ def _sweep_batch(runtime: Runtime, now: datetime) -> tuple[list[int], bool]:
         due = list(
             session.exec(
                 select(Ticket)
-                .where(col(Ticket.next_escalation_at) <= now, col(Ticket.status).in_(LIVE))
+                .where(
+                    col(Ticket.next_escalation_at) <= now,
+                    col(Ticket.status).in_(LIVE),
+                    *pressing_filter(runtime, now),
+                )
                 .order_by(col(Ticket.next_escalation_at), col(Ticket.id))
                 .limit(BATCH)
             ).all()

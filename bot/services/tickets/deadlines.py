@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 from bot.core.errors import UserError
+from bot.services.calendar.worktime import WorkCalendar
 from bot.services.tickets import texts
 from bot.services.understanding.categories import Category
 
@@ -84,8 +85,24 @@ def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     return due.astimezone(UTC)
 
 
-def default_deadline(category: Category, now: datetime) -> datetime:
-    """The deadline when the report names none: the category's usual time from now."""
+def default_deadline(
+    category: Category,
+    now: datetime,
+    calendar: WorkCalendar | None = None,
+    *,
+    alert: bool = False,
+) -> datetime:
+    """The deadline when the report names none: the category's usual time from now.
+
+    Counted in 工作时 / 工作日 when the category says so; during a heavy-pollution alert the
+    category's alert deadline, if it has one.
+    """
+    if alert and category.alert_deadline is not None:
+        return now + category.alert_deadline
+    if calendar is not None and category.deadline_unit == "working_hours":
+        return calendar.add_working_hours(now, category.deadline_amount)
+    if calendar is not None and category.deadline_unit == "working_days":
+        return calendar.add_working_days(now, category.deadline_amount)
     return now + category.deadline
 
 

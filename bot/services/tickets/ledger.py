@@ -21,7 +21,7 @@ from bot.services.understanding import texts as report_texts
 from bot.services.understanding.categories import Category, index_for
 from bot.services.understanding.reports import ParsedReport
 from models.db import insert_ignore
-from models.tables import Grid, Person, Ticket, TicketEvent, TicketSequence
+from models.tables import Alert, Grid, PatrolRecord, Person, Ticket, TicketEvent, TicketSequence
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def open_ticket(
             if earlier.reporter_id != origin.actor.person_id:
                 record(session, earlier, origin, "co_reported", report.location)
             return replace(info(session, earlier), duplicate=True)
-    due, note = _due(report.deadline_text, category, origin.at, runtime)
+    due, note = _due(session, report.deadline_text, category, origin.at, runtime)
     if note:
         notes.append(note)
     head = lookup.leads_of(session, [grid.id or 0]).get(grid.id or 0)
@@ -187,22 +187,55 @@ def open_ticket(
     session.add(ticket)
     session.flush()
     record(session, ticket, origin, "reported", f"{ticket.category}｜{ticket.location}")
+    _patrolled(session, runtime, origin)
     return replace(_info(ticket, grid, head), notes=tuple(notes))
 
 
+def _patrolled(session: Session, runtime: Runtime, origin: Origin) -> None:
+    """A report filed today counts as the sender's patrol of their grid (每日巡查)."""
+    home = lookup.home_grid(session, origin.actor.person_id)
+    if home is None:
+        return
+    row = {
+        "person_id": origin.actor.person_id,
+        "grid_id": home.id,
+        "day": runtime.policy.local(origin.at).date(),
+        "kind": "report",
+        "note": "",
+        "at": origin.at,
+        "message_id": origin.message_id,
+    }
+    insert_ignore(session, PatrolRecord, [row])
+
+
+def _alert_on(session: Session, at: datetime) -> bool:
+    """Whether a heavy-pollution alert is in force (categories may have shorter deadlines)."""
+    return (
+        session.exec(
+            select(Alert.id).where(
+                col(Alert.lifted_at).is_(None), col(Alert.starts_at) <= at, col(Alert.ends_at) > at
+            )
+        ).first()
+        is not None
+    )
+
+
 def _due(
-    text: str | None, category: Category, at: datetime, runtime: Runtime
+    session: Session, text: str | None, category: Category, at: datetime, runtime: Runtime
 ) -> tuple[datetime, str | None]:
-    """The deadline written (立即/马上: the category's urgent one), else the default."""
+    """The deadline written (立即/马上: the category's urgent one), else the default (in
+    工作时/工作日 when the category says so; shorter during an alert when it has an alert one)."""
+    calendar = runtime.policy.calendar
     if not text:
-        return default_deadline(category, at), None
+        alert = category.alert_deadline is not None and _alert_on(session, at)
+        return default_deadline(category, at, calendar, alert=alert), None
     if URGENT.fullmatch(text.strip()):
         return at + category.urgent_deadline, None
     try:
         return parse_deadline(text, at, runtime.policy.tz), None
     except UserError:
         hours = format_hours(category.deadline)
-        return default_deadline(category, at), texts.ASSUMED_DEADLINE.format(
+        return default_deadline(category, at, calendar), texts.ASSUMED_DEADLINE.format(
             given=text.strip(), hours=hours
         )
 

@@ -38,6 +38,7 @@ class Access(StrEnum):
     OWN = "own"  # staff of the ticket's own (responsible) grid, admins
     HEAD = "head"  # 网格长/第一网格长/副网格长 of the ticket's grid or any grid above it, admins
     LEADER = "leader"  # 网格长/第一网格长/副网格长 of a level-1 or level-2 grid above it, admins
+    DISTRICT = "district"  # 网格长/第一网格长/副网格长 of a level-1 grid, admins (预警)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,15 @@ class Category:
     urgent: timedelta | None = None
     # 核查 needs at least one 整改后 photo before the ticket can be closed.
     after_photo: bool = False
+    # Burning and the like: its reminders and pings do not wait for the end of quiet hours.
+    pressing: bool = False
+    # Time between escalation steps for this category (None: the deployment's setting).
+    escalation: timedelta | None = None
+    # The default deadline during a heavy-pollution alert (None: as usual).
+    alert_deadline: timedelta | None = None
+    # How `deadline` counts: "hours" (wall clock), "working_hours" or "working_days".
+    deadline_unit: str = "hours"
+    deadline_amount: float = 0.0
 
     @property
     def urgent_deadline(self) -> timedelta:
@@ -47,7 +56,16 @@ def load_categories(path: Path) -> tuple[Category, ...]:
     for index, raw in enumerate(data.get("category", []), start=1):
         try:
             hours = float(raw.get("deadline_hours", DEFAULT_DEADLINE_HOURS))
+            unit, amount = "hours", 0.0
+            if "deadline_working_hours" in raw:
+                unit, amount = "working_hours", float(raw["deadline_working_hours"])
+                hours = amount * 24 / 7  # a rough wall-clock equivalent, for display only
+            elif "deadline_working_days" in raw:
+                unit, amount = "working_days", float(raw["deadline_working_days"])
+                hours = amount * 24 * 7 / 5
             urgent = raw.get("urgent_hours")
+            escalation = raw.get("escalation_hours")
+            alert = raw.get("alert_deadline_hours")
             categories.append(
                 Category(
                     name=str(raw["name"]),
@@ -55,7 +73,12 @@ def load_categories(path: Path) -> tuple[Category, ...]:
                     deadline=timedelta(hours=hours),
                     words=tuple(str(s) for s in raw.get("words", [])),
                     urgent=None if urgent is None else timedelta(hours=float(urgent)),
-                    after_photo=_flag(raw.get("after_photo", False)),
+                    after_photo=_flag(raw.get("after_photo", False), "after_photo"),
+                    pressing=_flag(raw.get("pressing", False), "pressing"),
+                    escalation=None if escalation is None else timedelta(hours=float(escalation)),
+                    alert_deadline=None if alert is None else timedelta(hours=float(alert)),
+                    deadline_unit=unit,
+                    deadline_amount=amount,
                 )
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -65,9 +88,9 @@ def load_categories(path: Path) -> tuple[Category, ...]:
     return tuple(categories)
 
 
-def _flag(value: object) -> bool:
+def _flag(value: object, name: str) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"after_photo must be true or false, not {value!r}")
+        raise ValueError(f"{name} must be true or false, not {value!r}")
     return value
 
 

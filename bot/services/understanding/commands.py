@@ -43,6 +43,8 @@ class Verb:
     leading_only: bool = False
     # What may follow a verb without a code (统计 本月); None: it must stand alone.
     tail: re.Pattern[str] | None = None
+    # The tail is free text (巡查打卡 东关街正常): only after a space or a colon.
+    tail_needs_sep: bool = False
     # Text may follow without a code (交办 一村二片 散煤 …).
     free: bool = False
 
@@ -185,9 +187,12 @@ class Grammar:
             if _BARE_END.fullmatch(folded, head.end()):
                 return Command(verb.command, None, "")
             rest = _BARE_END.sub("", folded[head.end() :].strip())
-            if verb.tail is not None and verb.tail.fullmatch(rest):
-                return Command(verb.command, None, rest)
-            return None
+            if verb.tail is None or not verb.tail.fullmatch(rest):
+                return None
+            if verb.tail_needs_sep and not head.group("sep"):
+                return None
+            note = trim(text[head.end() :]) if verb.tail_needs_sep else rest
+            return Command(verb.command, None, note or rest)
         code_match = _CODE.match(folded, head.end())
         code = code_match.group("code").upper() if code_match else None
         if code is None and verb.word not in verb.command_words:
