@@ -67,6 +67,13 @@ def _time(raw: Any, where: str) -> time:
         raise ScheduleFileError(f"{where}: not a time HH:MM: {raw!r}") from exc
 
 
+def _period(raw: Any, where: str) -> Period:
+    try:
+        return parse_period(str(raw))
+    except ValueError as exc:
+        raise ScheduleFileError(f"{where}: {exc}") from None
+
+
 def _dates(raw: Any, where: str) -> frozenset[date]:
     try:
         return frozenset(date.fromisoformat(str(d)) for d in raw or [])
@@ -92,13 +99,14 @@ def load_schedule(path: Path, tz: ZoneInfo) -> Schedule:
 def _schedule(data: dict[str, Any], tz: ZoneInfo) -> Schedule:
     cal = data.get("calendar", {})
     office: tuple[Period, ...] = tuple(
-        parse_period(p) for p in cal.get("office_hours", ["08:30-12:00", "14:30-18:00"])
+        _period(p, "calendar.office_hours")
+        for p in cal.get("office_hours", ["08:30-12:00", "14:30-18:00"])
     )
     quiet_raw = cal.get("quiet_hours", "21:00-07:30")
     calendar = WorkCalendar(
         tz=tz,
         office=office,
-        quiet=parse_period(quiet_raw) if quiet_raw else None,
+        quiet=_period(quiet_raw, "calendar.quiet_hours") if quiet_raw else None,
         extra_holidays=_dates(cal.get("extra_holidays"), "calendar.extra_holidays"),
         extra_workdays=_dates(cal.get("extra_workdays"), "calendar.extra_workdays"),
     )

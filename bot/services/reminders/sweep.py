@@ -97,7 +97,7 @@ def _due_soon(session: Session, runtime: Runtime, now: datetime) -> list[Item]:
     people, grids = _leads(session, tickets), _grids(session, tickets)
     items = []
     for t in tickets:
-        short = t.due_at - t.created_at < timedelta(hours=r.short_deadline_hours)
+        short = t.due_at - t.created_at <= timedelta(hours=r.short_deadline_hours)
         before = timedelta(hours=r.short_hours_before if short else r.long_hours_before)
         person = people.get(t.responsible_id or 0)
         if t.due_at - before > now or person is None:
