@@ -58,6 +58,7 @@ ROOT.include(
 )
 # 「收到」 (as heads answer an alert): a receipt when an alert waits for the group, else chat.
 ACKNOWLEDGED = re.compile(r"(?:@\S+\s*)*(?:已)?收到[了啦]?[!！。.，,~\s]*(?:\S{0,20})")
+HELP_COMMAND = Command("show_help", None, "")
 # A reply to 「请补充问题地点」 is short; longer place-like messages are chat.
 PLACE_REPLY_LIMIT = 60
 
@@ -69,9 +70,12 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
     meaning = understand(
         inbound.text, runtime.policy.categories, router.grammar, mentions_bot=inbound.mentions_bot
     )
-    if meaning is None:
-        if ACKNOWLEDGED.fullmatch(inbound.text.strip()):
+    if (meaning is None or meaning.help) and ACKNOWLEDGED.fullmatch(inbound.text.strip()):
+        if meaning is None:
             return Route(alerts.acknowledge, tentative=True)
+        # 「@网格通 收到」: the receipt, or help when no alert waits for it.
+        return Route(lambda ctx: alerts.acknowledge(ctx) or help.show_help(ctx, HELP_COMMAND))
+    if meaning is None:
         if looks_like_place(inbound.text) and len(inbound.text) <= PLACE_REPLY_LIMIT:
             place = inbound.text
             return Route(lambda ctx: reports.place_given(ctx, place), tentative=True)
@@ -81,7 +85,7 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
         return Route(lambda ctx: reports.report(ctx, found))
     command = meaning.command
     if command is None:
-        return Route(lambda ctx: help.show_help(ctx, Command("show_help", None, "")))
+        return Route(lambda ctx: help.show_help(ctx, HELP_COMMAND))
     spec = router.by_name[command.verb]
     if command.code is None and spec.args.takes_code and not (spec.args.free and command.note):
         return Route(lambda ctx: [spec.usage_reply()])

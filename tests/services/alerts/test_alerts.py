@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.services.alerts import texts
+from handlers.texts import HELP_HEADER
 from models.tables import AlertAck, Ticket
 from tests.harness import Harness, Sent
 
@@ -137,3 +138,11 @@ def test_during_an_alert_deadlines_shorten_and_patrols_are_due_twice(
     later = bot.tick(timedelta(hours=6))  # 17:00: nobody patrolled since 11:00
     rooms = sorted(s.room or "" for s in later if s.text.startswith("【预警期间巡查提醒】"))
     assert rooms == ["一村群", "一村群", "二村群"]
+
+
+def test_a_receipt_that_mentions_the_bot_counts_too(bot: Harness) -> None:
+    bot.say("区平台群", "区长甲", ISSUE)
+    [ack] = bot.say_as("一镇群", "wx_t1_head", "镇长丙", "@网格通\u2005收到", mentions_bot=True)
+    assert ack.text == "一镇已确认收到橙色预警（镇长丙）。"
+    [help_text] = bot.say_as("一镇群", "wx_t1_head", "镇长丙", "@网格通 收到", mentions_bot=True)
+    assert help_text.text.startswith(HELP_HEADER)  # confirmed already: the bot answers with help
