@@ -22,17 +22,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sweeps import write_roster  # noqa: E402
+from sweeps import write_roster
 
-from bot.bootstrap import build_policy  # noqa: E402
-from bot.core.clock import FixedClock  # noqa: E402
-from bot.core.messages import ChatRef, Inbound, Outgoing  # noqa: E402
-from bot.services.outbox.delivery import Deliverer, RateLimiter  # noqa: E402
-from bot.services.roster import importer  # noqa: E402
-from bot.services.runtime import Runtime  # noqa: E402
-from config.settings import DEMO_ROSTER, load_settings  # noqa: E402
-from handlers.dispatcher import Dispatcher  # noqa: E402
-from models.db import make_engine, migrate  # noqa: E402
+from bot.bootstrap import build_policy
+from bot.core.clock import FixedClock
+from bot.core.messages import ChatRef, Inbound, Outgoing
+from bot.services.outbox.delivery import Deliverer, RateLimiter
+from bot.services.roster import importer
+from bot.services.runtime import Runtime
+from config.settings import DEMO_ROSTER, load_settings
+from handlers.dispatcher import Dispatcher
+from models.db import make_engine, migrate
 
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 STEP = timedelta(seconds=0.5)
