@@ -60,18 +60,19 @@ class MovableClock:
 
     Inbound messages carry the gateway's (real) timestamps, so the app's clock must keep
     running in step with them; a test still jumps ahead by days to make deadlines pass.
-    It starts at the next 07:00 in Shanghai (less than a day ahead of the gateway's time),
-    before the 08:30 briefing, so what the app does at start does not depend on the hour
-    the suite runs at.
+    It starts at the next 12:30 in Shanghai (less than a day ahead of the gateway's time):
+    after the briefing's morning window, outside quiet hours, clear of meeting and patrol
+    reminders, so what the app does at start (or two days on, at 12:31) does not depend on
+    the hour the suite runs at.
     """
 
     def __init__(self) -> None:
         now = datetime.now(UTC)
         local = now.astimezone(SHANGHAI)
-        seven = local.replace(hour=7, minute=0, second=0, microsecond=0)
-        if seven <= local:
-            seven += timedelta(days=1)
-        self._offset = seven - local
+        start = local.replace(hour=12, minute=30, second=0, microsecond=0)
+        if start <= local:
+            start += timedelta(days=1)
+        self._offset = start - local
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self._offset

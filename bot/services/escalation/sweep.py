@@ -37,6 +37,7 @@ class Step:
     step: int
     target: Grid
     repeat: int  # 0 while climbing; n for the n-th repeat at the top
+    at_top: bool = False  # this step goes to the top of the chain
 
 
 def _chains(session: Session, grid_ids: set[int]) -> dict[int, list[Grid]]:
@@ -61,7 +62,9 @@ def _plan(session: Session, due: list[Ticket]) -> list[Step]:
         chain = chains.get(ticket.grid_id) or [grids[ticket.grid_id]]
         step = ticket.escalation_step + 1
         target = chain[min(step, len(chain)) - 1]
-        steps.append(Step(ticket, step, target, max(step - len(chain), 0)))
+        steps.append(
+            Step(ticket, step, target, max(step - len(chain), 0), at_top=step >= len(chain))
+        )
     return steps
 
 
@@ -100,18 +103,21 @@ def _advance(session: Session, steps: list[Step], runtime: Runtime, now: datetim
             {
                 "b_id": s.ticket.id,
                 "b_step": s.step,
-                "b_next": now + interval(runtime, s.ticket),
+                "b_next": now + interval(runtime, s.ticket, at_top=s.at_top),
             }
             for s in steps
         ],
     )
 
 
-def interval(runtime: Runtime, ticket: Ticket) -> timedelta:
+def interval(runtime: Runtime, ticket: Ticket, *, at_top: bool = False) -> timedelta:
     """The time to the next step: the category's own (burning cannot wait a day per level),
-    else the deployment's; shorter for a ticket under 督办."""
+    else the deployment's; shorter for a ticket under 督办. Once the top has been told, the
+    repeats come at the deployment's interval: a burning report unsolved for a week must not
+    ping the district every two hours (measured in a simulated week: 105 pings)."""
     category = index_for(runtime.policy.categories).exact(ticket.category)
-    base = (category.escalation if category else None) or runtime.policy.escalation_interval
+    own = category.escalation if category and not at_top else None
+    base = own or runtime.policy.escalation_interval
     return base * runtime.policy.supervision_factor if ticket.supervised else base
 
 

@@ -1,8 +1,9 @@
 """Patrol and meeting reminders, once per grid (or group) and day: the database is the
 schedule (a unique `Reminder.key`), so a late, restarted or doubled sweep sends each once.
 
-Patrols: at the configured time (17:00), each grid with 网格员 and no patrol record today is
-reminded in its group, mentioning its members; during a heavy-pollution alert, at each alert
+Patrols: at the configured time (17:00), grids with 网格员 and no patrol record today are
+reminded in their group (one message per group, naming each such grid and mentioning its
+members); during a heavy-pollution alert, at each alert
 slot (11:00, 17:00), for records since the slot before. Meetings: each configured meeting is
 announced in the groups of its levels from `remind_minutes` before until it starts. Nothing is
 sent in quiet hours, and a day's reminder is never sent on a later day.
@@ -86,20 +87,24 @@ def _patrols(session: Session, runtime: Runtime, now: datetime) -> list[Draft]:
     if not missing:
         return []
     grids = lookup.grids_by_id(session, missing)
-    keyed = []
+    by_room: dict[str, list[int]] = {}
+    for grid_id in sorted(missing, key=lambda g: grids[g].code):
+        if grids[grid_id].room_topic:
+            by_room.setdefault(grids[grid_id].room_topic or "", []).append(grid_id)
     template = texts.PATROL_REMINDER if name == "day" else texts.PATROL_REMINDER_ALERT
-    for grid_id in sorted(missing):
-        grid = grids[grid_id]
-        if not grid.room_topic:
-            continue
+    keyed = []
+    for topic, ids in sorted(by_room.items()):
+        # One message per group, naming every grid in it that has no record yet.
+        key = f"patrol:{topic}:{day.isoformat()}:{name}"
+        mentions = tuple(dict.fromkeys(p for g in ids for p in sorted(members[g])))
         keyed.append(
             (
-                f"patrol:{grid_id}:{day.isoformat()}:{name}",
+                key,
                 Draft(
-                    key=f"patrol:{grid_id}:{day.isoformat()}:{name}",
-                    text=template.format(grid=grid.name),
-                    room_topic=grid.room_topic,
-                    mentions=tuple(sorted(members[grid_id])),
+                    key=key,
+                    text=template.format(grid="、".join(grids[g].name for g in ids)),
+                    room_topic=topic,
+                    mentions=mentions,
                     priority=PRIORITY_ESCALATION,
                     kind="patrol",
                 ),

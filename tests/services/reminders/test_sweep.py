@@ -111,6 +111,16 @@ def test_burning_does_not_wait_and_climbs_every_two_hours(bot: Harness) -> None:
     assert again.mentions == ("镇长丙",)
 
 
+def test_at_the_top_burning_repeats_daily_not_every_two_hours(bot: Harness) -> None:
+    report(bot, "秸秆焚烧")  # 4 h: due 14:00; then every 2 h one level up, three levels
+    pings = [bot.pings(timedelta(hours=4, minutes=1))]
+    pings += [bot.pings(timedelta(hours=2)) for _ in range(2)]
+    assert [p[0].mentions for p in pings] == [("村书记戊",), ("镇长丙",), ("区长甲",)]
+    assert bot.pings(timedelta(hours=23)) == []  # the top is told again a day later, not sooner
+    [again] = bot.pings(timedelta(hours=1))
+    assert "第2次" in again.text
+
+
 def test_supervised_tickets_do_not_wait_either(bot: Harness) -> None:
     code = report(bot, "散煤", "今天21时30分")
     bot.say("一镇群", "镇长丙", f"督办 {code}")
