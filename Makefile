@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 GATEWAY := tests/gateway
 
-.PHONY: run test check lint install install-test gateway browser bench clean
+.PHONY: run test check lint install install-test gateway browser fonts bench clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required"; exit 1; }
@@ -41,7 +41,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
-run: install
+# Debian's Noto CJK font, so the report charts (matplotlib) can write Chinese.
+fonts:
+	@test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }
+
+run: install fonts
 	$(BIN)/gridbot run
 
 lint: install-test
@@ -50,7 +55,7 @@ lint: install-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: install-test gateway browser lint
+test: install-test gateway browser fonts lint
 	$(BIN)/pytest
 
 bench: install-test gateway

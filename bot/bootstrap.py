@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock, SystemClock
 from bot.services.calendar.schedule import ScheduleFileError, load_schedule
+from bot.services.reports.scorecard import ScorecardFileError, load_scorecard
 from bot.services.runtime import Policy, Runtime
 from bot.services.understanding.categories import CategoryFileError, load_categories
 from config.settings import Settings, SettingsError
@@ -23,9 +24,14 @@ def build_policy(settings: Settings) -> Policy:
         schedule = load_schedule(settings.schedule_file, tz)
     except ScheduleFileError as exc:
         raise SettingsError(f"GRIDBOT_SCHEDULE_FILE: {exc}") from None
+    try:
+        load_scorecard(settings.scorecard_file)
+    except ScorecardFileError as exc:
+        raise SettingsError(f"GRIDBOT_SCORECARD_FILE: {exc}") from None
     return Policy(
         tz=tz,
         schedule=schedule,
+        scorecard_file=settings.scorecard_file,
         categories=categories,
         escalation_interval=timedelta(hours=settings.escalation_interval_hours),
         briefing_time=settings.briefing_time,

@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULT_CATEGORIES = CONFIG_DIR / "categories.toml"
 DEFAULT_SCHEDULE = CONFIG_DIR / "schedule.toml"
+DEFAULT_SCORECARD = CONFIG_DIR / "scorecard.toml"
 DEMO_ROSTER = CONFIG_DIR / "demo_roster.csv"
 
 ADMIN_TOKEN_MIN_LENGTH = 16
@@ -68,6 +69,7 @@ class Settings(BaseSettings):
     admin_token: str = Field("", repr=False, validation_alias="GRIDBOT_ADMIN_TOKEN")
     categories_file: Path = Field(DEFAULT_CATEGORIES, validation_alias="GRIDBOT_CATEGORIES_FILE")
     schedule_file: Path = Field(DEFAULT_SCHEDULE, validation_alias="GRIDBOT_SCHEDULE_FILE")
+    scorecard_file: Path = Field(DEFAULT_SCORECARD, validation_alias="GRIDBOT_SCORECARD_FILE")
     demo_roster: Path | None = Field(DEMO_ROSTER, validation_alias="GRIDBOT_DEMO_ROSTER")
     puppet_endpoint: str = Field("", validation_alias="WECHATY_PUPPET_SERVICE_ENDPOINT")
     puppet_token: str = Field("", repr=False, validation_alias="WECHATY_PUPPET_SERVICE_TOKEN")

@@ -143,6 +143,7 @@ class Dispatcher:
                     ),
                     mentions=reply.mentions,
                     priority=PRIORITY_REPLY,
+                    attachment=reply.attachment,
                 )
                 for n, reply in enumerate(replies)
             ]

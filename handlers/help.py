@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.messages import Reply
+from bot.services.tickets import lifecycle
 from bot.services.tickets.states import Access
 from bot.services.understanding.commands import Command
 from handlers.context import Context
@@ -22,5 +23,6 @@ router = Router("help")
     example="帮助",
 )
 def show_help(ctx: Context, command: Command) -> list[Reply]:
-    """查看上报格式和全部命令（@机器人 也可以）"""
-    return [Reply(help_text(ctx.router))]
+    """查看上报格式和您可以用的命令（@机器人 也可以）"""
+    reach = lifecycle.reach_of(ctx.session, ctx.origin.actor.person_id)
+    return [Reply(help_text(ctx.router, reach))]

@@ -189,11 +189,14 @@ class Router:
         return Grammar(verbs)
 
 
-def help_text(router: Router) -> str:
-    """The 「帮助」 reply: how to report, then one line per command."""
+def help_text(router: Router, reach: set[Access] | None = None) -> str:
+    """The 「帮助」 reply: how to report, then one line per command the reader may use
+    (`reach`: the kinds of access they have; None: every command)."""
     lines = [texts.HELP_HEADER, texts.HELP_REPORT, texts.HELP_COMMANDS]
     for spec in router.commands:
-        lines.append(texts.HELP_LINE.format(usage=spec.usage, help=spec.help, who=spec.who))
+        if reach is None or spec.access in reach:
+            lines.append(texts.HELP_LINE.format(usage=spec.usage, help=spec.help))
+    lines.append(texts.HELP_MORE)
     return "\n".join(lines)
 
 

@@ -11,4 +11,5 @@ HELP_REPORT = (
     "或一行写「#上报 类型 地点 描述」。"
 )
 HELP_COMMANDS = "处理工单（在群里发，或私聊机器人）："
-HELP_LINE = "· {usage}：{help}（{who}）"
+HELP_LINE = "· {usage}：{help}"
+HELP_MORE = "（只列出您可以用的命令；谁可以用什么，见平台的使用说明。）"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.core.messages import Reply
+from bot.services.reports import sweep as report_sweep
+from bot.services.reports.periodic import MONTHLY, WEEKLY
 from bot.services.tickets import worklist
 from bot.services.tickets.states import Access
 from bot.services.understanding.commands import Command
@@ -42,3 +44,20 @@ def stats(ctx: Context, command: Command) -> list[Reply]:
     """本网格及各下级网格的新增、办结、销号、超期和按期率"""
     period = {"这周": "本周", "这个月": "本月"}.get(command.note, command.note)
     return [Reply(worklist.stats(ctx.session, ctx.runtime, ctx.origin.actor.person_id, period))]
+
+
+@router.command("周报", args=Args.NONE, access=Access.HEAD, example="周报", phrases=("本周周报",))
+def weekly(ctx: Context, command: Command) -> list[Reply]:
+    """本网格及下级近7天的周报（含图表）"""
+    return _report(ctx, WEEKLY)
+
+
+@router.command("月报", args=Args.NONE, access=Access.HEAD, example="月报", phrases=("本月月报",))
+def monthly(ctx: Context, command: Command) -> list[Reply]:
+    """本网格及下级本月至今的月报（含图表）"""
+    return _report(ctx, MONTHLY)
+
+
+def _report(ctx: Context, kind: str) -> list[Reply]:
+    parts = report_sweep.on_demand(ctx.session, ctx.runtime, ctx.origin.actor.person_id, kind)
+    return [Reply(text, attachment=attachment) for text, attachment in parts]

@@ -235,6 +235,8 @@ class Outbox(SQLModel, table=True):
     # with a start but no `sent_at` may or may not have gone out, so it is never resent.
     claim_token: str | None = Field(default=None, max_length=32)
     attempt_started_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    # A file to send instead of text (a report's chart, the monthly ledger): its path.
+    attachment: str | None = Field(default=None, max_length=1000)
 
 
 class Evidence(SQLModel, table=True):

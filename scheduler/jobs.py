@@ -12,6 +12,7 @@ from bot.services.briefing import daily as briefing
 from bot.services.escalation import sweep as escalation
 from bot.services.patrols import sweep as patrols
 from bot.services.reminders import sweep as reminders
+from bot.services.reports import sweep as reports
 from bot.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ SWEEPS = {
     "reminders": reminders.sweep,
     "patrols": patrols.sweep,
     "briefing": briefing.sweep,
+    "reports": reports.sweep,
 }
 
 

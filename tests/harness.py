@@ -32,6 +32,7 @@ class Sent:
     room: str | None
     text: str
     mentions: tuple[str, ...]
+    attachment: str | None = None
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Harness:
         out = []
         with self.runtime.transaction() as session:
             for m in outbox.claim(session, now, limit=len(ids) if ids else 1000, only=ids):
-                out.append(Sent(m.room_topic, m.text, m.mention_names))
+                out.append(Sent(m.room_topic, m.text, m.mention_names, m.attachment))
                 outbox.mark_sent(session, m.outbox_id, now, None)
         self.sent.extend(out)
         return out

@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import uuid
 from collections import deque
+from pathlib import Path
 
 from bot.core.clock import Clock
 from bot.core.messages import ChatLine, ChatRef, Inbound, Outgoing
@@ -52,6 +53,11 @@ class SimulatorTransport:
         if self.rooms is not None and message.room_topic and message.room_topic not in self.rooms:
             raise DeliveryError(f"unknown room {message.room_topic}", permanent=True)
         prefix = "".join(f"@{name} " for name in message.mention_names)
+        attachment = None
+        if message.attachment is not None:
+            if not Path(message.attachment).is_file():
+                raise DeliveryError(f"no file {message.attachment}", permanent=True)
+            attachment = Path(message.attachment).name
         line = ChatLine(
             id=next(self._ids),
             room_topic=message.room_topic,
@@ -60,6 +66,7 @@ class SimulatorTransport:
             at=self.clock.now(),
             mentions=message.mention_names,
             from_bot=True,
+            attachment=attachment,
         )
         await self._append(line)
         return f"sim-{line.id}"

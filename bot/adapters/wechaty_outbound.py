@@ -36,7 +36,20 @@ async def send(
         raise
     except Exception as exc:  # nothing has been sent yet, so a retry is safe
         raise DeliveryError(f"looking up the chat failed: {exc!r}") from exc
+    if message.attachment is not None:
+        return await _deliver_file(puppet, conversation, message.attachment, timeout)
     return await _deliver(puppet, conversation, text, mention_ids, timeout)
+
+
+async def _deliver_file(puppet: Any, conversation: str, path: str, timeout: float) -> str | None:
+    """A chart or a ledger, as a file message (the puppet takes it inline, base64)."""
+    from wechaty_puppet import FileBox
+
+    try:
+        box = FileBox.from_file(path)
+    except OSError as exc:
+        raise DeliveryError(f"cannot read {path}: {exc}", permanent=True) from exc
+    return await _call(puppet.message_send_file(conversation_id=conversation, file=box), timeout)
 
 
 async def _prepare(contacts: ContactBook, message: Outgoing) -> tuple[str, str, list[str]]:
@@ -76,15 +89,21 @@ async def _with_mentions(contacts: ContactBook, message: Outgoing) -> tuple[str,
 async def _deliver(
     puppet: Any, conversation: str, text: str, mention_ids: list[str], timeout: float
 ) -> str | None:
+    call = puppet.message_send_text(
+        conversation_id=conversation, message=text, mention_ids=mention_ids
+    )
+    return await _call(call, timeout)
+
+
+async def _call(call: Any, timeout: float) -> str | None:
+    """Await one send RPC; what its failure means for a retry decides the error raised."""
     from grpclib.exceptions import GRPCError
 
     try:
         # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation that
         # arrives as the call completes, and a delivery loop being shut down then runs forever.
         async with asyncio.timeout(timeout):
-            message_id = await puppet.message_send_text(
-                conversation_id=conversation, message=text, mention_ids=mention_ids
-            )
+            message_id = await call
     except ConnectionRefusedError as exc:
         raise DeliveryError(f"gateway refused the connection: {exc!r}") from exc
     except GRPCError as exc:

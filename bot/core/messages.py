@@ -66,6 +66,8 @@ class Reply:
     text: str
     mentions: tuple[int, ...] = ()
     room_topic: str | None = None
+    # A file to send (a report's chart): its path; `text` is its caption.
+    attachment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class Outgoing:
     attempts: int = 0
     # The claim this delivery holds; the send starts only while it still holds it.
     claim: str = ""
+    # A file to send instead of the text (a chart, a ledger): its local path.
+    attachment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,3 +104,5 @@ class ChatLine:
     at: datetime
     mentions: tuple[str, ...] = ()
     from_bot: bool = False
+    # A file the bot sent (its name under the data directory's reports folder).
+    attachment: str | None = None

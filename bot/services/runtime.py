@@ -39,6 +39,8 @@ class Policy:
     supervision_factor: float = 0.5
     # 重复上报: a report like a live ticket opened within this window joins it.
     duplicate_window: timedelta = timedelta(hours=24)
+    # 考核: the scorecard of the weekly and monthly reports (checked at start-up).
+    scorecard_file: Path = Path(__file__).parents[2] / "config" / "scorecard.toml"
 
     @property
     def calendar(self) -> WorkCalendar:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import math
+import re
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -165,7 +166,22 @@ def _line(line: ChatLine, runtime: Runtime) -> dict[str, object]:
         "time": runtime.policy.format_time(line.at),
         "mentions": list(line.mentions),
         "from_bot": line.from_bot,
+        "attachment": f"/api/files/{line.attachment}" if line.attachment else None,
     }
+
+
+_FILE_NAME = re.compile(r"[\w.-]{1,120}")
+
+
+@routes.get("/api/files/{name}")
+async def report_file(request: web.Request) -> web.StreamResponse:
+    """A chart or ledger the bot sent (behind the admin token, like the whole page)."""
+    name = request.match_info["name"]
+    folder = request.app[keys.RUNTIME].policy.data_dir / "reports"
+    path = folder / name
+    if not _FILE_NAME.fullmatch(name) or name.startswith(".") or not path.is_file():
+        return web.json_response({"error": texts.WEB_NO_FILE}, status=404)
+    return web.FileResponse(path)
 
 
 def _number_param(request: web.Request, name: str, default: float) -> float:

@@ -21,3 +21,5 @@ WEB_TEXT_TOO_LONG = "消息太长了（最多 {limit} 字）。"
 WEB_NO_SIMULATOR = "机器人已连接真实微信，模拟群聊不可用；请在微信群里发消息。"
 
 WEB_DATABASE_DOWN = "数据库暂时不可用，稍后自动恢复。"
+
+WEB_NO_FILE = "没有这个文件。"

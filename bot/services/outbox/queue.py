@@ -36,6 +36,8 @@ class Draft:
     kind: str = "reply"
     # Held back this long, so later events can still change it (coalescing).
     delay: timedelta = timedelta(0)
+    # A file to send (its path); `text` is then its caption for logs and the simulator.
+    attachment: str | None = None
 
 
 # WeChat cuts or refuses very long texts; parts stay well under its limit.
@@ -92,6 +94,7 @@ def enqueue(session: Session, drafts: Sequence[Draft], now: datetime) -> list[in
             "attempts": 0,
             "created_at": now,
             "next_attempt_at": now + d.delay,
+            "attachment": d.attachment,
         }
         for d in drafts
     ]
@@ -153,6 +156,7 @@ def claim(
                 priority=row.priority,
                 attempts=row.attempts,
                 claim=token,
+                attachment=row.attachment,
             )
         )
     return claimed

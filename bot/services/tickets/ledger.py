@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -183,12 +184,20 @@ def open_ticket(
         due_at=due,
         next_escalation_at=due,
         source_message_id=origin.message_id,
+        source=PUBLIC
+        if _PUBLIC.search(f"{report.description or ''}{report.location}")
+        else "patrol",
     )
     session.add(ticket)
     session.flush()
     record(session, ticket, origin, "reported", f"{ticket.category}｜{ticket.location}")
     _patrolled(session, runtime, origin)
     return replace(_info(ticket, grid, head), notes=tuple(notes))
+
+
+# 群众举报: a report passing on a complaint (the hotline, residents) counts apart from patrols.
+PUBLIC = "public"
+_PUBLIC = re.compile(r"群众(?:举报|反映|投诉)|居民(?:举报|投诉|反映)|12345|12369|热线|举报人")
 
 
 def _patrolled(session: Session, runtime: Runtime, origin: Origin) -> None:

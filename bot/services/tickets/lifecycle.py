@@ -37,7 +37,15 @@ from bot.services.tickets.states import (
     Transition,
 )
 from bot.services.understanding.categories import index_for
-from models.tables import Evidence, Grid, Person, Ticket, TicketEvent, TicketRequest
+from models.tables import (
+    Evidence,
+    Grid,
+    Membership,
+    Person,
+    Ticket,
+    TicketEvent,
+    TicketRequest,
+)
 
 AFTER = "after"  # Evidence.stage of a 整改后 photo
 
@@ -97,6 +105,26 @@ def may_in_grid(session: Session, person_id: int, grid_id: int, access: Access) 
 
 # 申诉 and 督办 are decided at the district (1) or town/street (2) level.
 LEADER_LEVEL = 2
+
+
+def reach_of(session: Session, person_id: int) -> set[Access]:
+    """The kinds of access the person has somewhere (what 「帮助」 shows them)."""
+    rows = session.exec(
+        select(Membership.role, Grid.level)
+        .join(Grid, col(Grid.id) == Membership.grid_id)
+        .where(Membership.person_id == person_id)
+    ).all()
+    reach = {Access.ANYONE}
+    if rows:
+        reach |= {Access.VIEWER, Access.STAFF, Access.OWN}
+    for role, level in rows:
+        if role in lookup.CLOSE_ROLES or role == "admin":
+            reach |= {Access.HEAD, Access.VERIFIER}
+            if level <= LEADER_LEVEL or role == "admin":
+                reach.add(Access.LEADER)
+            if level == 1 or role == "admin":
+                reach.add(Access.DISTRICT)
+    return reach
 
 
 def _co_reporter(session: Session, person_id: int, ticket: Ticket) -> bool:

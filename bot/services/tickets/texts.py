@@ -119,7 +119,7 @@ FIELD_NOTE = "说明"
 # -- states added by the case flow ---------------------------------------------------------
 STATUS_NAMES |= {"appealed": "申诉中", "dismissed": "不予处置"}
 SUPERVISED_MARK = "【督办】"
-SOURCE_NAMES = {"patrol": "巡查发现", "assigned": "上级交办"}
+SOURCE_NAMES = {"patrol": "巡查发现", "assigned": "上级交办", "public": "群众举报"}
 WRONG_STATE = "工单 {code} 当前状态：{status}，不能{action}。"
 ACTION_NAMES = {
     "accept": "受理",

@@ -105,6 +105,19 @@ function renderText(text) {
   return body;
 }
 
+function renderAttachment(url) {
+  // A chart is shown; a ledger (or any other file) is a link to download it.
+  if (/\.png$/i.test(url)) {
+    const img = el("img", "attachment");
+    img.src = url;
+    img.alt = "图表";
+    return img;
+  }
+  const link = el("a", "attachment", "下载文件：" + url.split("/").pop());
+  link.href = url;
+  return link;
+}
+
 function renderLine(line) {
   const item = el("li", line.from_bot ? "msg msg-bot" : "msg");
   item.dataset.id = String(line.id);
@@ -115,6 +128,7 @@ function renderLine(line) {
   time.dateTime = line.at;
   meta.append(time);
   item.append(meta, renderText(line.text));
+  if (line.attachment) item.append(renderAttachment(line.attachment));
   return item;
 }
 

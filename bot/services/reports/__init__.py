@@ -1,0 +1,1 @@
+"""Indicators, assessment ranking, weekly and monthly reports, charts and Excel ledgers."""
