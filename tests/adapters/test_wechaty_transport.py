@@ -124,6 +124,33 @@ async def test_send_to_room_carries_mentions(gateway: Gateway, make_client: Clie
     assert [m.text for m in await next_text(client, "marker")] == ["marker"]
 
 
+async def test_a_file_reaches_the_group_byte_identical(
+    gateway: Gateway, make_client: ClientFactory, tmp_path: Path
+):
+    """A report's chart (or a ledger) goes out as a file message, bytes unchanged."""
+    client = await make_client(gateway.endpoint)
+    await client.wait_ready()
+    chart = jpeg(tmp_path / "weekly-chart.png", 60_000)  # over the puppet's 20 KB inline limit
+
+    sent_id = await client.transport.send(
+        Outgoing(outbox_id=3, text="周报图表", room_topic="第三网格", attachment=str(chart))
+    )
+
+    [sent] = await gateway.sent()
+    assert sent["id"] == sent_id and sent["roomId"] == GRID3
+    assert sent["file"] == {
+        "name": "weekly-chart.png",
+        "size": 60_000,
+        "sha256": hashlib.sha256(chart.read_bytes()).hexdigest(),
+    }
+    missing = Outgoing(
+        outbox_id=4, text="x", room_topic="第三网格", attachment=str(tmp_path / "no")
+    )
+    with pytest.raises(DeliveryError) as refused:
+        await client.transport.send(missing)
+    assert refused.value.permanent
+
+
 async def test_send_private_by_weixin_id(gateway: Gateway, make_client: ClientFactory):
     client = await make_client(gateway.endpoint)
     await client.wait_ready()

@@ -18,6 +18,7 @@ import http from 'node:http'
 import { parseArgs } from 'node:util'
 
 import { FileBox } from 'file-box'
+import { createHash } from 'node:crypto'
 import * as PUPPET from 'wechaty-puppet'
 import { log } from 'wechaty-puppet'
 import { mock, PuppetMock } from 'wechaty-puppet-mock'
@@ -73,6 +74,25 @@ class GatewayPuppet extends PuppetMock {
       roomId: conversationId.includes('@') ? conversationId : null,
       text,
       mentionIds: [...mentionIdList],
+      at: Date.now(),
+    })
+    notifyWaiters()
+    return id
+  }
+
+  // A file the bot sends (a report's chart, a ledger): recorded with its name and bytes'
+  // digest, so a test can check what reached "WeChat" byte for byte.
+  async messageSendFile (conversationId, fileBox) {
+    if (!this.isLoggedIn) throw new Error('not logged in')
+    const data = await fileBox.toBuffer()
+    const id = `file-${sent.length + 1}`
+    sent.push({
+      id,
+      conversationId,
+      roomId: conversationId.includes('@') ? conversationId : null,
+      text: '',
+      file: { name: fileBox.name, size: data.length, sha256: createHash('sha256').update(data).digest('hex') },
+      mentionIds: [],
       at: Date.now(),
     })
     notifyWaiters()
