@@ -147,7 +147,7 @@ def _assign_existing(
             texts.ASSIGN_NOT_BELOW.format(code=ticket.code, grid=target.name, current=current)
         )
     note = words[1].strip() if len(words) > 1 else ""
-    detail = texts.ASSIGN_EVENT.format(grid=target.name) + (f"：{note}" if note else "")
+    detail = texts.ASSIGN_EVENT.format(grid=target.name) + (f"（{note}）" if note else "")
     moved = _move_grid(session, ticket, target, origin, "assigned", detail, reopen=True)
     return _assigned(session, runtime, moved, origin, note)
 

@@ -186,7 +186,7 @@ NOT_ALLOWED_ASSIGN_NEW = "只有{grid}上级网格的网格长、副网格长或
 ASSIGN_NOT_BELOW = (
     "{grid}不在{current}之下：交办只能下派给下级网格；平级调整请用「转办 {code} 网格 原因」。"
 )
-ASSIGN_EVENT = "交办给{grid}"
+ASSIGN_EVENT = "→ {grid}"
 ASSIGNED = "已交办工单 {code} 给{grid}（网格长：{head}）。"
 ASSIGNED_NOTICE = (
     "【上级交办】工单 {code}（{who} 交办）\n类型：{category}\n地点：{location}\n"
