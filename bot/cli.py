@@ -119,6 +119,21 @@ def cmd_import_roster(settings: Settings, args: argparse.Namespace, out: TextIO)
     return 0
 
 
+def cmd_ledger(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from zoneinfo import ZoneInfo
+
+    from bot.bootstrap import build_runtime
+    from bot.services.reports import ledger
+
+    tz = ZoneInfo(settings.timezone)
+    since = ledger.day_start(args.since, tz, "--from")
+    until = ledger.day_start(args.until, tz, "--to", inclusive_end=True)
+    runtime = build_runtime(settings)
+    summary = ledger.write_ledger(runtime, Path(args.out), since, until, args.grid)
+    out.write(summary.line() + "\n")
+    return 0
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from aiohttp import web
 
@@ -183,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
     tickets = sub.add_parser("tickets", help="列出工单")
     tickets.add_argument("--json", action="store_true")
     tickets.set_defaults(func=cmd_tickets)
+    book = sub.add_parser("ledger", help="导出 Excel 台账（汇总、问题整改、巡查、预警响应）")
+    book.add_argument("--from", dest="since", metavar="YYYY-MM-DD", help="开始日期（默认最早）")
+    book.add_argument("--to", dest="until", metavar="YYYY-MM-DD", help="结束日期，含当天")
+    book.add_argument("--grid", metavar="CODE", help="网格编码（默认全区）")
+    book.add_argument("--out", required=True, metavar="FILE.xlsx")
+    book.set_defaults(func=cmd_ledger)
     return parser
 
 

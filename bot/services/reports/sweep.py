@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot.services.outbox.queue import PRIORITY_BRIEFING, Draft, enqueue
 from bot.services.reports import chart, texts
+from bot.services.reports.ledger import write_ledger
 from bot.services.reports.periodic import MONTHLY, TITLES, WEEKLY, Report, build
 from bot.services.reports.scorecard import Scorecard, load_scorecard
 from bot.services.runtime import Runtime
@@ -74,6 +75,22 @@ def drafts_for(runtime: Runtime, report: Report, topic: str, key: str) -> list[D
     ]
 
 
+def _ledger(runtime: Runtime, report: Report, topic: str, key: str) -> Draft:
+    """The month's 问题整改台账 as an Excel file, for the level-1 group."""
+    month = runtime.policy.local(report.since)
+    path = runtime.policy.data_dir / "reports" / f"ledger-{month:%Y-%m}-{report.grid.code}.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_ledger(runtime, path, report.since, report.until, report.grid.code)
+    return Draft(
+        key=f"{key}:ledger",
+        text=texts.LEDGER_CAPTION.format(month=month.month),
+        room_topic=topic,
+        priority=PRIORITY_BRIEFING,
+        kind="report",
+        attachment=str(path),
+    )
+
+
 def _rooms(session: Session) -> list[tuple[str, Grid]]:
     return list(
         session.exec(
@@ -117,6 +134,8 @@ def sweep(runtime: Runtime) -> list[int]:
                     continue
                 report = build(session, runtime, card, grid, kind, now)
                 drafts += drafts_for(runtime, report, topic, keys[topic])
+                if kind == MONTHLY and grid.level == 1:
+                    drafts.append(_ledger(runtime, report, topic, keys[topic]))
             queued += enqueue(session, drafts, now)
     return queued
 

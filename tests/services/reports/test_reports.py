@@ -54,10 +54,17 @@ def test_the_weekly_report_comes_on_thursday_with_its_chart_once(bot: Harness) -
     assert tick_at(bot, 26, 17, 0) == []  # once
 
 
-def test_the_monthly_report_on_the_first(bot: Harness) -> None:
+def test_the_monthly_report_on_the_first_with_the_ledger(bot: Harness) -> None:
+    from openpyxl import load_workbook
+
     sent = tick_at(bot, 1, 9, 0, month=12)
     [district] = [s for s in sent if s.room == "区平台群" and not s.attachment]
     assert district.text.startswith("【月报】测试区 11月1日—11月30日")
+    files = [s for s in sent if s.room == "区平台群" and s.attachment]
+    assert [s.text for s in files] == ["月报图表：测试区", "11月问题整改台账（Excel）"]
+    book = load_workbook(files[1].attachment or "", read_only=True)
+    assert "汇总" in book.sheetnames
+    assert not [s for s in sent if s.room == "一镇群" and (s.attachment or "").endswith(".xlsx")]
 
 
 def test_no_report_in_the_evening_of_a_missed_day(bot: Harness) -> None:
