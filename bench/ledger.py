@@ -271,6 +271,40 @@ def measure(url: str, since: str, until: str, out: str) -> None:
     )
 
 
+def report(url: str, out: str) -> None:
+    """In this (fresh) process: build the district's monthly report and its chart."""
+    from sqlmodel import Session, select
+
+    from bot.services.reports import chart
+    from bot.services.reports.periodic import MONTHLY, build
+    from bot.services.reports.sweep import scorecard
+    from models.tables import Grid
+
+    engine = make_engine(url)
+    queries = 0
+
+    def count(*_: object) -> None:
+        nonlocal queries
+        queries += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    runtime = Runtime(engine, FixedClock(NOW), build_policy(load_settings(environ={})))
+    started = time.perf_counter()
+    with Session(engine) as session:
+        root = session.exec(select(Grid).where(Grid.level == 1)).one()
+        built = build(session, runtime, scorecard(runtime), root, MONTHLY, NOW)
+    chart.draw(
+        Path(out),
+        "月报",
+        sorted(built.figures.by_category.items(), key=lambda item: -item[1]),
+        [(r.name, r.score) for r in built.ranking if r.score is not None],
+    )
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "queries": queries, "rss_mb": peak,
+                      "tickets": built.figures.reported}))  # fmt: skip
+
+
 def child(*args: str) -> str:
     """Run this script again in a fresh process: its peak RSS is then its own, as a process
     started by fork keeps the high-water mark of its parent."""
@@ -292,6 +326,11 @@ def run(url: str, label: str, ticket_count: int, event_count: int, tmp: Path) ->
             f"{r['tickets']:,} tickets, {r['patrols']:,} patrol records, "
             f"{r['alerts']:,} alert rows, {r['size_mb']:.1f} MB file"
         )
+    r = json.loads(child("--report", url, str(tmp / f"chart-{label}.png")))
+    print(
+        f"  monthly report with its chart (district, 8 towns): {r['seconds']:.2f} s, "
+        f"{r['queries']} queries, peak RSS {r['rss_mb']:.0f} MB; {r['tickets']:,} tickets"
+    )
 
 
 def main() -> None:
@@ -301,7 +340,11 @@ def main() -> None:
     parser.add_argument("--pg", action="store_true", help="also on a fresh PostgreSQL database")
     parser.add_argument("--seed", nargs=3, metavar=("URL", "TICKETS", "EVENTS"))
     parser.add_argument("--measure", nargs=4, metavar=("URL", "SINCE", "UNTIL", "OUT"))
+    parser.add_argument("--report", nargs=2, metavar=("URL", "OUT"))
     args = parser.parse_args()
+    if args.report:
+        report(*args.report)
+        return
     if args.seed:
         seed(args.seed[0], int(args.seed[1]), int(args.seed[2]))
         return

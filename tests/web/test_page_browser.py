@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from bot.core.clock import FixedClock
 from bot.services.understanding import texts as report_texts
 from bot.web import keys
 from bot.web import texts as web_texts
@@ -205,3 +207,22 @@ async def test_help_from_the_page_with_the_readme_speaker(
     reply = page.locator(".msg-bot").last
     await expect(reply.locator(".bubble")).to_contain_text(handler_texts.HELP_HEADER)
     await expect(reply.locator(".bubble")).to_contain_text("受理 工单编号：确认收到并开始处置")
+
+
+async def test_a_report_chart_shows_in_the_conversation(
+    browser: Browser, live_app: LiveApp, clock: FixedClock
+) -> None:
+    """周报 by a head: the text, then the chart as a picture the page loads (behind the token)."""
+    page = await open_page(browser, live_app)
+    await page.get_by_role("button", name=DONGGUAN_ROOM).click()
+    await page.get_by_label("以谁的身份发言").select_option(label="马建国（网格长 · 东关社区）")
+    await page.locator("#text").fill("周报")
+    await page.locator("#text").press("Enter")
+    await expect(
+        page.locator(".msg-bot .bubble").filter(has_text="【周报】东关社区")
+    ).to_have_count(1)
+    clock.advance(timedelta(seconds=2))  # the chart is the group's second message: 1 s apart
+    chart = page.locator(".msg-bot img.attachment").last
+    await expect(chart).to_be_visible()
+    loaded = await chart.evaluate("img => img.complete && img.naturalWidth > 100")
+    assert loaded

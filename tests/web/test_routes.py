@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -336,3 +337,28 @@ async def test_a_database_outage_is_a_clear_503_and_one_log_line(
         database.with_suffix(".away").rename(database)
     assert (await client.get("/healthz")).status == 200
     assert (await say(client, DONGGUAN_ROOM, zhang_wei, "收到")).status == 201
+
+
+async def test_a_report_chart_is_a_line_with_a_file_behind_the_token(
+    client: Client, clock: FixedClock
+) -> None:
+    head = await person(client, DONGGUAN_ROOM, "马建国")
+    assert (await say(client, DONGGUAN_ROOM, head, "周报")).status == 201
+    said: list[Any] = []
+    after = 0
+    for _ in range(40):
+        clock.advance(timedelta(seconds=1))  # two messages into one group: a second apart
+        data = await lines_after(client, after, wait=0.5)
+        said += [line for line in data["lines"] if line["from_bot"]]
+        after = data["last"]
+        if len(said) >= 2:
+            break
+    text, chart = said[:2]
+    assert text["text"].startswith("【周报】东关社区") and text["attachment"] is None
+    assert chart["text"] == "周报图表：东关社区"
+    assert chart["attachment"].startswith("/api/files/weekly-CQ-XJ-01-")
+    picture = await client.get(chart["attachment"], headers=AUTH)
+    assert picture.status == 200 and (await picture.read()).startswith(b"\x89PNG")
+    assert (await client.get(chart["attachment"])).status == 401  # the token guards it
+    missing = await client.get("/api/files/..%2Fgridbot.db", headers=AUTH)
+    assert missing.status == 404
