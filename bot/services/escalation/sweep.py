@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, bindparam, insert, update
 from sqlmodel import Session, col, or_, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.services.escalation import texts
 from bot.services.outbox.queue import PRIORITY_ESCALATION, Draft, enqueue
@@ -144,22 +145,33 @@ def sweep(runtime: Runtime) -> list[int]:
             return queued
 
 
+def due_query(runtime: Runtime, now: datetime) -> SelectOfScalar[Ticket]:
+    """Tickets whose next step is due, oldest first.
+
+    Only a range on `next_escalation_at`: it is NULL for every ticket that is not live (each
+    move out of 待受理/处置中 clears it), so a status filter adds nothing, and without one
+    both databases walk `ix_ticket_next_escalation_at` in order instead of sorting every live
+    ticket (SQLite without statistics chose `ix_ticket_status_due` when it had the choice).
+    """
+    return (
+        select(Ticket)
+        .where(col(Ticket.next_escalation_at) <= now, *pressing_filter(runtime, now))
+        .order_by(col(Ticket.next_escalation_at), col(Ticket.id))
+        .limit(BATCH)
+    )
+
+
 def _sweep_batch(runtime: Runtime, now: datetime) -> tuple[list[int], bool]:
     with runtime.transaction() as session:
-        due = list(
-            session.exec(
-                select(Ticket)
-                .where(
-                    col(Ticket.next_escalation_at) <= now,
-                    col(Ticket.status).in_(LIVE),
-                    *pressing_filter(runtime, now),
-                )
-                .order_by(col(Ticket.next_escalation_at), col(Ticket.id))
-                .limit(BATCH)
-            ).all()
-        )
+        found = list(session.exec(due_query(runtime, now)).all())
+        stale = [t.id for t in found if t.status not in LIVE]
+        if stale:  # defensive: a schedule left on a ticket that is not live is cleared
+            session.execute(
+                update(Ticket).where(col(Ticket.id).in_(stale)).values(next_escalation_at=None)
+            )
+        due = [t for t in found if t.status in LIVE]
         if not due:
-            return [], False
+            return [], len(found) == BATCH
         steps = _claim(session, _plan(session, due), now)
         if not steps:
             # Another sweep took this batch; anything left is its work too.
