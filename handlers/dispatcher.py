@@ -58,6 +58,8 @@ ROOT.include(
 )
 # 「收到」 (as heads answer an alert): a receipt when an alert waits for the group, else chat.
 ACKNOWLEDGED = re.compile(r"(?:@\S+\s*)*(?:已)?收到[了啦]?[!！。.，,~\s]*(?:\S{0,20})")
+# 「收到了吗？」 asks; it confirms nothing.
+ASKS = re.compile(r"[吗没？?]|没有")
 HELP_COMMAND = Command("show_help", None, "")
 # A reply to 「请补充问题地点」 is short; longer place-like messages are chat.
 PLACE_REPLY_LIMIT = 60
@@ -70,7 +72,8 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
     meaning = understand(
         inbound.text, runtime.policy.categories, router.grammar, mentions_bot=inbound.mentions_bot
     )
-    if (meaning is None or meaning.help) and ACKNOWLEDGED.fullmatch(inbound.text.strip()):
+    text = inbound.text.strip()
+    if (meaning is None or meaning.help) and ACKNOWLEDGED.fullmatch(text) and not ASKS.search(text):
         if meaning is None:
             return Route(alerts.acknowledge, tentative=True)
         # 「@网格通 收到」: the receipt, or help when no alert waits for it.

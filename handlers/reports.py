@@ -89,6 +89,7 @@ def _duplicate(ctx: Context, report: ParsedReport, info: TicketInfo) -> Reply:
             ("地点", report.location),
             ("描述", report.description),
             ("期限", report.deadline_text),
+            ("网格", info.grid_code),  # the grid it was filed for, not the sender's own
         )
         if value
     )

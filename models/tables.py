@@ -98,10 +98,15 @@ class Ticket(SQLModel, table=True):
     resolved_at: datetime | None = _utc(nullable=True, index=True)  # type: ignore[assignment]
     closed_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
     escalation_step: int = 0
+    # Steps sent before the chain last started again (退回, 延期, 上报上级, 交办, 转办): the
+    # chain position is `escalation_step - escalation_base`, and step numbers never repeat.
+    escalation_base: int = 0
     # When the next escalation step is due; NULL once resolved or closed, so the sweep's
     # index range holds only live tickets.
     next_escalation_at: datetime | None = _utc(nullable=True, index=True)  # type: ignore[assignment]
     source_message_id: str | None = Field(default=None, max_length=200)
+    # When the ticket reached its current grid (opened, 交办, 转办): 待受理 counts from here.
+    opened_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
     # 巡查发现 ("patrol") or 上级交办 ("assigned"): reports count them apart.
     source: str = Field(default="patrol", max_length=20)
     # The grid the ticket was first put on, once 上报上级 or 转办 has moved it.

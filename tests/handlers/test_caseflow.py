@@ -118,7 +118,7 @@ def test_photos_sent_just_before_resolving_count_as_after_photos(bot: Harness) -
     bot.say("一村群", "片长庚", f"照片 {code}")
     bot.photo("一村群", "片长庚")  # the photo of the finished work, then the words
     done = one(bot.say("一村群", "片长庚", f"办结 {code} 煤炉已拆除"))
-    assert "整改后照片：1 张" in done.text and "须有整改后照片" not in done.text
+    assert "整改后照片：1 个" in done.text and "须有整改后照片" not in done.text
     assert "已销号" in one(bot.say("一村群", "村书记戊", f"核查通过 {code}")).text
 
 

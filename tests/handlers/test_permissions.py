@@ -73,6 +73,8 @@ SETUP = {
     "同意延期": "延期 {code} 2天 等车",
     "驳回申诉": "申诉 {code} 不属于本网格",
 }
+# A request is made by the reporter (of the ticket's own grid): nobody decides their own.
+REQUESTS = {"同意延期", "驳回申诉"}
 ROOM_OF = {
     "工地负责人壬": "一村群",
     "片长癸": "一村群",
@@ -107,7 +109,8 @@ def test_every_cell_of_the_permission_table(bot: Harness, command: str) -> None:
     for who in PEOPLE:
         code = bot.report("一村群", "巡查员辛", category="道路扬尘")  # no 整改后 photo needed
         if command in SETUP:
-            bot.say("区平台群", "管理员乙", SETUP[command].format(code=code))
+            room, who = ("一村群", "巡查员辛") if command in REQUESTS else ("区平台群", "管理员乙")
+            bot.say(room, who, SETUP[command].format(code=code))
         # The first reply answers the sender; 办结 also asks the verifier in their group.
         reply = bot.say(ROOM_OF.get(who, "一村群"), who, _text(command, code))[0]
         refusal = REFUSALS[command].format(code=code, grid="一村一片")

@@ -90,6 +90,44 @@ def _period(text: str, now: datetime, runtime: Runtime) -> tuple[datetime, datet
     return begin, end, note
 
 
+def _issuer_confirms(session: Session, alert: Alert, origin: Origin) -> None:
+    """The issuer's own grids have the alert already: nobody chases them to confirm it."""
+    grids = session.exec(
+        select(Membership.grid_id)
+        .join(Room, col(Room.grid_id) == Membership.grid_id)
+        .where(Membership.person_id == origin.actor.person_id)
+        .distinct()
+    ).all()
+    insert_ignore(
+        session,
+        AlertAck,
+        [
+            {
+                "alert_id": alert.id,
+                "grid_id": g,
+                "person_id": origin.actor.person_id,
+                "at": origin.at,
+            }
+            for g in grids
+        ],
+    )
+
+
+def _lift_current(session: Session, now: datetime) -> Alert | None:
+    """Lift the alert in force, if any, as a conditional update: of two issuers, one wins."""
+    current = active(session, now)
+    if current is None:
+        return None
+    lifted = session.execute(
+        update(Alert)
+        .where(col(Alert.id) == current.id, col(Alert.lifted_at).is_(None))
+        .values(lifted_at=now)
+    )
+    if lifted.rowcount != 1:  # type: ignore[attr-defined]
+        raise UserError(texts.CHANGED_MEANWHILE)
+    return current
+
+
 def _broadcast(session: Session, alert: Alert, runtime: Runtime, text: str) -> list[Draft]:
     rooms = session.exec(select(Room.topic).where(col(Room.grid_id).is_not(None))).all()
     return [
@@ -130,10 +168,7 @@ def issue(session: Session, runtime: Runtime, text: str, origin: Origin) -> Issu
         raise UserError(texts.BAD_COLOR.format(given=words[0]))
     start, end, note = _period(words[1] if len(words) > 1 else "", origin.at, runtime)
     check_length("说明", note, NOTE_LIMIT)
-    current = active(session, origin.at)
-    if current is not None:
-        current.lifted_at = origin.at
-        session.add(current)
+    _lift_current(session, origin.at)
     alert = Alert(
         color=color,
         starts_at=start,
@@ -145,6 +180,7 @@ def issue(session: Session, runtime: Runtime, text: str, origin: Origin) -> Issu
     )
     session.add(alert)
     session.flush()
+    _issuer_confirms(session, alert, origin)
     drafts = _broadcast(session, alert, runtime, _alert_text(alert, runtime))
     fmt = runtime.policy.format_time
     reply = texts.ISSUED.format(count=len(drafts), color=color, start=fmt(start), end=fmt(end))
@@ -181,6 +217,7 @@ def upgrade(session: Session, runtime: Runtime, color_text: str, origin: Origin)
     )
     session.add(alert)
     session.flush()
+    _issuer_confirms(session, alert, origin)
     drafts = _broadcast(session, alert, runtime, _alert_text(alert, runtime, current.color))
     fmt = runtime.policy.format_time
     reply = texts.ISSUED.format(
@@ -240,7 +277,8 @@ def acknowledge(session: Session, runtime: Runtime, origin: Origin) -> Issued | 
     drafts: list[Draft] = []
     total, acked = _counts(session, current)
     if acked >= total:
-        drafts = to_top(session, current, texts.ALL_ACKED.format(color=current.color, total=total))
+        text = texts.ALL_ACKED.format(color=current.color, total=total)
+        drafts = to_top(session, current, text, "all")
     return Issued(reply, drafts)
 
 
@@ -254,14 +292,14 @@ def _counts(session: Session, alert: Alert) -> tuple[int, int]:
     return int(total), int(acked)
 
 
-def to_top(session: Session, alert: Alert, text: str) -> list[Draft]:
-    """A message for the level-1 groups (the tally goes there)."""
+def to_top(session: Session, alert: Alert, text: str, stage: str) -> list[Draft]:
+    """A message for the level-1 groups (the tally goes there), once per alert and stage."""
     topics = session.exec(
         select(Room.topic).join(Grid, col(Grid.id) == Room.grid_id).where(Grid.level == 1)
     ).all()
     return [
         Draft(
-            key=f"alert-tally:{alert.id}:{topic}:{text[:12]}",
+            key=f"alert-tally:{alert.id}:{topic}:{stage}",
             text=text,
             room_topic=topic,
             priority=PRIORITY_REPLY,

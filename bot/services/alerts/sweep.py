@@ -119,5 +119,5 @@ def _stage(
             total=len(rooms),
             missing=shown,
         )
-        drafts += to_top(session, alert, text)
+        drafts += to_top(session, alert, text, stage)
     return drafts

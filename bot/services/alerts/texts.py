@@ -30,3 +30,4 @@ END_BEFORE_START = "预警结束时间 {end} 不晚于开始时间 {start}，请
 NOT_ALLOWED = "只有区级网格长或平台管理员才能发布、升级或解除预警。"
 NONE_ACTIVE = "当前没有生效的预警。"
 SAME_COLOR = "当前已是{color}预警。"
+CHANGED_MEANWHILE = "预警刚刚已被其他人调整，请稍后再试。"

@@ -61,10 +61,11 @@ def _plan(session: Session, due: list[Ticket]) -> list[Step]:
     steps = []
     for ticket in due:
         chain = chains.get(ticket.grid_id) or [grids[ticket.grid_id]]
-        step = ticket.escalation_step + 1
-        target = chain[min(step, len(chain)) - 1]
+        step = ticket.escalation_step + 1  # unique per ticket for ever: (ticket, step)
+        position = step - ticket.escalation_base  # where in the chain since it restarted
+        target = chain[min(position, len(chain)) - 1]
         steps.append(
-            Step(ticket, step, target, max(step - len(chain), 0), at_top=step >= len(chain))
+            Step(ticket, step, target, max(position - len(chain), 0), at_top=position >= len(chain))
         )
     return steps
 

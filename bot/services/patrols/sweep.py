@@ -11,6 +11,7 @@ sent in quiet hours, and a day's reminder is never sent on a later day.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
@@ -23,6 +24,11 @@ from bot.services.roster import lookup
 from bot.services.runtime import Runtime
 from models.db import insert_ignore
 from models.tables import Alert, Grid, Reminder, Room
+
+
+def short(name: str) -> str:
+    """A group or meeting name in a key: its digest, so a long group name fits the column."""
+    return hashlib.sha1(name.encode("utf-8")).hexdigest()[:16]
 
 
 def active_alert(session: Session, now: datetime) -> Alert | None:
@@ -95,7 +101,7 @@ def _patrols(session: Session, runtime: Runtime, now: datetime) -> list[Draft]:
     keyed = []
     for topic, ids in sorted(by_room.items()):
         # One message per group, naming every grid in it that has no record yet.
-        key = f"patrol:{topic}:{day.isoformat()}:{name}"
+        key = f"patrol:{short(topic)}:{day.isoformat()}:{name}"
         mentions = tuple(dict.fromkeys(p for g in ids for p in sorted(members[g])))
         keyed.append(
             (
@@ -118,7 +124,7 @@ def meets_on(meeting: Meeting, day: date, runtime: Runtime) -> bool:
     if meeting.every == "day":
         return calendar.is_working_day(day)
     if meeting.every == "week":
-        return day.isoweekday() == meeting.weekday
+        return day.isoweekday() == meeting.weekday and calendar.is_working_day(day)
     first = day.replace(day=1)
     while not calendar.is_working_day(first) and first.month == day.month:
         first += timedelta(days=1)
@@ -146,7 +152,7 @@ def _meetings(session: Session, runtime: Runtime, now: datetime) -> list[Draft]:
         for topic, level in rooms:
             if level not in meeting.levels:
                 continue
-            key = f"meeting:{meeting.name}:{topic}:{day.isoformat()}"
+            key = f"meeting:{short(meeting.name)}:{short(topic)}:{day.isoformat()}"
             keyed.append(
                 (
                     key,

@@ -125,8 +125,8 @@ def _not_accepted(session: Session, runtime: Runtime, now: datetime) -> list[Ite
         session.exec(
             select(Ticket).where(
                 Ticket.status == Status.OPEN,
-                col(Ticket.created_at) >= now - ACCEPT_LOOKBACK,
-                col(Ticket.created_at) <= now - timedelta(hours=hours),
+                col(Ticket.opened_at) >= now - ACCEPT_LOOKBACK,
+                col(Ticket.opened_at) <= now - timedelta(hours=hours),
             )
         ).all()
     )
@@ -135,13 +135,14 @@ def _not_accepted(session: Session, runtime: Runtime, now: datetime) -> list[Ite
     items = []
     for t in tickets:
         person = people.get(t.responsible_id or 0)
-        if person is None or calendar.add_working_hours(t.created_at, hours) > now:
+        opened = t.opened_at or t.created_at  # when it reached this grid (交办, 转办)
+        if person is None or calendar.add_working_hours(opened, hours) > now:
             continue
-        age = format_duration(now - t.created_at)
+        age = format_duration(now - opened)
         fields = {"code": t.code, "category": t.category, "location": t.location}
         items.append(
             Item(
-                key=f"accept:{t.id}:{t.grid_id}",
+                key=f"accept:{t.id}:{int(opened.timestamp())}",
                 kind="accept",
                 ticket=t,
                 person=person,

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from bot.services.outbox.queue import PRIORITY_BRIEFING, Draft, enqueue
+from bot.services.patrols.sweep import short
 from bot.services.reports import chart, texts
 from bot.services.reports.ledger import write_ledger
 from bot.services.reports.periodic import MONTHLY, TITLES, WEEKLY, Report, build
@@ -112,7 +113,7 @@ def sweep(runtime: Runtime) -> list[int]:
     for kind in kinds:
         with runtime.transaction() as session:
             rooms = _rooms(session)
-            keys = {topic: f"report:{kind}:{topic}:{day.isoformat()}" for topic, _ in rooms}
+            keys = {topic: f"report:{kind}:{short(topic)}:{day.isoformat()}" for topic, _ in rooms}
             ids = insert_ignore(
                 session,
                 Reminder,

@@ -181,6 +181,7 @@ def open_ticket(
         room_topic=origin.room_topic,
         status=Status.OPEN,
         created_at=origin.at,
+        opened_at=origin.at,
         due_at=due,
         next_escalation_at=due,
         source_message_id=origin.message_id,

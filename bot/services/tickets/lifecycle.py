@@ -97,7 +97,8 @@ def may_in_grid(session: Session, person_id: int, grid_id: int, access: Access) 
     if access is Access.LEADER:
         grid = session.get(Grid, grid_id)
         level = grid.level if grid else 0
-        return any(level - depth <= LEADER_LEVEL for depth in leads)
+        # Above the ticket's grid: a town head does not decide on (or supervise) a town ticket.
+        return any(level - depth <= LEADER_LEVEL and depth > 0 for depth in leads)
     if access is Access.OWN:
         return any(depth == 0 for _, depth in roles)
     return bool(roles)
@@ -190,6 +191,21 @@ def apply(
         raise _wrong_state(transition, ticket.code, Status(ticket.status))
     session.refresh(ticket)
     record(session, ticket, origin, transition.event, detail)
+    if transition.target not in LIVE:
+        lapse_requests(session, ticket, origin)
+
+
+def lapse_requests(session: Session, ticket: Ticket, origin: Origin) -> None:
+    """A pending 延期 lapses when the ticket leaves 处置 (办结, 申诉, 销号) or its grid."""
+    session.execute(
+        update(TicketRequest)
+        .where(
+            col(TicketRequest.ticket_id) == ticket.id,
+            col(TicketRequest.kind) == "extension",
+            col(TicketRequest.status) == "pending",
+        )
+        .values(status="lapsed", decided_at=origin.at)
+    )
 
 
 def _move(
@@ -225,7 +241,8 @@ def resolve(session: Session, runtime: Runtime, code: str, note: str, origin: Or
     needs_photo = _needs_photo(runtime, ticket)
     photos = after_photos(session, ticket)
     name = verifier.name if verifier and verifier.name else texts.NO_VERIFIER
-    reply = texts.RESOLVED_ASK.format(
+    template = texts.RESOLVED_ASK if verifier is not None else texts.NO_VERIFIER_TOP
+    reply = template.format(
         code=moved.code,
         who=origin.actor.name,
         note=note.strip(),
@@ -322,7 +339,7 @@ def send_back(session: Session, runtime: Runtime, code: str, text: str, origin: 
     values: dict[str, object] = {
         "due_at": due,
         "next_escalation_at": due,
-        "escalation_step": 0,
+        "escalation_base": Ticket.escalation_step,
         "resolved_at": None,
         "reworks": Ticket.reworks + 1,
     }
@@ -451,7 +468,7 @@ def correct(
     elif field == "due_at":
         new = parse_deadline(value, origin.at, runtime.policy.tz)
         ticket.next_escalation_at = new
-        ticket.escalation_step = 0
+        ticket.escalation_base = ticket.escalation_step
     setattr(ticket, field, new)
     session.add(ticket)
     shown = {

@@ -29,7 +29,7 @@ def list_tickets(session: Session, tz: ZoneInfo) -> list[dict[str, object]]:
             "reporter": name,
             "due_at": t.due_at.astimezone(tz).isoformat(),
             "created_at": t.created_at.astimezone(tz).isoformat(),
-            "escalation_step": t.escalation_step,
+            "escalation_step": t.escalation_step - t.escalation_base,
             "source": t.source,
             "supervised": bool(t.supervised),
             "reworks": t.reworks,

@@ -37,6 +37,7 @@ APPEAL_KIND = "appeal"
 PENDING = "pending"
 APPROVED = "approved"
 REFUSED = "refused"
+LAPSED = "lapsed"  # the ticket moved on (办结, 转办, a later deadline) before anyone decided
 
 
 def _pending(session: Session, ticket: Ticket, kind: str) -> TicketRequest | None:
@@ -180,6 +181,9 @@ def decide_extension(
     request = _pending(session, ticket, EXTENSION)
     if request is None:
         raise UserError(texts.NO_PENDING_EXTENSION.format(code=ticket.code))
+    if request.requester_id == origin.actor.person_id:
+        raise NotAllowed(texts.NOT_OWN_DECISION.format(code=ticket.code))
+    check_length(texts.FIELD_NOTE, note.strip(), NOTE_LIMIT)
     fmt = runtime.policy.format_time
     if not granted:
         reason = _reason(note, texts.REFUSE_EXTENSION_USAGE.format(code=ticket.code))
@@ -196,13 +200,20 @@ def decide_extension(
     if not _decide(session, request, APPROVED, origin, note.strip()):
         raise UserError(texts.NO_PENDING_EXTENSION.format(code=ticket.code))
     due = request.proposed_due or ticket.due_at
+    if due <= ticket.due_at:  # the deadline moved since it was asked (退回): it would shorten it
+        _decide(session, request, LAPSED, origin, "")
+        raise UserError(texts.EXTENSION_LAPSED.format(code=ticket.code, due=fmt(ticket.due_at)))
     result = session.execute(
         update(Ticket)
-        .where(col(Ticket.id) == ticket.id, col(Ticket.status).in_(LIVE))
+        .where(
+            col(Ticket.id) == ticket.id,
+            col(Ticket.status).in_(LIVE),
+            col(Ticket.due_at) < due,
+        )
         .values(
             due_at=due,
             next_escalation_at=due,
-            escalation_step=0,
+            escalation_base=Ticket.escalation_step,
             extensions=Ticket.extensions + 1,
         )
         .execution_options(synchronize_session="fetch")
@@ -282,6 +293,9 @@ def decide_appeal(
     request = _pending(session, ticket, APPEAL_KIND)
     if request is None or ticket.status != Status.APPEALED:
         raise UserError(texts.NO_PENDING_APPEAL.format(code=ticket.code))
+    if request.requester_id == origin.actor.person_id:
+        raise NotAllowed(texts.NOT_OWN_DECISION.format(code=ticket.code))
+    check_length(texts.FIELD_NOTE, note.strip(), NOTE_LIMIT)
     if upheld:
         if not _decide(session, request, APPROVED, origin, note.strip()):
             raise UserError(texts.NO_PENDING_APPEAL.format(code=ticket.code))

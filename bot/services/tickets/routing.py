@@ -28,7 +28,7 @@ from bot.services.tickets.ledger import (
     open_ticket,
     record,
 )
-from bot.services.tickets.lifecycle import may, may_in_grid
+from bot.services.tickets.lifecycle import lapse_requests, may, may_in_grid
 from bot.services.tickets.notices import Notice, Outcome, lead_above, lead_of
 from bot.services.tickets.states import LIVE, Access, Status
 from bot.services.understanding.reports import ParsedReport, read_reports
@@ -72,7 +72,8 @@ def _move_grid(
         "grid_id": target.id,
         "responsible_id": lead.person.id if lead.person else None,
         "origin_grid_id": ticket.origin_grid_id or ticket.grid_id,
-        "escalation_step": 0,
+        "escalation_base": Ticket.escalation_step,
+        "opened_at": origin.at,
         "next_escalation_at": max(ticket.due_at, origin.at),
     }
     if reopen:
@@ -92,6 +93,7 @@ def _move_grid(
         raise UserError(texts.MOVED_MEANWHILE.format(code=ticket.code))
     session.refresh(ticket)
     record(session, ticket, origin, kind, detail)
+    lapse_requests(session, ticket, origin)
     return info(session, ticket)
 
 
@@ -147,6 +149,7 @@ def _assign_existing(
             texts.ASSIGN_NOT_BELOW.format(code=ticket.code, grid=target.name, current=current)
         )
     note = words[1].strip() if len(words) > 1 else ""
+    check_length(texts.FIELD_NOTE, note, NOTE_LIMIT)
     detail = texts.ASSIGN_EVENT.format(grid=target.name) + (f"（{note}）" if note else "")
     moved = _move_grid(session, ticket, target, origin, "assigned", detail, reopen=True)
     return _assigned(session, runtime, moved, origin, note)
@@ -163,7 +166,10 @@ def _assign_new(session: Session, runtime: Runtime, text: str, origin: Origin) -
     report = _task(words[1], runtime, origin)
     if report is None or report.location is None:
         raise UserError(texts.ASSIGN_USAGE)
-    opened = open_ticket(session, runtime, replace(report, grid_text=target.code), origin)
+    # A task is what the upper level asks for: it never joins a ticket as a duplicate report.
+    opened = open_ticket(
+        session, runtime, replace(report, grid_text=target.code), origin, allow_duplicate=True
+    )
     ticket = find(session, opened.code)
     ticket.source = ASSIGNED
     session.add(ticket)

@@ -17,6 +17,7 @@ from bot.services.tickets.ledger import NOTE_LIMIT, Origin, check_length, find, 
 from bot.services.tickets.lifecycle import may
 from bot.services.tickets.notices import Notice, Outcome
 from bot.services.tickets.states import PENDING, Access
+from bot.services.understanding.categories import index_for
 from models.tables import Grid, Ticket
 
 
@@ -48,7 +49,9 @@ def supervise(
     if not on:
         return Outcome(moved, texts.UNSUPERVISED.format(code=moved.code, who=origin.actor.name))
     shown = f"：{note}" if note else ""
-    interval = runtime.policy.escalation_interval * runtime.policy.supervision_factor
+    category = index_for(runtime.policy.categories).exact(ticket.category)
+    base = (category.escalation if category else None) or runtime.policy.escalation_interval
+    interval = base * runtime.policy.supervision_factor
     reply = texts.SUPERVISED.format(
         code=moved.code, who=origin.actor.name, note=shown, hours=format_hours(interval)
     )

@@ -147,7 +147,7 @@ VERIFY_NOTICE = (
     "请核查：通过回复「核查通过 {code}」，不合格回复「退回 {code} 原因」。"
 )
 PHOTOS_NONE_YET = "待补发"
-PHOTOS_COUNT = "{count} 张"
+PHOTOS_COUNT = "{count} 个"
 NO_VERIFIER = "（未找到上级网格长，请管理员核查）"
 CLOSE_NEEDS_PHOTO = (
     "工单 {code} 还没有整改后照片，不能核查通过。请责任网格发「照片 {code}」后发送整改后照片。"
@@ -298,3 +298,10 @@ STATS_USAGE = "统计写法：统计、统计 本周、统计 本月（也可 �
 STATS_HEADER = "{grid} {period}统计（新增/办结/销号/超期/按期办结率）："
 STATS_TOTAL = "合计"
 STATS_LINE = "· {grid}：新增 {new}，办结 {resolved}，销号 {closed}，超期 {overdue}，按期率 {rate}"
+
+NOT_OWN_DECISION = "不能审批自己提出的申请（工单 {code}），请由上级网格长或管理员决定。"
+EXTENSION_LAPSED = "工单 {code} 的延期申请已失效：当前期限 {due} 已晚于申请的期限。"
+NO_VERIFIER_TOP = (
+    "工单 {code} 已办结（{who}）：{note}\n"
+    "本网格已是最高一级，请平台管理员核查后回复「核查通过 {code}」。"
+)

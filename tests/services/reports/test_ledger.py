@@ -267,7 +267,8 @@ def test_patrols_and_alert_receipts(bot: Harness, history: dict[str, str], tmp_p
     alert = "11月23日 09:30 至 11月25日 00:00"
     issued = local(23, 9, 30)
     assert sheets["预警响应台账"][1:] == [
-        (alert, "橙色", issued, "区平台群", "测试区", None, None, None),
+        # The issuer's own group has the alert from the start: confirmed by them, in 0 minutes.
+        (alert, "橙色", issued, "区平台群", "测试区", "区长甲", issued, 0),
         (alert, "橙色", issued, "一镇群", "一镇", "镇长丙", local(23, 9, 42), 12),
         (alert, "橙色", issued, "二镇群", "二镇", None, None, None),
         (alert, "橙色", issued, "一村群", "一村", None, None, None),
