@@ -13,11 +13,12 @@ from sqlmodel import Session, col, select
 
 from bot.services.alerts import texts
 from bot.services.alerts.issue import active, to_top
+from bot.services.outbox import once
+from bot.services.outbox.once import Claim
 from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
 from bot.services.roster import lookup
 from bot.services.runtime import Runtime
-from models.db import insert_ignore
-from models.tables import Alert, AlertAck, Grid, Reminder, Room
+from models.tables import Alert, AlertAck, Grid, Room
 
 LISTED = 20
 
@@ -39,25 +40,6 @@ def sweep(runtime: Runtime) -> list[int]:
         return enqueue(session, drafts, now)
 
 
-def _claim(session: Session, runtime: Runtime, keys: list[str], now: datetime) -> set[str]:
-    day = runtime.policy.local(now).date()
-    rows: list[dict[str, object]] = [
-        {
-            "key": k,
-            "kind": "alert",
-            "ticket_id": None,
-            "person_id": None,
-            "day": day,
-            "sent_at": now,
-        }
-        for k in keys
-    ]
-    ids = insert_ignore(session, Reminder, rows)
-    return (
-        set(session.exec(select(Reminder.key).where(col(Reminder.id).in_(ids)))) if ids else set()
-    )
-
-
 def _stage(
     session: Session, runtime: Runtime, alert: Alert, stage: str, minutes: int, now: datetime
 ) -> list[Draft]:
@@ -70,7 +52,8 @@ def _stage(
     waiting = [(topic, grid) for topic, grid in rooms if grid.id not in acked]
     keys = [f"alert:{alert.id}:{grid.id}:{stage}" for _, grid in waiting]
     tally_key = f"alert:{alert.id}:tally:{stage}"
-    won = _claim(session, runtime, [*keys, tally_key], now)
+    day = runtime.policy.local(now).date()
+    won = once.claim(session, [Claim(k, "alert") for k in [*keys, tally_key]], day, now)
     grid_ids = {grid.id or 0 for _, grid in waiting} | {grid.parent_id or 0 for _, grid in waiting}
     leads = lookup.leads_of(session, grid_ids)
     parents = lookup.grids_by_id(session, {grid.parent_id or 0 for _, grid in waiting})

@@ -23,7 +23,7 @@ from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.states import LIVE
 from bot.services.understanding.categories import index_for
 from models.db import insert_ignore, table_of
-from models.tables import Escalation, Grid, GridClosure, Person, Ticket, TicketEvent
+from models.tables import Escalation, Grid, Person, Ticket, TicketEvent
 
 # One sweep claims up to this many tickets in one transaction; a larger backlog goes on in
 # further batches of the same sweep.
@@ -41,23 +41,9 @@ class Step:
     at_top: bool = False  # this step goes to the top of the chain
 
 
-def _chains(session: Session, grid_ids: set[int]) -> dict[int, list[Grid]]:
-    """Ancestors of each grid, nearest first, in one indexed query."""
-    rows = session.exec(
-        select(GridClosure.descendant_id, Grid)
-        .join(Grid, col(Grid.id) == GridClosure.ancestor_id)
-        .where(col(GridClosure.descendant_id).in_(grid_ids), col(GridClosure.depth) > 0)
-        .order_by(col(GridClosure.descendant_id), col(GridClosure.depth))
-    ).all()
-    chains: dict[int, list[Grid]] = defaultdict(list)
-    for descendant_id, grid in rows:
-        chains[descendant_id].append(grid)
-    return chains
-
-
 def _plan(session: Session, due: list[Ticket]) -> list[Step]:
     grids = lookup.grids_by_id(session, {t.grid_id for t in due})
-    chains = _chains(session, {t.grid_id for t in due})
+    chains = lookup.ancestor_chains(session, {t.grid_id for t in due})
     steps = []
     for ticket in due:
         chain = chains.get(ticket.grid_id) or [grids[ticket.grid_id]]

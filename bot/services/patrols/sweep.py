@@ -11,24 +11,19 @@ sent in quiet hours, and a day's reminder is never sent on a later day.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
 
 from bot.services.calendar.schedule import Meeting
+from bot.services.outbox import once
+from bot.services.outbox.once import Claim, short
 from bot.services.outbox.queue import PRIORITY_ESCALATION, Draft, enqueue
 from bot.services.patrols import texts
 from bot.services.patrols.records import patrol_grids, patrol_status
 from bot.services.roster import lookup
 from bot.services.runtime import Runtime
-from models.db import insert_ignore
-from models.tables import Alert, Grid, Reminder, Room
-
-
-def short(name: str) -> str:
-    """A group or meeting name in a key: its digest, so a long group name fits the column."""
-    return hashlib.sha1(name.encode("utf-8")).hexdigest()[:16]
+from models.tables import Alert, Grid, Room
 
 
 def active_alert(session: Session, now: datetime) -> Alert | None:
@@ -44,15 +39,8 @@ def active_alert(session: Session, now: datetime) -> Alert | None:
 def _claim(
     session: Session, runtime: Runtime, keyed: list[tuple[str, Draft]], kind: str, now: datetime
 ) -> list[Draft]:
-    if not keyed:
-        return []
     day = runtime.policy.local(now).date()
-    rows: list[dict[str, object]] = [
-        {"key": key, "kind": kind, "ticket_id": None, "person_id": None, "day": day, "sent_at": now}
-        for key, _ in keyed
-    ]
-    ids = insert_ignore(session, Reminder, rows)
-    won = set(session.exec(select(Reminder.key).where(col(Reminder.id).in_(ids)))) if ids else set()
+    won = once.claim(session, [Claim(key, kind) for key, _ in keyed], day, now)
     return [draft for key, draft in keyed if key in won]
 
 

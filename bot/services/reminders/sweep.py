@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
+from bot.services.outbox import once
+from bot.services.outbox.once import Claim
 from bot.services.outbox.queue import PRIORITY_ESCALATION, Draft, enqueue
 from bot.services.reminders import texts
 from bot.services.roster import lookup
@@ -23,8 +25,7 @@ from bot.services.runtime import Runtime, format_duration
 from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.states import LIVE, Status
 from bot.services.understanding.categories import index_for
-from models.db import insert_ignore
-from models.tables import Grid, GridClosure, Person, Reminder, Ticket
+from models.tables import Grid, Person, Reminder, Ticket
 
 LISTED = 10
 # Tickets opened longer ago than this are left to the overdue chain, not reminded to accept.
@@ -66,7 +67,7 @@ def sweep(runtime: Runtime) -> list[int]:
         items = _within_cap(session, runtime, items, now)
         if not items:
             return []
-        won = set(_claim(session, items, runtime, now))
+        won = _claim(session, items, runtime, now)
         items = [i for i in items if i.key in won]
         return enqueue(session, _messages(items, runtime, now), now)
 
@@ -154,19 +155,6 @@ def _not_accepted(session: Session, runtime: Runtime, now: datetime) -> list[Ite
     return items
 
 
-def _chains(session: Session, grid_ids: set[int]) -> dict[int, list[Grid]]:
-    rows = session.exec(
-        select(GridClosure.descendant_id, Grid)
-        .join(Grid, col(Grid.id) == GridClosure.ancestor_id)
-        .where(col(GridClosure.descendant_id).in_(grid_ids), col(GridClosure.depth) > 0)
-        .order_by(col(GridClosure.descendant_id), col(GridClosure.depth))
-    ).all()
-    chains: dict[int, list[Grid]] = defaultdict(list)
-    for descendant_id, grid in rows:
-        chains[descendant_id].append(grid)
-    return chains
-
-
 def _unverified(session: Session, runtime: Runtime, now: datetime) -> list[Item]:
     """办结, not 核查: the head above is reminded, then one level higher per working day."""
     days = runtime.policy.schedule.reminders.verify_working_days
@@ -182,7 +170,7 @@ def _unverified(session: Session, runtime: Runtime, now: datetime) -> list[Item]
     if not tickets:
         return []
     grids = _grids(session, tickets)
-    chains = _chains(session, {t.grid_id for t in tickets})
+    chains = lookup.ancestor_chains(session, {t.grid_id for t in tickets})
     with_lead = [
         [g for g in chains.get(t.grid_id, [])]  # nearest first
         for t in tickets
@@ -253,40 +241,18 @@ def _within_cap(session: Session, runtime: Runtime, items: list[Item], now: date
     return [i for i in items if counts.get(i.person.id, 0) < cap or pressing(runtime, i.ticket)]
 
 
-def _claim(session: Session, items: list[Item], runtime: Runtime, now: datetime) -> list[str]:
-    """Record the reminders and one message per person and group; keep the keys this sweep won."""
+def _claim(session: Session, items: list[Item], runtime: Runtime, now: datetime) -> set[str]:
+    """Claim the reminders and one message per person (for the cap); the keys this sweep won."""
     day = runtime.policy.local(now).date()
-    rows: list[dict[str, object]] = [
-        {
-            "key": i.key,
-            "kind": i.kind,
-            "ticket_id": i.ticket.id,
-            "person_id": i.person.id,
-            "day": day,
-            "sent_at": now,
-        }
-        for i in items
-    ]
-    ids = insert_ignore(session, Reminder, rows)
-    if not ids:
-        return []
-    won = list(session.exec(select(Reminder.key).where(col(Reminder.id).in_(ids))))
-    people = {i.person.id for i in items if i.key in set(won)}
-    insert_ignore(
+    won = once.claim(
         session,
-        Reminder,
-        [
-            {
-                "key": f"msg:{person}:{now.isoformat()}",
-                "kind": MESSAGE,
-                "ticket_id": None,
-                "person_id": person,
-                "day": day,
-                "sent_at": now,
-            }
-            for person in people
-        ],
+        [Claim(i.key, i.kind, ticket_id=i.ticket.id, person_id=i.person.id) for i in items],
+        day,
+        now,
     )
+    people = {i.person.id for i in items if i.key in won}
+    messages = [Claim(f"msg:{p}:{now.isoformat()}", MESSAGE, person_id=p) for p in people]
+    once.claim(session, messages, day, now)
     return won
 
 

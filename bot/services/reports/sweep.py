@@ -13,15 +13,15 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from bot.services.outbox import once
+from bot.services.outbox.once import Claim, short
 from bot.services.outbox.queue import PRIORITY_BRIEFING, Draft, enqueue
-from bot.services.patrols.sweep import short
 from bot.services.reports import chart, texts
 from bot.services.reports.ledger import write_ledger
 from bot.services.reports.periodic import MONTHLY, TITLES, WEEKLY, Report, build
 from bot.services.reports.scorecard import Scorecard, load_scorecard
 from bot.services.runtime import Runtime
-from models.db import insert_ignore
-from models.tables import Grid, Reminder, Room
+from models.tables import Grid, Room
 
 # A report not sent by this hour (the bot was down all day) waits for the next period.
 LATEST = time(20, 0)
@@ -114,20 +114,7 @@ def sweep(runtime: Runtime) -> list[int]:
         with runtime.transaction() as session:
             rooms = _rooms(session)
             keys = {topic: f"report:{kind}:{short(topic)}:{day.isoformat()}" for topic, _ in rooms}
-            ids = insert_ignore(
-                session,
-                Reminder,
-                [
-                    {"key": k, "kind": "report", "ticket_id": None, "person_id": None,
-                     "day": day, "sent_at": now}
-                    for k in keys.values()
-                ],
-            )  # fmt: skip
-            won = (
-                set(session.exec(select(Reminder.key).where(col(Reminder.id).in_(ids))))
-                if ids
-                else set()
-            )
+            won = once.claim(session, [Claim(k, "report") for k in keys.values()], day, now)
             drafts: list[Draft] = []
             card = scorecard(runtime)
             for topic, grid in rooms:

@@ -142,6 +142,20 @@ def ancestors_of(session: Session, grid_id: int) -> list[Grid]:
     )
 
 
+def ancestor_chains(session: Session, grid_ids: Iterable[int]) -> dict[int, list[Grid]]:
+    """`ancestors_of` for many grids at once: each grid's ancestors, nearest first."""
+    rows = session.exec(
+        select(GridClosure.descendant_id, Grid)
+        .join(Grid, col(Grid.id) == GridClosure.ancestor_id)
+        .where(col(GridClosure.descendant_id).in_(set(grid_ids)), col(GridClosure.depth) > 0)
+        .order_by(col(GridClosure.descendant_id), col(GridClosure.depth))
+    ).all()
+    chains: dict[int, list[Grid]] = {}
+    for descendant_id, grid in rows:
+        chains.setdefault(descendant_id, []).append(grid)
+    return chains
+
+
 def leads_of(session: Session, grid_ids: Iterable[int]) -> dict[int, Person]:
     """The responsible person (网格长, else 第一网格长, else 副网格长) of each grid."""
     ids = list(set(grid_ids))
