@@ -20,8 +20,8 @@ from bot.services.outbox.queue import PRIORITY_ESCALATION, Draft, enqueue
 from bot.services.roster import lookup
 from bot.services.runtime import Runtime, format_duration
 from bot.services.tickets import texts as ticket_texts
+from bot.services.tickets.deadlines import escalation_interval
 from bot.services.tickets.states import LIVE
-from bot.services.understanding.categories import index_for
 from models.db import insert_ignore, table_of
 from models.tables import Escalation, Grid, Person, Ticket, TicketEvent
 
@@ -99,14 +99,7 @@ def _advance(session: Session, steps: list[Step], runtime: Runtime, now: datetim
 
 
 def interval(runtime: Runtime, ticket: Ticket, *, at_top: bool = False) -> timedelta:
-    """The time to the next step: the category's own (burning cannot wait a day per level),
-    else the deployment's; shorter for a ticket under 督办. Once the top has been told, the
-    repeats come at the deployment's interval: a burning report unsolved for a week must not
-    ping the district every two hours (measured in a simulated week: 105 pings)."""
-    category = index_for(runtime.policy.categories).exact(ticket.category)
-    own = category.escalation if category and not at_top else None
-    base = own or runtime.policy.escalation_interval
-    return base * runtime.policy.supervision_factor if ticket.supervised else base
+    return escalation_interval(runtime.policy, ticket.category, ticket.supervised, at_top=at_top)
 
 
 def pressing_filter(runtime: Runtime, now: datetime) -> list[ColumnElement[bool]]:

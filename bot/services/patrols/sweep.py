@@ -23,17 +23,8 @@ from bot.services.patrols import texts
 from bot.services.patrols.records import patrol_grids, patrol_status
 from bot.services.roster import lookup
 from bot.services.runtime import Runtime
-from models.tables import Alert, Grid, Room
-
-
-def active_alert(session: Session, now: datetime) -> Alert | None:
-    return session.exec(
-        select(Alert)
-        .where(
-            col(Alert.lifted_at).is_(None), col(Alert.starts_at) <= now, col(Alert.ends_at) > now
-        )
-        .order_by(col(Alert.issued_at).desc())
-    ).first()
+from bot.services.tickets.ledger import alert_in_force
+from models.tables import Grid, Room
 
 
 def _claim(
@@ -58,7 +49,7 @@ def _slots(
 ) -> list[tuple[str, time, time | None]]:
     """(slot name, reminder time, start of the records it wants) for today."""
     schedule = runtime.policy.schedule
-    if active_alert(session, now) is None:
+    if alert_in_force(session, now) is None:
         return [("day", schedule.patrol_at, None)]
     times = sorted(schedule.patrol_alert_times)
     return [(f"alert{n}", at, times[n - 1] if n else None) for n, at in enumerate(times)]

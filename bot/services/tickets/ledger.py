@@ -103,9 +103,8 @@ def record(session: Session, ticket: Ticket, origin: Origin, kind: str, detail: 
     )
 
 
-def _ticket_grid(session: Session, actor: Actor, report: ParsedReport) -> Grid:
-    """The grid named in the report (nearest to the sender first), else the sender's own."""
-    home = lookup.home_grid(session, actor.person_id)
+def _ticket_grid(session: Session, home: Grid | None, report: ParsedReport) -> Grid:
+    """The grid named in the report (nearest to the sender's `home` first), else `home`."""
     if report.grid_text:
         named = lookup.grids_named(session, report.grid_text, home.id if home else None)
         if len(named) == 1:
@@ -157,7 +156,8 @@ def open_ticket(
             )
         if report.category_text:
             notes.append(texts.ASSUMED_OTHER.format(given=report.category_text))
-    grid = _ticket_grid(session, origin.actor, report)
+    home = lookup.home_grid(session, origin.actor.person_id)
+    grid = _ticket_grid(session, home, report)
     if not allow_duplicate:
         earlier = find_duplicate(
             session, runtime, report.location, grid.id or 0, category.name, origin.at
@@ -192,7 +192,7 @@ def open_ticket(
     session.add(ticket)
     session.flush()
     record(session, ticket, origin, "reported", f"{ticket.category}｜{ticket.location}")
-    _patrolled(session, runtime, origin)
+    _patrolled(session, runtime, origin, home)
     return replace(_info(ticket, grid, head), notes=tuple(notes))
 
 
@@ -201,9 +201,8 @@ PUBLIC = "public"
 _PUBLIC = re.compile(r"群众(?:举报|反映|投诉)|居民(?:举报|投诉|反映)|12345|12369|热线|举报人")
 
 
-def _patrolled(session: Session, runtime: Runtime, origin: Origin) -> None:
+def _patrolled(session: Session, runtime: Runtime, origin: Origin, home: Grid | None) -> None:
     """A report filed today counts as the sender's patrol of their grid (每日巡查)."""
-    home = lookup.home_grid(session, origin.actor.person_id)
     if home is None:
         return
     row = {
@@ -218,16 +217,14 @@ def _patrolled(session: Session, runtime: Runtime, origin: Origin) -> None:
     insert_ignore(session, PatrolRecord, [row])
 
 
-def _alert_on(session: Session, at: datetime) -> bool:
-    """Whether a heavy-pollution alert is in force (categories may have shorter deadlines)."""
-    return (
-        session.exec(
-            select(Alert.id).where(
-                col(Alert.lifted_at).is_(None), col(Alert.starts_at) <= at, col(Alert.ends_at) > at
-            )
-        ).first()
-        is not None
-    )
+def alert_in_force(session: Session, at: datetime) -> Alert | None:
+    """The heavy-pollution alert in force at `at`, if any (shorter deadlines, twice-daily
+    patrols); a lifted one, or one that has not started or has ended, is not."""
+    return session.exec(
+        select(Alert)
+        .where(col(Alert.lifted_at).is_(None), col(Alert.starts_at) <= at, col(Alert.ends_at) > at)
+        .order_by(col(Alert.issued_at).desc())
+    ).first()
 
 
 def _due(
@@ -237,7 +234,7 @@ def _due(
     工作时/工作日 when the category says so; shorter during an alert when it has an alert one)."""
     calendar = runtime.policy.calendar
     if not text:
-        alert = category.alert_deadline is not None and _alert_on(session, at)
+        alert = category.alert_deadline is not None and alert_in_force(session, at) is not None
         return default_deadline(category, at, calendar, alert=alert), None
     if URGENT.fullmatch(text.strip()):
         return at + category.urgent_deadline, None

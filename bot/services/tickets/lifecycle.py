@@ -365,6 +365,15 @@ def send_back(session: Session, runtime: Runtime, code: str, text: str, origin: 
     return Outcome(moved, reply, (notice,))
 
 
+def reason_of(text: str, usage: str) -> str:
+    """The reason a command must give (上报上级, 转办, 申诉, 不同意延期 …), checked for length."""
+    text = text.strip()
+    if not text:
+        raise UserError(texts.NEEDS_REASON.format(usage=usage))
+    check_length(texts.FIELD_REASON, text, NOTE_LIMIT)
+    return text
+
+
 def split_deadline(text: str, runtime: Runtime, at: datetime) -> tuple[str, datetime | None]:
     """「煤炉未拆除 2天」: the text, and a deadline written as its last word, if it is one."""
     text = text.strip()

@@ -26,7 +26,7 @@ from bot.services.runtime import Runtime
 from bot.services.tickets import texts
 from bot.services.tickets.deadlines import parse_deadline
 from bot.services.tickets.ledger import NOTE_LIMIT, Origin, check_length, find, info, record
-from bot.services.tickets.lifecycle import LEADER_LEVEL, apply, may
+from bot.services.tickets.lifecycle import LEADER_LEVEL, apply, may, reason_of
 from bot.services.tickets.notices import Lead, Notice, Outcome, lead_above
 from bot.services.tickets.states import APPEAL, DISMISS, LIVE, Access, Status
 from models.db import insert_ignore
@@ -73,14 +73,6 @@ def _decide(
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def _reason(text: str, usage: str) -> str:
-    text = text.strip()
-    if not text:
-        raise UserError(texts.NEEDS_REASON.format(usage=usage))
-    check_length(texts.FIELD_REASON, text, NOTE_LIMIT)
-    return text
-
-
 def _grid(session: Session, ticket: Ticket) -> Grid:
     grid = session.get(Grid, ticket.grid_id)
     assert grid is not None
@@ -116,7 +108,7 @@ def ask_extension(
     if not words:
         raise UserError(usage)
     due = _extended(words[0], ticket, runtime, origin.at)
-    reason = _reason(words[1] if len(words) > 1 else "", usage)
+    reason = reason_of(words[1] if len(words) > 1 else "", usage)
     fmt = runtime.policy.format_time
     if due <= ticket.due_at:
         raise UserError(texts.EXTEND_NOT_LATER.format(due=fmt(due), current=fmt(ticket.due_at)))
@@ -186,7 +178,7 @@ def decide_extension(
     check_length(texts.FIELD_NOTE, note.strip(), NOTE_LIMIT)
     fmt = runtime.policy.format_time
     if not granted:
-        reason = _reason(note, texts.REFUSE_EXTENSION_USAGE.format(code=ticket.code))
+        reason = reason_of(note, texts.REFUSE_EXTENSION_USAGE.format(code=ticket.code))
         if not _decide(session, request, REFUSED, origin, reason):
             raise UserError(texts.NO_PENDING_EXTENSION.format(code=ticket.code))
         record(session, ticket, origin, "extension_refused", reason)
@@ -242,7 +234,7 @@ def appeal(session: Session, runtime: Runtime, code: str, text: str, origin: Ori
     ticket = find(session, code)
     if not may(session, origin.actor.person_id, ticket, Access.OWN):
         raise NotAllowed(texts.NOT_ALLOWED_APPEAL.format(code=ticket.code))
-    reason = _reason(text, texts.APPEAL_USAGE.format(code=ticket.code))
+    reason = reason_of(text, texts.APPEAL_USAGE.format(code=ticket.code))
     prior, paused_next = ticket.status, ticket.next_escalation_at
     apply(session, ticket, APPEAL, origin, reason)
     _file(
@@ -302,7 +294,7 @@ def decide_appeal(
         apply(session, ticket, DISMISS, origin, note.strip() or request.reason)
         text = texts.APPEAL_UPHELD.format(code=ticket.code, who=origin.actor.name)
         return _told(session, ticket, text)
-    reason = _reason(note, texts.REJECT_APPEAL_USAGE.format(code=ticket.code))
+    reason = reason_of(note, texts.REJECT_APPEAL_USAGE.format(code=ticket.code))
     if not _decide(session, request, REFUSED, origin, reason):
         raise UserError(texts.NO_PENDING_APPEAL.format(code=ticket.code))
     _resume(session, ticket, request, origin.at)

@@ -28,7 +28,7 @@ from bot.services.tickets.ledger import (
     open_ticket,
     record,
 )
-from bot.services.tickets.lifecycle import lapse_requests, may, may_in_grid
+from bot.services.tickets.lifecycle import lapse_requests, may, may_in_grid, reason_of
 from bot.services.tickets.notices import Notice, Outcome, lead_above, lead_of
 from bot.services.tickets.states import LIVE, Access, Status
 from bot.services.understanding.reports import ParsedReport, read_reports
@@ -101,14 +101,6 @@ def _live(ticket: Ticket, action: str) -> None:
     if ticket.status not in LIVE:
         status = texts.STATUS_NAMES.get(ticket.status, ticket.status)
         raise UserError(texts.NOT_LIVE.format(code=ticket.code, status=status, action=action))
-
-
-def _reason(reason: str, usage: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise UserError(texts.NEEDS_REASON.format(usage=usage))
-    check_length(texts.FIELD_REASON, reason, NOTE_LIMIT)
-    return reason
 
 
 def assign(
@@ -229,7 +221,7 @@ def hand_up(session: Session, runtime: Runtime, code: str, reason: str, origin: 
     ticket = find(session, code)
     if not may(session, origin.actor.person_id, ticket, Access.OWN):
         raise NotAllowed(texts.NOT_ALLOWED_HAND_UP.format(code=ticket.code))
-    reason = _reason(reason, texts.HAND_UP_USAGE.format(code=ticket.code))
+    reason = reason_of(reason, texts.HAND_UP_USAGE.format(code=ticket.code))
     _live(ticket, "上报上级")
     parent = lead_above(session, ticket.grid_id)
     if parent is None:
@@ -266,7 +258,7 @@ def transfer(session: Session, runtime: Runtime, code: str, text: str, origin: O
         raise NotAllowed(texts.NOT_ALLOWED_TRANSFER.format(code=ticket.code))
     if len(words) < 2 or not words[1].strip():
         raise UserError(usage)
-    reason = _reason(words[1], usage)
+    reason = reason_of(words[1], usage)
     _live(ticket, "转办")
     target = _grid_for(session, words[0], ticket.grid_id)
     if target.id == ticket.grid_id:

@@ -12,12 +12,11 @@ from sqlmodel import Session, col
 from bot.core.errors import NotAllowed, UserError
 from bot.services.runtime import Runtime
 from bot.services.tickets import texts
-from bot.services.tickets.deadlines import format_hours
+from bot.services.tickets.deadlines import escalation_interval, format_hours
 from bot.services.tickets.ledger import NOTE_LIMIT, Origin, check_length, find, info, record
 from bot.services.tickets.lifecycle import may
 from bot.services.tickets.notices import Notice, Outcome
 from bot.services.tickets.states import PENDING, Access
-from bot.services.understanding.categories import index_for
 from models.tables import Grid, Ticket
 
 
@@ -49,9 +48,7 @@ def supervise(
     if not on:
         return Outcome(moved, texts.UNSUPERVISED.format(code=moved.code, who=origin.actor.name))
     shown = f"：{note}" if note else ""
-    category = index_for(runtime.policy.categories).exact(ticket.category)
-    base = (category.escalation if category else None) or runtime.policy.escalation_interval
-    interval = base * runtime.policy.supervision_factor
+    interval = escalation_interval(runtime.policy, ticket.category, supervised=True)
     reply = texts.SUPERVISED.format(
         code=moved.code, who=origin.actor.name, note=shown, hours=format_hours(interval)
     )
