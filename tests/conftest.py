@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from sqlalchemy import text
@@ -102,3 +105,31 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+GRIDBOT = Path(sys.executable).parent / "gridbot"
+
+
+class Gridbot(Protocol):
+    """Runs the `gridbot` script with these arguments; `ok` asserts it succeeded."""
+
+    def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]: ...
+
+
+@pytest.fixture
+def gridbot(db_url: str, tmp_path: Path) -> Gridbot:
+    """The real `gridbot` script on the test database, with the test roster imported."""
+    from tests.harness import TEST_ROSTER
+
+    env = {**os.environ, "GRIDBOT_DATABASE_URL": db_url, "GRIDBOT_DATA_DIR": str(tmp_path)}
+
+    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [str(GRIDBOT), *args], env=env, cwd=tmp_path, text=True, capture_output=True, timeout=60
+        )
+        if ok:
+            assert done.returncode == 0, done.stderr
+        return done
+
+    run("import-roster", str(TEST_ROSTER))
+    return run

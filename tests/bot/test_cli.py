@@ -3,40 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
-from typing import Protocol
 
 import pytest
 
+from tests.conftest import Gridbot
 from tests.harness import TEST_ROSTER
 
-GRIDBOT = Path(sys.executable).parent / "gridbot"
 REPORT = "【问题上报】\n类型：散煤\n地点：一村3号楼东侧\n描述：居民使用燃煤炉取暖，冒黑烟"
-
-
-class Gridbot(Protocol):
-    """Runs the `gridbot` script with these arguments; `ok` asserts it succeeded."""
-
-    def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]: ...
-
-
-@pytest.fixture
-def gridbot(db_url: str, tmp_path: Path) -> Gridbot:
-    env = {**os.environ, "GRIDBOT_DATABASE_URL": db_url, "GRIDBOT_DATA_DIR": str(tmp_path)}
-
-    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [str(GRIDBOT), *args], env=env, cwd=tmp_path, text=True, capture_output=True, timeout=60
-        )
-        if ok:
-            assert done.returncode == 0, done.stderr
-        return done
-
-    run("import-roster", str(TEST_ROSTER))
-    return run
 
 
 def lines(done: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:

@@ -7,10 +7,6 @@ Wednesday 25 November 10:00.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,6 +20,7 @@ from bot.core.errors import UserError
 from bot.services.reports import indicators
 from bot.services.reports.ledger import LedgerSummary, day_start, write_ledger
 from models.tables import Grid
+from tests.conftest import Gridbot
 from tests.harness import TEST_ROSTER, Harness
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -347,29 +344,10 @@ def test_sheet_names_excel_refuses_are_made_acceptable(engine: Engine, tmp_path:
 
 # -- the command line -------------------------------------------------------------------------
 
-GRIDBOT = Path(sys.executable).parent / "gridbot"
 REPORT = "【问题上报】\n类型：散煤\n地点：一村3号楼东侧\n描述：居民使用燃煤炉取暖，冒黑烟"
-Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
-@pytest.fixture
-def gridbot(db_url: str, tmp_path: Path) -> Run:
-    """The real `gridbot` script on the test database, with the test roster imported."""
-    env = {**os.environ, "GRIDBOT_DATABASE_URL": db_url, "GRIDBOT_DATA_DIR": str(tmp_path)}
-
-    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [str(GRIDBOT), *args], env=env, cwd=tmp_path, text=True, capture_output=True, timeout=60
-        )
-        if ok:
-            assert done.returncode == 0, done.stderr
-        return done
-
-    run("import-roster", str(TEST_ROSTER))
-    return run
-
-
-def test_gridbot_ledger(gridbot: Run, tmp_path: Path) -> None:
+def test_gridbot_ledger(gridbot: Gridbot, tmp_path: Path) -> None:
     at = "2026-11-22T10:00:00+08:00"
     gridbot("say", "--room", "一村群", "--from", "wx_a_member", "--at", at, REPORT)
     done = gridbot("ledger", "--from", "2026-11-01", "--to", "2026-11-30", "--out", "11月.xlsx")
@@ -384,7 +362,7 @@ def test_gridbot_ledger(gridbot: Run, tmp_path: Path) -> None:
     assert list(read(tmp_path / "二镇.xlsx")) == ["汇总", "二镇", "巡查台账", "预警响应台账"]
 
 
-def test_gridbot_ledger_errors(gridbot: Run, tmp_path: Path) -> None:
+def test_gridbot_ledger_errors(gridbot: Gridbot, tmp_path: Path) -> None:
     bad_day = gridbot("ledger", "--from", "11月1日", "--out", "x.xlsx", ok=False)
     assert bad_day.returncode == 2
     assert bad_day.stderr.endswith(
