@@ -98,7 +98,7 @@ def ask_extension(
         raise NotAllowed(texts.NOT_ALLOWED_EXTEND.format(code=ticket.code))
     if ticket.status not in LIVE:
         status = texts.STATUS_NAMES[ticket.status]
-        raise UserError(texts.NOT_LIVE.format(code=ticket.code, status=status, action="延期"))
+        raise UserError(texts.WRONG_STATE.format(code=ticket.code, status=status, action="延期"))
     limit = runtime.policy.max_extensions
     if ticket.extensions >= limit:
         raise UserError(
@@ -188,7 +188,7 @@ def decide_extension(
         return _told(session, ticket, text)
     if ticket.status not in LIVE:
         status = texts.STATUS_NAMES[ticket.status]
-        raise UserError(texts.NOT_LIVE.format(code=ticket.code, status=status, action="延期"))
+        raise UserError(texts.WRONG_STATE.format(code=ticket.code, status=status, action="延期"))
     if not _decide(session, request, APPROVED, origin, note.strip()):
         raise UserError(texts.NO_PENDING_EXTENSION.format(code=ticket.code))
     due = request.proposed_due or ticket.due_at

@@ -100,7 +100,7 @@ def _move_grid(
 def _live(ticket: Ticket, action: str) -> None:
     if ticket.status not in LIVE:
         status = texts.STATUS_NAMES.get(ticket.status, ticket.status)
-        raise UserError(texts.NOT_LIVE.format(code=ticket.code, status=status, action=action))
+        raise UserError(texts.WRONG_STATE.format(code=ticket.code, status=status, action=action))
 
 
 def assign(

@@ -26,7 +26,6 @@ ACCEPTED = "工单 {code} 已受理（{who}）。请在 {due} 前办结。"
 
 ALREADY_ACCEPTED = "工单 {code} 已经受理过了，当前状态：{status}。"
 
-RESOLVED = "工单 {code} 已办结（{who}）：{note}\n请上级网格长核查后回复「销号 {code}」。"
 
 ALREADY_RESOLVED = "工单 {code} 已经办结，无需重复办结。"
 
@@ -62,8 +61,6 @@ QUERY_BODY = (
     "类型：{category}\n地点：{location}\n描述：{description}\n"
     "责任网格：{grid}（网格长：{head}）\n整改期限：{due}"
 )
-
-QUERY_EVIDENCE = "现场照片/视频：{count} 个"
 
 QUERY_HISTORY_TITLE = "处置记录："
 
@@ -129,7 +126,6 @@ ACTION_NAMES = {
     "appeal": "申诉",
     "dismiss": "处理申诉",
 }
-NOT_LIVE = "工单 {code} 当前状态：{status}，不能{action}。"
 NEEDS_REASON = "请写明原因，例如：{usage}"
 FIELD_REASON = "原因"
 MOVED_MEANWHILE = "工单 {code} 刚刚已被其他人调整，请先「查询 {code}」再操作。"
