@@ -372,3 +372,102 @@ class AlertAck(SQLModel, table=True):
     grid_id: int = Field(foreign_key="grid.id")
     person_id: int = Field(foreign_key="person.id")
     at: datetime = _utc()  # type: ignore[assignment]
+
+
+class OfficeUser(SQLModel, table=True):
+    """An account of the district office's console (管理员 "admin" or 查看 "viewer").
+
+    `grid_id` scopes the account to one town's subtree (NULL: the whole district). `person_id`
+    is the ledger identity its actions are recorded under (a Person with no membership, so a
+    roster import never touches it). Failed logins lock the account for a while.
+    """
+
+    __tablename__ = "office_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    display_name: str = Field(max_length=100)
+    password_hash: str = Field(max_length=300)
+    role: str = Field(default="viewer", max_length=20)
+    grid_id: int | None = Field(default=None, foreign_key="grid.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id", unique=True)
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    created_at: datetime = _utc()  # type: ignore[assignment]
+    last_login_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+
+
+class OfficeSession(SQLModel, table=True):
+    """A signed-in browser: the cookie carries a random token, the table only its sha256."""
+
+    __tablename__ = "office_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="office_user.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = _utc()  # type: ignore[assignment]
+    expires_at: datetime = _utc(index=True)  # type: ignore[assignment]
+    ip: str = Field(default="", max_length=64)
+
+
+class AuditLog(SQLModel, table=True):
+    """Every office action (log-in, ticket action, roster import, alert, key): who, when, what."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc()  # type: ignore[assignment]
+    user_id: int | None = Field(default=None, foreign_key="office_user.id", index=True)
+    username: str = Field(default="", max_length=64)
+    action: str = Field(max_length=40)
+    target: str = Field(default="", max_length=200)
+    detail: str = Field(default="", max_length=4000)
+    ip: str = Field(default="", max_length=64)
+
+
+class ApiKey(SQLModel, table=True):
+    """An Open311 client's api_key, issued by the office; stored as its sha256 only."""
+
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=100)
+    created_at: datetime = _utc()  # type: ignore[assignment]
+    created_by: int | None = Field(default=None, foreign_key="office_user.id")
+    revoked_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+
+
+class PublicReport(SQLModel, table=True):
+    """A resident's report (有奖举报) from the public form or Open311, waiting for triage.
+
+    `status`: "triage" (in the office's queue), "routed" (an ordinary ticket now: `ticket_id`)
+    or "rejected" (with `note`). `code` is the public id the reporter looks the report up by.
+    """
+
+    __tablename__ = "public_report"
+    __table_args__ = (Index("ix_public_report_status_created", "status", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    service_code: str = Field(max_length=50)
+    description: str = Field(default="", max_length=4000)
+    address: str = Field(default="", max_length=500)
+    lat: float | None = None
+    long: float | None = None
+    name: str = Field(default="", max_length=100)
+    phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=200)
+    photo_path: str | None = Field(default=None, max_length=1000)
+    channel: str = Field(default="web", max_length=20)  # web | open311
+    api_key_id: int | None = Field(default=None, foreign_key="api_key.id")
+    status: str = Field(default="triage", max_length=20)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    note: str = Field(default="", max_length=2000)
+    created_at: datetime = _utc()  # type: ignore[assignment]
+    updated_at: datetime = _utc()  # type: ignore[assignment]
+    routed_by: int | None = Field(default=None, foreign_key="office_user.id")
+    ip_hash: str = Field(default="", max_length=64)

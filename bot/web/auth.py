@@ -23,6 +23,8 @@ from bot.web import keys, texts
 
 COOKIE = "gridbot_admin"
 OPEN_PATHS = frozenset({"/healthz"})
+# The public report form and the Open311 API are for residents and their apps: no login.
+OPEN_PREFIXES = ("/open311/", "/public/")
 # Browsers read the page's own files only; nothing may frame it (click-jacking).
 PAGE_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -102,7 +104,7 @@ def _foreign_origin(request: web.Request) -> bool:
 @web.middleware
 async def require_admin(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Let a request through only with the admin token (cookie, bearer, or first-visit link)."""
-    if request.path in OPEN_PATHS:
+    if request.path in OPEN_PATHS or request.path.startswith(OPEN_PREFIXES):
         return await handler(request)
     expected = request.app[keys.ADMIN_TOKEN]
     from_link = request.query.get("token")
