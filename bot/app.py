@@ -11,6 +11,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy.exc import DBAPIError
@@ -22,11 +23,13 @@ from bot.core.clock import Clock
 from bot.core.messages import Attachment, Inbound
 from bot.core.ports import Transport
 from bot.services.evidence import filing
+from bot.services.office import accounts
 from bot.services.outbox.delivery import Deliverer, RateLimiter
 from bot.services.roster import binding
 from bot.services.roster import importer as roster
 from bot.services.runtime import Runtime
 from bot.web import keys
+from bot.web.console_auth import session_secret
 from bot.web.routes import setup_routes
 from config.settings import Settings
 from handlers.dispatcher import Dispatcher
@@ -47,9 +50,30 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         )
         if report is not None:
             log.info("demo roster imported: %s", report.summary())
+    await asyncio.to_thread(_first_admin, runtime)
     app[keys.RUNTIME] = runtime
     yield
     runtime.engine.dispose()
+
+
+def _first_admin(runtime: Runtime) -> None:
+    """On a database without office accounts, make `admin` and leave its password in a file
+    only the bot's user can read (never in the log)."""
+    with runtime.transaction() as session:
+        password = accounts.first_admin(session, runtime.clock.now())
+    if password is None:
+        return
+    path = first_admin_file(runtime.policy.data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(
+        f"用户名：{accounts.FIRST_ADMIN}\n初始密码：{password}\n请登录后新建自己的账号。\n"
+    )
+    log.info("console account %s created; its password is in %s", accounts.FIRST_ADMIN, path)
+
+
+def first_admin_file(data_dir: Path) -> Path:
+    return data_dir / "initial-admin-password.txt"
 
 
 def _wechat(settings: Settings, runtime: Runtime, watch: ConnectionWatch) -> Transport:
@@ -174,6 +198,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> web.Application
     app[keys.WAKE] = asyncio.Event()
     app[keys.HEALTH] = keys.Health()
     app[keys.ADMIN_TOKEN] = settings.admin_token or secrets.token_urlsafe(16)
+    app[keys.SESSION_SECRET] = session_secret(settings.session_secret, settings.data_dir)
     app.cleanup_ctx.extend([_database, _transport, _delivery, _scheduler])
     setup_routes(app)
     return app

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     web_host: str = Field("127.0.0.1", validation_alias="GRIDBOT_WEB_HOST")
     web_port: int = Field(8080, ge=1, le=65535, validation_alias="GRIDBOT_WEB_PORT")
     admin_token: str = Field("", repr=False, validation_alias="GRIDBOT_ADMIN_TOKEN")
+    # Signs the console's session cookies; empty: a random one kept in the data directory.
+    session_secret: str = Field("", repr=False, validation_alias="GRIDBOT_SESSION_SECRET")
     categories_file: Path = Field(DEFAULT_CATEGORIES, validation_alias="GRIDBOT_CATEGORIES_FILE")
     schedule_file: Path = Field(DEFAULT_SCHEDULE, validation_alias="GRIDBOT_SCHEDULE_FILE")
     scorecard_file: Path = Field(DEFAULT_SCORECARD, validation_alias="GRIDBOT_SCORECARD_FILE")
@@ -191,7 +193,9 @@ _RULES = {
     "GRIDBOT_ROOM_MIN_INTERVAL_SECONDS": "must be a number of seconds, 0 or more",
     "GRIDBOT_EVIDENCE_WINDOW_MINUTES": "must be a number of minutes greater than 0",
 }
-_SECRET_KEYS = frozenset({"GRIDBOT_ADMIN_TOKEN", "WECHATY_PUPPET_SERVICE_TOKEN"})
+_SECRET_KEYS = frozenset(
+    {"GRIDBOT_ADMIN_TOKEN", "GRIDBOT_SESSION_SECRET", "WECHATY_PUPPET_SERVICE_TOKEN"}
+)
 _KEYS = frozenset(str(field.validation_alias) for field in Settings.model_fields.values())
 
 

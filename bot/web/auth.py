@@ -12,14 +12,14 @@ import html
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
-from bot.web import keys, texts
+from bot.web import console_auth, keys, texts
 
 COOKIE = "gridbot_admin"
 OPEN_PATHS = frozenset({"/healthz"})
@@ -106,6 +106,8 @@ async def require_admin(request: web.Request, handler: Handler) -> web.StreamRes
     """Let a request through only with the admin token (cookie, bearer, or first-visit link)."""
     if request.path in OPEN_PATHS or request.path.startswith(OPEN_PREFIXES):
         return await handler(request)
+    if request.path.startswith(console_auth.PREFIX):  # office accounts: console_auth decides
+        return await _secured(request, handler)
     expected = request.app[keys.ADMIN_TOKEN]
     from_link = request.query.get("token")
     if from_link is not None and request.method == "GET" and not _is_api(request):
@@ -116,10 +118,25 @@ async def require_admin(request: web.Request, handler: Handler) -> web.StreamRes
     if _matches(bearer, expected):
         return await _secured(request, handler)
     if not _matches(request.cookies.get(COOKIE), expected):
-        return _denied(request, 401, texts.WEB_NEED_TOKEN)
+        return await _office_or_denied(request, handler)
     if _foreign_origin(request):
         return _denied(request, 403, texts.WEB_FORBIDDEN_ORIGIN)
     return await _secured(request, handler)
+
+
+async def _office_or_denied(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The simulator and its API also open to a signed-in office 管理员; others log in first."""
+    found = await console_auth.office_session(request)
+    if found is not None and found[0].may_act:
+        if request.method in console_auth.WRITES:
+            given = request.headers.get("X-CSRF-Token", "")
+            if _foreign_origin(request) or not _matches(given, found[1]):
+                return _denied(request, 403, texts.CONSOLE_BAD_CSRF)
+        return await _secured(request, handler)
+    if _is_api(request) or request.method != "GET":
+        return _denied(request, 401, texts.WEB_NEED_TOKEN)
+    target = quote(request.path_qs, safe="")
+    raise web.HTTPFound(f"{console_auth.PREFIX}/login?next={target}")
 
 
 async def _secured(request: web.Request, handler: Handler) -> web.StreamResponse:

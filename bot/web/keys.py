@@ -17,6 +17,7 @@ from bot.core.outage import Outage
 from bot.core.ports import ChatSimulator, Transport
 from bot.services.outbox.delivery import Deliverer
 from bot.services.runtime import Runtime
+from bot.web.throttle import LoginLimiter
 from config.settings import Settings
 
 
@@ -54,5 +55,8 @@ DELIVERER = web.AppKey("deliverer", Deliverer)
 WAKE = web.AppKey("wake", asyncio.Event)
 # A fresh value per start: the page reloads when it sees the bot was restarted.
 EPOCH = web.AppKey("web_epoch", str)
+# Signs the console's session cookies (configured, or kept in the data directory).
+SESSION_SECRET = web.AppKey("session_secret", bytes)
+LOGIN_LIMITER = web.AppKey("login_limiter", LoginLimiter)
 # Set at shutdown, so long polls answer at once instead of holding the server open.
 CLOSING = web.AppKey("web_closing", asyncio.Event)

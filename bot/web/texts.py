@@ -23,3 +23,11 @@ WEB_NO_SIMULATOR = "机器人已连接真实微信，模拟群聊不可用；请
 WEB_DATABASE_DOWN = "数据库暂时不可用，稍后自动恢复。"
 
 WEB_NO_FILE = "没有这个文件。"
+
+CONSOLE_LOGIN_NEEDED = "请先登录。"
+
+CONSOLE_BAD_CSRF = "页面已过期，请刷新后重试。"
+
+CONSOLE_FILL_LOGIN = "请填写用户名和密码。"
+
+CONSOLE_BAD_DATE = "日期格式不对：{given}（应为 2026-11-22）。"

@@ -52,6 +52,8 @@ def may_issue(session: Session, person_id: int) -> bool:
         .join(Grid, col(Grid.id) == Membership.grid_id)
         .where(Membership.person_id == person_id)
     ).all()
+    if not rows:
+        return lookup.district_office(session, person_id)
     return any(
         role == "admin" or (role in lookup.CLOSE_ROLES and level == 1) for role, level in rows
     )

@@ -237,6 +237,8 @@ class _Scope:
     root: Grid | None
     since: datetime
     until: datetime
+    # Further conditions on the ticket table (the console's filter), on every ticket sheet.
+    only: tuple[Any, ...] = ()
 
     @property
     def level(self) -> int:
@@ -276,6 +278,7 @@ class _Scope:
             ticket.c.created_at >= self.since,
             ticket.c.created_at < self.until,
             self.subtree(ticket.c.grid_id),
+            *self.only,
         )
 
 
@@ -285,15 +288,18 @@ def write_ledger(
     since: datetime | None,
     until: datetime | None,
     grid_code: str | None,
+    only: Sequence[Any] = (),
 ) -> LedgerSummary:
     """Write the ledger of [since, until) of `grid_code`'s subtree (None: every grid) to `out`.
 
     Without `since` it starts on the day of the first record; without `until` it runs to now.
+    `only` narrows the ticket sheets (not 汇总) by further conditions on the ticket table.
     """
     if not out.parent.is_dir():
         raise UserError(CANNOT_WRITE.format(path=out))
     with _snapshot(runtime) as session:
-        scope = _Scope(_root(session, grid_code), *_period(session, runtime, since, until))
+        period = _period(session, runtime, since, until)
+        scope = _Scope(_root(session, grid_code), *period, only=tuple(only))
         units, totals = _units(session, scope)
         book = _Book(out)
         summary = book.add(SUMMARY, SUMMARY_COLUMNS)

@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, or_, select
 
 from bot.core.errors import UserError
 from bot.core.messages import Inbound
 from bot.services.roster import texts
-from models.tables import Grid, GridClosure, Membership, Person, Room
+from models.tables import Grid, GridClosure, Membership, OfficeUser, Person, Room
 
 # Whom to hold responsible (and mention) for a grid, best first.
 LEAD_ROLES = ("head", "first_head", "deputy")
@@ -188,7 +189,52 @@ def roles_over(session: Session, person_id: int, grid_id: int) -> list[tuple[str
         .join(GridClosure, col(GridClosure.ancestor_id) == Membership.grid_id)
         .where(Membership.person_id == person_id, GridClosure.descendant_id == grid_id)
     ).all()
+    if not rows:  # office accounts hold no membership: one look-up only for them
+        return office_roles(session, person_id, grid_id)
     return [(role, depth) for role, depth in rows]
+
+
+def office_roles(session: Session, person_id: int, grid_id: int) -> list[tuple[str, int]]:
+    """An office 管理员 acts as a district admin over its scope (a town, or every level-1 grid).
+
+    A 查看 (viewer) account or a disabled one has no rights in the ledger.
+    """
+    user = session.exec(
+        select(OfficeUser).where(
+            OfficeUser.person_id == person_id,
+            OfficeUser.role == "admin",
+            col(OfficeUser.disabled).is_(False),
+        )
+    ).first()
+    if user is None:
+        return []
+    ancestor = aliased(Grid)
+    query = (
+        select(GridClosure.depth)
+        .join(ancestor, col(ancestor.id) == GridClosure.ancestor_id)
+        .where(GridClosure.descendant_id == grid_id)
+    )
+    if user.grid_id is not None:
+        query = query.where(GridClosure.ancestor_id == user.grid_id)
+    else:
+        query = query.where(ancestor.level == 1)
+    depth = session.exec(query).first()
+    return [] if depth is None else [("admin", depth)]
+
+
+def district_office(session: Session, person_id: int) -> bool:
+    """An office 管理员 of the whole district (it may issue alerts, like a level-1 head)."""
+    return (
+        session.exec(
+            select(OfficeUser.id).where(
+                OfficeUser.person_id == person_id,
+                OfficeUser.role == "admin",
+                col(OfficeUser.grid_id).is_(None),
+                col(OfficeUser.disabled).is_(False),
+            )
+        ).first()
+        is not None
+    )
 
 
 def room_for_topic(session: Session, topic: str) -> Room | None:
