@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 from bot.services.roster import texts
-from bot.services.roster._files import RosterError, RosterRow
+from bot.services.roster._files import RosterRow
 from bot.services.roster._people import PersonEntry, PersonIndex, PersonKey, PersonSlot, person_key
 
 ROLE_CODES = {label: code for code, label in texts.ROLE_NAMES.items()}
@@ -35,14 +35,19 @@ class GridSpec:
 class Plan:
     grids: dict[str, GridSpec]
     people: list[PersonSlot]
-    # (grid code, index into people) -> role code
+    # (grid code, index into people) -> role code, and the row that gives it
     roles: dict[tuple[str, int], str] = field(default_factory=dict)
+    lines: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
-def build_plan(
+def check_plan(
     rows: list[RosterRow], stored: dict[str, GridSpec], people: list[PersonSlot]
-) -> Plan:
-    """Check the rows against themselves and the stored grids/people; raise RosterError."""
+) -> tuple[Plan, Errors]:
+    """Check the rows against themselves and the stored grids/people.
+
+    Returns the plan and every (row, text) error, by row; the plan is usable only without
+    errors (`error_text` words them for a RosterError).
+    """
     errors: Errors = []
     grids: dict[str, GridSpec] = {}
     entries: dict[PersonKey, PersonEntry] = {}
@@ -62,10 +67,9 @@ def build_plan(
     index = PersonIndex(people)
     found, unclear = index.resolve(entries)
     errors.extend(unclear)
-    roles = _roles(listed, found, index.slots, errors)
-    if errors:
-        raise RosterError(error_text(errors))
-    return Plan(grids=grids, people=index.slots, roles=roles)
+    roles, lines = _roles(listed, found, index.slots, errors)
+    errors.sort(key=lambda e: e[0])
+    return Plan(grids=grids, people=index.slots, roles=roles, lines=lines), errors
 
 
 def error_text(errors: Errors) -> str:
@@ -261,8 +265,9 @@ def _roles(
     found: dict[PersonKey, int],
     people: list[PersonSlot],
     errors: Errors,
-) -> dict[tuple[str, int], str]:
-    """One role per person per grid; listing someone twice with the same role is harmless."""
+) -> tuple[dict[tuple[str, int], str], dict[tuple[str, int], int]]:
+    """One role per person per grid (and its first row); listing someone twice with the same
+    role is harmless."""
     roles: dict[tuple[str, int], tuple[str, int]] = {}
     for grid_code, key, role, line in listed:
         if key not in found:
@@ -278,4 +283,7 @@ def _roles(
                 other=texts.ROLE_NAMES[role],
             )
             errors.append((line, text))
-    return {slot: role for slot, (role, _) in roles.items()}
+    return (
+        {slot: role for slot, (role, _) in roles.items()},
+        {slot: line for slot, (_, line) in roles.items()},
+    )

@@ -27,21 +27,53 @@ ROSTER_NOT_IN_FILE = "另有 {count} 个网格不在本文件中，已保留未�
 
 ROSTER_ROOMS = "绑定微信群 {count} 个。"
 
+ROSTER_SKIPPED_ROWS = "已跳过表头上方 {count} 行（标题）。"
+
+ROSTER_IGNORED = "已忽略列：{names}。"
+
+ROSTER_FILLED = "网格编码为空的 {count} 行沿用了上一行的网格（第{rows}行）。"
+
+ROSTER_ADDED = "新加入（{count}）："
+
+ROSTER_CHANGED = "职务或网格变动（{count}）："
+
+ROSTER_REMOVED = "移出网格（{count}）："
+
+ROSTER_ITEM = "· {text}"
+
+ROSTER_MORE = "……等 {count} 人"
+
+ROSTER_POST = "{grid}（{code}）{role}"
+
+ROSTER_ADDED_LINE = "{name}：{post}"
+
+ROSTER_CHANGED_LINE = "{name}：{before} → {after}"
+
+ROSTER_REMOVED_LINE = "{name}：{post}"
+
 ROSTER_NO_FILE = "找不到花名册文件「{name}」。"
 
 ROSTER_BAD_TYPE = "花名册只支持 .csv 或 .xlsx 文件，「{name}」不是。"
+
+ROSTER_XLS = "不支持 .xls 旧格式，请在 Excel 中“另存为” .xlsx 后再导入。"
+
+ROSTER_ENCRYPTED = "花名册文件「{name}」设置了打开密码，请在 Excel 中取消密码后再导入。"
 
 ROSTER_UNREADABLE = "花名册文件「{name}」无法读取，请另存为 .xlsx 或 UTF-8 编码的 .csv 后重试。"
 
 ROSTER_EMPTY = "花名册是空的。第一行应为表头：{headers}"
 
-ROSTER_BAD_HEADER = "花名册表头不对：{problems}。第一行应为：{headers}"
+ROSTER_BAD_HEADER = "花名册第{line}行的表头不对：{problems}。表头应为：{headers}"
+
+ROSTER_NO_HEADER = "花名册找不到表头，缺少「{missing}」。表头应为：{headers}"
+
+ROSTER_HEADER_TOO_LOW = "花名册第{line}行像是表头，请删除第{line}行以上的标题行后再导入。"
 
 ROSTER_HEADER_MISSING = "缺少「{names}」"
 
-ROSTER_HEADER_EXTRA = "多出「{names}」"
+ROSTER_HEADER_UNKNOWN = "不认识的列「{names}」"
 
-ROSTER_HEADER_REPEATED = "重复「{names}」"
+ROSTER_HEADER_TWICE = "「{names}」都是「{header}」，只能保留一列"
 
 ROSTER_ERRORS = "花名册有 {count} 处错误，未导入任何数据："
 

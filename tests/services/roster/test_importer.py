@@ -363,20 +363,44 @@ def test_xlsx_errors_use_sheet_row_numbers(engine: Engine, tmp_path: Path) -> No
     assert set(counts(engine).values()) == {0}
 
 
-def test_missing_and_misspelled_headers(engine: Engine, tmp_path: Path) -> None:
-    header = [h if h != "手机" else "手机号" for h in HEADERS if h != "微信号"]
+def test_missing_and_unknown_headers(engine: Engine, tmp_path: Path) -> None:
+    header = [h if h != "微信群" else "所属群聊" for h in HEADERS if h != "职务"]
     with pytest.raises(RosterError) as error:
         import_roster(engine, write_csv(tmp_path / "r.csv", [], header=header))
     assert error.value.text == (
-        "花名册表头不对：缺少「微信号、手机」；多出「手机号」。"
-        "第一行应为：网格编码,网格名称,层级,上级网格编码,微信群,姓名,职务,微信号,手机"
+        "花名册第1行的表头不对：缺少「微信群、职务」；不认识的列「所属群聊」。"
+        "表头应为：网格编码,网格名称,层级,上级网格编码,微信群,姓名,职务,微信号,手机"
+    )
+
+
+def test_two_columns_for_one_header(engine: Engine, tmp_path: Path) -> None:
+    header = [*HEADERS[:-1], "联系电话", "手机号"]
+    with pytest.raises(RosterError) as error:
+        import_roster(engine, write_csv(tmp_path / "r.csv", [], header=header))
+    assert error.value.text.startswith(
+        "花名册第1行的表头不对：「联系电话」「手机号」都是「手机」，只能保留一列。"
+    )
+
+
+def test_no_header_at_all(engine: Engine, tmp_path: Path) -> None:
+    rows = [["T", "测试区", "1", "", "测试区群", "甲", "网格长", "wx_a", ""]]
+    with pytest.raises(RosterError) as error:
+        import_roster(engine, write_csv(tmp_path / "r.csv", rows[1:], header=rows[0]))
+    assert error.value.text.startswith(
+        "花名册找不到表头，缺少「网格编码、网格名称、层级、上级网格编码、微信群、姓名、职务、微信号、手机」。"
     )
 
 
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
-        ("r.xls", b"x", "花名册只支持 .csv 或 .xlsx 文件，「r.xls」不是。"),
+        ("r.xls", b"x", "不支持 .xls 旧格式，请在 Excel 中“另存为” .xlsx 后再导入。"),
+        (
+            "r.csv",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+            "不支持 .xls 旧格式，请在 Excel 中“另存为” .xlsx 后再导入。",
+        ),
+        ("r.pdf", b"%PDF-1.4", "花名册只支持 .csv 或 .xlsx 文件，「r.pdf」不是。"),
         (
             "r.xlsx",
             b"not a zip",
@@ -438,8 +462,12 @@ BAD_ROWS: dict[str, tuple[list[Row], str]] = {
         [["T-1", "一镇", "2", "T", "二镇群", "", "", "", ""]],
         "第4行：网格 T-1 的微信群「二镇群」与第3行的「一镇群」不一致",
     ),
-    "person without grid": (
-        [["", "", "", "", "", "丙", "网格员", "wx_c", ""]],
+    "person without grid, after a blank row": (
+        [[], ["", "", "", "", "", "丙", "网格员", "wx_c", ""]],
+        "第5行：填写了姓名但网格编码为空",
+    ),
+    "person without grid code, under another grid's name": (
+        [["", "二镇", "", "", "", "丙", "网格员", "wx_c", ""]],
         "第4行：填写了姓名但网格编码为空",
     ),
     "level 1 with a parent": (
