@@ -37,6 +37,8 @@ from scheduler.setup import build_scheduler
 
 log = logging.getLogger(__name__)
 
+# Roster uploads and residents' photos (each route checks its own, smaller limit).
+UPLOAD_LIMIT = 8 * 1024 * 1024
 # How long shutdown waits for the message in flight (longer than a send's own timeout).
 DELIVERY_GRACE_SECONDS = 20.0
 
@@ -191,7 +193,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
 
 def build_app(settings: Settings, clock: Clock | None = None) -> web.Application:
     """The whole bot as one aiohttp application; `clock` defaults to the system clock."""
-    app = web.Application()
+    app = web.Application(client_max_size=UPLOAD_LIMIT)
     app[keys.SETTINGS] = settings
     if clock is not None:
         app[keys.CLOCK] = clock

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.cli_office import add_office_commands
 from bot.core.clock import Clock, FixedClock, SystemClock
 from bot.core.errors import UserError
 from bot.core.messages import ChatRef, Inbound, Outgoing
@@ -109,7 +110,7 @@ def cmd_import_roster(settings: Settings, args: argparse.Namespace, out: TextIO)
 
     runtime = build_runtime(settings)
     report = roster.import_roster(runtime.engine, Path(args.path), dry_run=args.dry_run)
-    out.write(report.summary() + "\n")
+    out.write(report.text() + "\n")
     if not args.dry_run:
         from bot.services.tickets import handover
 
@@ -137,7 +138,7 @@ def cmd_ledger(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
 def cmd_run(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from aiohttp import web
 
-    from bot.app import build_app
+    from bot.app import build_app, first_admin_file
     from bot.web import keys
     from bot.web.auth import RedactedAccessLogger
 
@@ -149,7 +150,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     out.write(
         f"网格通 Gridbot 已启动\n  数据库：{_safe_url(settings.database_url)}\n"
         f"  聊天通道：{channel}\n"
-        f"  打开：{_link(url, settings, app[keys.ADMIN_TOKEN])}\n  按 Ctrl+C 退出\n"
+        f"  打开：{_link(url, settings, app[keys.ADMIN_TOKEN])}\n"
+        f"  办公室控制台：{url}console（首次启动建立账号 admin，"
+        f"初始密码在 {first_admin_file(settings.data_dir)}）\n  按 Ctrl+C 退出\n"
     )
     out.flush()
     web.run_app(
@@ -204,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--grid", metavar="CODE", help="网格编码（默认全区）")
     book.add_argument("--out", required=True, metavar="FILE.xlsx")
     book.set_defaults(func=cmd_ledger)
+    add_office_commands(sub)
     return parser
 
 

@@ -23,8 +23,9 @@ from bot.web import console_auth, keys, texts
 
 COOKIE = "gridbot_admin"
 OPEN_PATHS = frozenset({"/healthz"})
-# The public report form and the Open311 API are for residents and their apps: no login.
-OPEN_PREFIXES = ("/open311/", "/public/")
+# The public report form and the Open311 API are for residents and their apps, and the
+# console's and the form's own static files hold no secret: none of these needs a login.
+OPEN_PREFIXES = ("/open311/", "/public/", "/static/console/", "/static/public/")
 # Browsers read the page's own files only; nothing may frame it (click-jacking).
 PAGE_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "

@@ -278,23 +278,17 @@ def _export(
 
 
 @routes.get("/console/api/export")
-async def export(request: web.Request) -> web.StreamResponse:
+async def export(request: web.Request) -> web.Response:
     """The current filter as the ledger workbook (汇总, 问题整改台账 per town, 巡查, 预警)."""
     f = read_filter(request)
-    folder = Path(tempfile.mkdtemp(prefix="gridbot-export-"))
-    out = folder / "台账.xlsx"
-    await in_session(request, _export, f, out, client_address(request))
-    stamp = _runtime(request).policy.local(_runtime(request).clock.now()).strftime("%Y%m%d-%H%M")
-    name = f"gridbot-ledger-{stamp}.xlsx"
-    response = web.FileResponse(
-        out, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    with tempfile.TemporaryDirectory(prefix="gridbot-export-") as folder:
+        out = Path(folder) / "ledger.xlsx"
+        await in_session(request, _export, f, out, client_address(request))
+        body = await asyncio.to_thread(out.read_bytes)
+    runtime = _runtime(request)
+    stamp = runtime.policy.local(runtime.clock.now()).strftime("%Y%m%d-%H%M")
+    return web.Response(
+        body=body,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="gridbot-ledger-{stamp}.xlsx"'},
     )
-    request.app.loop.call_later(300, lambda: _remove(folder))
-    return response
-
-
-def _remove(folder: Path) -> None:
-    for child in folder.iterdir():
-        child.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        folder.rmdir()

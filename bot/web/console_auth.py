@@ -30,8 +30,8 @@ OPEN = frozenset({"/console/login", "/console/api/login"})
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-ACCOUNT_KEY = "office_account"
-CSRF_KEY = "office_csrf"
+ACCOUNT_KEY = web.RequestKey("office_account", Account)
+CSRF_KEY = web.RequestKey("office_csrf", str)
 
 
 def session_secret(configured: str, data_dir: Path) -> bytes:
@@ -55,8 +55,7 @@ def error(message: str, status: int = 400) -> web.Response:
 
 
 def account_of(request: web.Request) -> Account:
-    account: Account = request[ACCOUNT_KEY]
-    return account
+    return request[ACCOUNT_KEY]
 
 
 def client_address(request: web.Request) -> str:

@@ -28,7 +28,18 @@ from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.listing import list_tickets
 from bot.services.tickets.states import LIVE
 from bot.services.understanding import texts as report_texts
-from bot.web import auth, keys, outage, texts
+from bot.web import (
+    auth,
+    console,
+    console_admin,
+    console_auth,
+    console_intake,
+    keys,
+    outage,
+    texts,
+)
+from bot.web.public import setup_public
+from bot.web.throttle import LoginLimiter
 
 STATIC = Path(__file__).resolve().parent / "static"
 LONG_POLL_SECONDS = 25.0
@@ -60,8 +71,10 @@ def _runtime(request: web.Request) -> Runtime:
 
 # -- pages -----------------------------------------------------------------------------------
 @routes.get("/")
-async def chat_page(request: web.Request) -> web.FileResponse:
-    """The simulated group chat."""
+async def chat_page(request: web.Request) -> web.StreamResponse:
+    """The simulated group chat; connected to real WeChat there is none: the console instead."""
+    if request.app.get(keys.SIMULATOR) is None:
+        raise web.HTTPFound("/console")
     return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 
@@ -316,8 +329,15 @@ def setup_routes(app: web.Application) -> None:
     """Install the admin middleware, the pages, the API and the page's static files."""
     app[keys.EPOCH] = secrets.token_hex(4)
     app[keys.CLOSING] = asyncio.Event()
-    app.middlewares.append(auth.require_admin)
     app.middlewares.append(outage.database_outage)
+    app.middlewares.append(auth.require_admin)
+    app.middlewares.append(console_auth.require_office)
+    app[keys.LOGIN_LIMITER] = LoginLimiter()
     app.on_shutdown.append(_wake_pollers)
     app.add_routes(routes)
+    app.add_routes(console_auth.routes)
+    app.add_routes(console.routes)
+    app.add_routes(console_admin.routes)
+    app.add_routes(console_intake.routes)
+    setup_public(app)
     app.router.add_static("/static", STATIC)

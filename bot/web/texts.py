@@ -31,3 +31,19 @@ CONSOLE_BAD_CSRF = "页面已过期，请刷新后重试。"
 CONSOLE_FILL_LOGIN = "请填写用户名和密码。"
 
 CONSOLE_BAD_DATE = "日期格式不对：{given}（应为 2026-11-22）。"
+
+CONSOLE_PICK_FILE = "请选择要上传的花名册文件（.xlsx 或 .csv）。"
+
+CONSOLE_FILE_TOO_BIG = "文件太大了（最多 {mb} MB）。"
+
+CONSOLE_UPLOAD_GONE = "找不到刚才上传的文件，请重新上传并预览。"
+
+CONSOLE_READ_ONLY = "只读账号不能做这项操作。"
+
+CONSOLE_PICK_GRID = "请选择要分派到的网格。"
+
+CONSOLE_ROUTED = "举报 {report} 已分派为工单 {code}（{grid}），已通知该网格。"
+
+CONSOLE_REJECTED = "举报 {report} 已不予受理，举报人查询时可看到原因。"
+
+CONSOLE_KEY_NAME = "请填写使用该 api_key 的单位或应用名称。"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot.core.clock import FixedClock
 from bot.services.understanding import texts as report_texts
@@ -20,38 +18,10 @@ from tests.web.conftest import AUTH, DONGGUAN_ROOM, TOKEN, XIGUAN_ROOM, LiveApp
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = Path("/tmp/gridbot_page.png")
 PHONE_SCREENSHOT = Path("/tmp/gridbot_page_phone.png")
 TICKET_CODE = re.compile(r"已登记工单 \d{6,}")
 expect.set_options(timeout=15_000)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 async def open_page(browser: Browser, live: LiveApp, width: int = 1366, height: int = 820) -> Page:

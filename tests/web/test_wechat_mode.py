@@ -38,3 +38,5 @@ async def test_page_stays_up_and_reports_the_gateway_is_down(tmp_path: Path) -> 
         refused = await client.get("/api/messages?after=0&wait=0", headers=AUTH)
         assert refused.status == 409
         assert (await refused.json())["error"].startswith("机器人已连接真实微信")
+        page = await client.get("/", headers=AUTH, allow_redirects=False)
+        assert page.status == 302 and page.headers["Location"] == "/console"  # no simulator

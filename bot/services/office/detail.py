@@ -186,7 +186,9 @@ def view(session: Session, runtime: Runtime, account: Account, code: str) -> Tic
     )
 
 
-def photo_path(session: Session, account: Account, evidence_id: int) -> Path | None:
+def photo_path(
+    session: Session, runtime: Runtime, account: Account, evidence_id: int
+) -> Path | None:
     """The saved file of a photo on a ticket the account may see, else None."""
     photo = session.get(Evidence, evidence_id)
     if photo is None or photo.status != "saved" or not photo.path:

@@ -25,6 +25,7 @@ from models.db import table_of
 from models.tables import Grid, GridClosure, Person, Ticket, TicketEvent
 
 PAGE_MAX = 100
+TOWN_LEVEL = 2
 SORTS = {
     "created": Ticket.created_at,
     "due": Ticket.due_at,
@@ -72,6 +73,7 @@ class Row:
     overdue: bool
     supervised: bool
     resolution: str = ""
+    town: str = ""  # the 镇（街道） the grid belongs to (level 2), for grouping by town
 
 
 @dataclass(frozen=True)
@@ -158,11 +160,14 @@ def search(session: Session, runtime: Runtime, account: Account, f: Filter) -> P
     order = SORTS.get(f.sort, Ticket.created_at)
     head = table_of(Person).alias("head")
     reporter = table_of(Person).alias("reporter")
+    town = _towns()
     stmt = (
         sa_select(Ticket, col(Grid.code), col(Grid.name), head.c.name, reporter.c.name)
+        .add_columns(town.c.name)
         .join(Grid, col(Grid.id) == Ticket.grid_id)
         .join(head, head.c.id == Ticket.responsible_id, isouter=True)
         .join(reporter, reporter.c.id == Ticket.reporter_id, isouter=True)
+        .join(town, town.c.grid_id == Ticket.grid_id, isouter=True)
         .where(*where)
         .order_by(col(order).desc() if f.descending else col(order), col(Ticket.id).desc())
         .offset((page - 1) * size)
@@ -189,10 +194,22 @@ def search(session: Session, runtime: Runtime, account: Account, f: Filter) -> P
             overdue=t.status in LIVE and t.due_at < now,
             supervised=bool(t.supervised),
             resolution=notes.get(t.id or 0, ""),
+            town=town_name or "",
         )
-        for t, grid_code, grid_name, head_name, reporter_name in found
+        for t, grid_code, grid_name, head_name, reporter_name, town_name in found
     ]
     return Page(rows, total, page, size)
+
+
+def _towns() -> Any:
+    """grid id → the name of its level-2 ancestor (the town or street)."""
+    closure, grid = table_of(GridClosure), table_of(Grid)
+    return (
+        sa_select(closure.c.descendant_id.label("grid_id"), grid.c.name)
+        .join(grid, grid.c.id == closure.c.ancestor_id)
+        .where(grid.c.level == TOWN_LEVEL)
+        .subquery("town")
+    )
 
 
 def _resolutions(session: Session, ids: list[int]) -> dict[int, str]:

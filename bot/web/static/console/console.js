@@ -47,12 +47,26 @@ function renderScope() {
   document.getElementById("scope-name").textContent = state.gridName;
 }
 
+// A busy district changes every few seconds: refresh at most every few seconds, and once
+// more after the last change, so the page is never more than that behind.
+const REFRESH_GAP_MS = 4000;
+let lastRefresh = 0;
+let pending = null;
+
+async function refreshNow() {
+  pending = null;
+  lastRefresh = Date.now();
+  if (current && current.refresh) {
+    try { await current.refresh(); } catch (_) { /* the next change tries again */ }
+  }
+}
+
 function live() {
   const source = new EventSource("/console/api/events");
-  source.addEventListener("change", async () => {
-    if (current && current.refresh) {
-      try { await current.refresh(); } catch (_) { /* the next change tries again */ }
-    }
+  source.addEventListener("change", () => {
+    if (pending) return;
+    const wait = Math.max(0, lastRefresh + REFRESH_GAP_MS - Date.now());
+    pending = setTimeout(refreshNow, wait);
   });
 }
 

@@ -1,5 +1,5 @@
 // 总览: the grid tree with each subtree's figures; a click narrows every view to that grid.
-import { api, h, pct, state } from "./lib.js";
+import { api, fill, h, pct, state } from "./lib.js";
 import { render, setScope } from "./console.js";
 
 function row(node, depth) {
@@ -46,7 +46,7 @@ export async function dashboard() {
     body);
   const refresh = async () => {
     const data = await api("/console/api/tree");
-    body.replaceChildren(...subtree(data.nodes, state.grid));
+    fill(body, ...subtree(data.nodes, state.grid));
   };
   await refresh();
   const node = h("section", { class: "panel" },

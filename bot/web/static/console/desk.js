@@ -1,5 +1,5 @@
 // 预警, 报表, 账号, 操作日志.
-import { api, flash, h, pct, state, when } from "./lib.js";
+import { api, fill, flash, h, pct, state, when } from "./lib.js";
 
 const COLORS = ["黄色", "橙色", "红色"];
 
@@ -22,7 +22,7 @@ export async function alertDesk() {
       parts.push(h("p", { class: "muted", id: "alert-now" }, "当前没有生效的预警。"));
     }
     if (state.me.may_act && !state.me.scope_code) parts.push(alertForms(alert, refresh));
-    node.replaceChildren(...parts);
+    fill(node, ...parts);
   };
   await refresh();
   return { node, refresh };
@@ -61,7 +61,7 @@ export async function reportShelf(route) {
   const tabs = h("p", {}, h("a", { href: "#/report?kind=weekly" }, "周报"), "　", h("a", { href: "#/report?kind=monthly" }, "月报"));
   const ranking = h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "名次"), h("th", {}, "网格"), h("th", { class: "num" }, "得分"), h("th", {}, "等级"), h("th", { class: "num" }, "上报"), h("th", { class: "num" }, "按期处置率"))),
     h("tbody", {}, ...data.ranking.map((r) => h("tr", {}, h("td", {}, r.rank ?? "—"), h("td", {}, r.name), h("td", { class: "num" }, r.score === null ? "—" : r.score.toFixed(1)), h("td", {}, r.grade || "—"), h("td", { class: "num" }, r.reported), h("td", { class: "num" }, pct(r.resolve_rate))))));
-  node.replaceChildren(
+  fill(node, 
     h("h2", {}, `${data.grid}${data.title}`), tabs,
     data.chart ? h("img", { class: "chart", src: data.chart, alt: `${data.grid}${data.title}图表` }) : null,
     h("h2", {}, "排名"), ranking,
@@ -76,7 +76,7 @@ export async function users() {
     const rows = data.users.map((u) => h("tr", {}, h("td", {}, u.username), h("td", {}, u.name), h("td", {}, u.role_name), h("td", {}, u.scope),
       h("td", {}, u.disabled ? "已停用" : "正常"), h("td", {}, u.last_login ? when(u.last_login) : "从未登录"),
       h("td", {}, h("button", { type: "button", class: "secondary", onclick: () => toggle(u) }, u.disabled ? "启用" : "停用"))));
-    node.replaceChildren(h("h2", {}, "办公室账号"),
+    fill(node, h("h2", {}, "办公室账号"),
       h("table", {}, h("thead", {}, h("tr", {}, ...["用户名", "姓名", "角色", "范围", "状态", "最近登录", ""].map((t) => h("th", {}, t)))), h("tbody", {}, ...rows)),
       h("h2", {}, "新建账号"), form);
   };

@@ -18,6 +18,12 @@ export function h(tag, attrs = {}, ...children) {
   return node;
 }
 
+// replaceChildren without the gaps that conditional parts leave (null, false, undefined).
+export function fill(node, ...children) {
+  node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
 export class ApiError extends Error {}
 
 export async function api(path, options = {}) {

@@ -1,9 +1,9 @@
 // 工单: the filtered, sorted, paged list (its filter lives in the address), and one ticket.
-import { api, flash, h, query, state, when } from "./lib.js";
+import { api, fill, flash, h, query, state, when } from "./lib.js";
 
 const COLUMNS = [
   ["code", "编号", true], ["category", "类型", true], ["location", "地点", false],
-  ["grid", "责任网格", false], ["head", "责任人", false], ["status", "状态", true],
+  ["town", "镇（街道）", false], ["grid", "责任网格", false], ["head", "责任人", false], ["status", "状态", true],
   ["created", "上报时间", true], ["due", "整改期限", true], ["resolution", "处置情况", false],
 ];
 
@@ -54,6 +54,7 @@ function ticketRow(t) {
     h("td", {}, t.code, t.supervised ? h("span", { class: "tag supervised" }, "督办") : null),
     h("td", {}, t.category),
     h("td", {}, t.location),
+    h("td", {}, t.town || "—"),
     h("td", {}, t.grid_name),
     h("td", {}, t.head || "—"),
     h("td", { class: t.overdue ? "late" : "" }, t.overdue ? `${t.status_name}（超期）` : t.status_name),
@@ -76,11 +77,11 @@ export async function ticketList(route) {
   }));
   const refresh = async () => {
     const page = await api(`/console/api/tickets?${query(f)}`);
-    body.replaceChildren(...page.rows.map(ticketRow));
+    fill(body, ...page.rows.map(ticketRow));
     if (!page.rows.length) body.append(h("tr", {}, h("td", { colspan: COLUMNS.length, class: "muted" }, "没有符合条件的工单。")));
     const pages = Math.max(1, Math.ceil(page.total / page.size));
     summary.textContent = `共 ${page.total} 件，第 ${page.page}/${pages} 页`;
-    pager.replaceChildren(
+    fill(pager, 
       h("button", { class: "secondary", type: "button", disabled: page.page <= 1, onclick: () => go({ ...f, page: page.page - 1 }) }, "上一页"),
       summary,
       h("button", { class: "secondary", type: "button", disabled: page.page >= pages, onclick: () => go({ ...f, page: page.page + 1 }) }, "下一页"),
@@ -146,7 +147,7 @@ export async function ticketDetail(route) {
         h("img", { src: `/console/api/photos/${p.id}?thumb=1`, alt: `${p.stage === "after" ? "整改后" : "现场"}照片` })),
         h("figcaption", {}, `${p.stage === "after" ? "整改后" : "现场"} · ${p.who} · ${when(p.at)}`)));
     const steps = t.timeline.map((s) => h("li", {}, h("span", { class: "when" }, when(s.at)), `${s.who} ${s.what}`, s.detail ? `：${s.detail}` : ""));
-    node.replaceChildren(
+    fill(node, 
       h("p", {}, h("a", { href: "#/tickets" }, "← 返回工单列表")),
       h("h2", {}, `工单 ${t.code}`),
       fields(t),

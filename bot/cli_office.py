@@ -1,4 +1,4 @@
-"""`gridbot user …`: office console accounts from the command line.
+"""`gridbot user …` and `gridbot apikey …`: office accounts and Open311 keys, by command line.
 
 Passwords are never taken as arguments (they would stay in shell history and `ps`): they are
 asked for twice at the terminal, or read from standard input with `--password-stdin`.
@@ -15,6 +15,8 @@ from bot.bootstrap import build_runtime
 from bot.core.errors import UserError
 from bot.services.office import accounts, audit
 from bot.services.office import texts as office_texts
+from bot.services.public import apikeys
+from bot.services.public import texts as public_texts
 from config.settings import Settings
 
 PASSWORDS_DIFFER = "两次输入的密码不一致。"
@@ -89,7 +91,53 @@ def cmd_user_disable(settings: Settings, args: argparse.Namespace, out: TextIO) 
     return 0
 
 
-def add_user_commands(sub: Any) -> None:
+def cmd_apikey(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    """`gridbot apikey add NAME | revoke ID | list`: the Open311 clients' keys."""
+    runtime = build_runtime(settings)
+    now = runtime.clock.now()
+    with runtime.transaction() as session:
+        if args.action == "add":
+            issued = apikeys.issue(session, " ".join(args.name), now)
+            audit.record(
+                session, now, None, "apikey_add", f"#{issued.id}", issued.name, username=CLI
+            )
+            out.write(
+                public_texts.KEY_ISSUED.format(id=issued.id, name=issued.name, key=issued.key)
+                + "\n"
+            )
+        elif args.action == "revoke":
+            if not apikeys.revoke(session, args.id, now):
+                raise UserError(public_texts.KEY_NOT_REVOKED.format(id=args.id))
+            audit.record(session, now, None, "apikey_revoke", f"#{args.id}", username=CLI)
+            out.write(public_texts.KEY_REVOKED.format(id=args.id) + "\n")
+        else:
+            listed = apikeys.list_keys(session)
+            if not listed:
+                out.write(public_texts.KEY_NONE + "\n")
+            for key in listed:
+                state = public_texts.KEY_LIVE
+                if key.revoked_at is not None:
+                    state = public_texts.KEY_DEAD.format(
+                        at=runtime.policy.format_time(key.revoked_at)
+                    )
+                created = runtime.policy.format_time(key.created_at)
+                out.write(
+                    public_texts.KEY_LINE.format(
+                        id=key.id, name=key.name, created=created, state=state
+                    )
+                    + "\n"
+                )
+    return 0
+
+
+def add_office_commands(sub: Any) -> None:
+    """`gridbot user …` and `gridbot apikey …`."""
+    apikey = sub.add_parser("apikey", help="Open311 接口密钥：签发、停用、列出")
+    key_actions = apikey.add_subparsers(dest="action", required=True)
+    key_actions.add_parser("add", help="签发新密钥").add_argument("name", nargs="+")
+    key_actions.add_parser("revoke", help="停用密钥").add_argument("id", type=int)
+    key_actions.add_parser("list", help="列出全部密钥")
+    apikey.set_defaults(func=cmd_apikey)
     user = sub.add_parser("user", help="办公室控制台账号").add_subparsers(
         dest="user_command", required=True
     )
