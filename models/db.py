@@ -73,23 +73,34 @@ def insert_ignore(session: Session, model: type[SQLModel], rows: list[dict[str, 
     """Insert rows, skipping any that hit a unique constraint; return the new rows' ids.
 
     The skip happens in the database (ON CONFLICT DO NOTHING), so two processes racing to
-    insert the same row both succeed and exactly one of them gets the id back.
+    insert the same row both succeed and exactly one of them gets the id back. The rows go
+    as parameters of one statement (executemany): it is compiled once and cached, where a
+    VALUES list built from the rows was compiled afresh for every call and every length.
+    Every row must have the same keys.
     """
     if not rows:
         return []
     table = table_of(model)
-    dialect = session.get_bind().dialect.name
-    stmt: Any
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+    result = session.execute(_insert_ignore_statement(table, session.get_bind().dialect.name), rows)
+    return [row[0] for row in result] if "id" in table.c else []
 
-        stmt = pg_insert(table).values(rows).on_conflict_do_nothing()
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(table).values(rows).on_conflict_do_nothing()
-    if "id" not in table.c:
-        session.execute(stmt)
-        return []
-    result = session.execute(stmt.returning(table.c.id))
-    return [row[0] for row in result]
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def _insert_ignore_statement(table: Table, dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING (RETURNING id when the table has one), built once."""
+    key = (table.name, dialect)
+    if key not in _STATEMENTS:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            stmt: Any = pg_insert(table).on_conflict_do_nothing()
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            stmt = sqlite_insert(table).on_conflict_do_nothing()
+        if "id" in table.c:
+            stmt = stmt.returning(table.c.id)
+        _STATEMENTS[key] = stmt
+    return _STATEMENTS[key]

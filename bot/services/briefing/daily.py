@@ -46,31 +46,68 @@ class Figures:
 
 
 def _count_by_root(session: Session, roots: list[int], *where: object) -> dict[int, int]:
+    """Matching tickets under each root: counted per grid first, then summed up the closure.
+
+    Counting per grid touches each matching ticket once (joining tickets to the closure
+    first touched each once per ancestor). The closure is joined by descendant, a handful of
+    rows per grid; a filter on the roots there made SQLite probe the closure's key once per
+    grid per root instead, so the roots are picked out afterwards.
+    """
+    per_grid = (
+        select(col(Ticket.grid_id).label("grid_id"), func.count().label("n"))
+        .where(*where)  # type: ignore[arg-type]
+        .group_by(col(Ticket.grid_id))
+        .subquery()
+    )
     rows = session.exec(
-        select(GridClosure.ancestor_id, func.count(col(Ticket.id)))
-        .join(Ticket, col(Ticket.grid_id) == GridClosure.descendant_id)
-        .where(col(GridClosure.ancestor_id).in_(roots), *where)  # type: ignore[arg-type]
+        select(GridClosure.ancestor_id, func.sum(per_grid.c.n))
+        .join(per_grid, per_grid.c.grid_id == GridClosure.descendant_id)
         .group_by(col(GridClosure.ancestor_id))
     ).all()
-    return {root: count for root, count in rows}
+    wanted = set(roots)
+    return {root: int(count) for root, count in rows if root in wanted}
 
 
 def _listed(
     session: Session, roots: list[int], top: int, order: tuple[object, ...], *where: object
 ) -> tuple[dict[int, int], dict[int, list[Ticket]]]:
-    rows = session.exec(
-        select(GridClosure.ancestor_id, Ticket)
+    """Each root's count of matching tickets and its first `top` of them, ranked in SQL.
+
+    A window over (root, ticket) pairs keeps `top` per root in the database, so only the
+    listed tickets become objects, not every pair. As in `_count_by_root`, the closure is
+    reached by descendant and the roots picked out afterwards (ranks are per root, so this
+    changes nothing in them).
+    """
+    pairs = (
+        select(
+            col(GridClosure.ancestor_id).label("root"),
+            col(Ticket.id).label("ticket_id"),
+            func.row_number()
+            .over(partition_by=col(GridClosure.ancestor_id), order_by=order)  # type: ignore[arg-type]
+            .label("rank"),
+            func.count().over(partition_by=col(GridClosure.ancestor_id)).label("total"),
+        )
         .join(Ticket, col(Ticket.grid_id) == GridClosure.descendant_id)
-        .where(col(GridClosure.ancestor_id).in_(roots), *where)  # type: ignore[arg-type]
-        .order_by(*order)  # type: ignore[arg-type]
-    ).all()
+        .where(*where)  # type: ignore[arg-type]
+        .subquery()
+    )
+    wanted = set(roots)
+    rows = [
+        row
+        for row in session.exec(
+            select(pairs.c.root, pairs.c.ticket_id, pairs.c.total)
+            .where(pairs.c.rank <= top)
+            .order_by(pairs.c.root, pairs.c.rank)
+        ).all()
+        if row[0] in wanted
+    ]
+    ids = {ticket_id for _, ticket_id, _ in rows}
+    tickets = {t.id: t for t in session.exec(select(Ticket).where(col(Ticket.id).in_(ids))) if t.id}
     counts: dict[int, int] = {}
     listed: dict[int, list[Ticket]] = {}
-    for root, ticket in rows:
-        counts[root] = counts.get(root, 0) + 1
-        kept = listed.setdefault(root, [])
-        if len(kept) < top:
-            kept.append(ticket)
+    for root, ticket_id, total in rows:
+        counts[root] = int(total)
+        listed.setdefault(root, []).append(tickets[ticket_id])
     return counts, listed
 
 
@@ -277,10 +314,13 @@ def sweep(runtime: Runtime) -> list[int]:
         )
         names = _names(session, {root: figs[root] for root in roots})
         patrols = _patrols(session, [grid for _, grid in claimed], day - timedelta(days=1))
+        children_of: dict[int, list[tuple[Grid, Figures]]] = {}
+        for k in kids:
+            children_of.setdefault(k.parent_id or 0, []).append((k, figs[k.id or 0]))
         drafts = []
         for room, grid in claimed:
             fig = figs[grid.id or 0]
-            children = [(k, figs[k.id or 0]) for k in kids if k.parent_id == grid.id]
+            children = children_of.get(grid.id or 0, [])
             quiet_day = (
                 fig.empty
                 and not fig.overdue
