@@ -13,7 +13,8 @@ load. Then, median of `--runs` runs each:
 - the idle escalation sweep (nothing due);
 - the sweep after 100 tickets became due (set due just before each run);
 - report intake through the dispatcher, one message after another, one process, and a bare
-  single-row INSERT + COMMIT on the same engine, and their ratio;
+  single-row INSERT + COMMIT on the same engine, committed the way the dispatcher commits
+  (`sync_later`), and their ratio;
 - the morning briefing for every group (today's briefing log cleared before each run).
 
 Last, `bench/latency.py` (what `make bench` runs): the reply at the gateway against an echo
@@ -58,7 +59,7 @@ from bot.services.roster._files import HEADERS  # noqa: E402
 from bot.services.runtime import Runtime  # noqa: E402
 from config.settings import load_settings  # noqa: E402
 from handlers.dispatcher import Dispatcher  # noqa: E402
-from models.db import make_engine, migrate, table_of  # noqa: E402
+from models.db import make_engine, migrate, table_of, transaction  # noqa: E402
 from models.tables import InboundMessage, Ticket  # noqa: E402
 
 PG_ADMIN = os.environ.get(
@@ -233,12 +234,12 @@ def intake_rate(runtime: Runtime, heads: list[str], reports: int, run: int) -> f
 
 
 def bare_rate(engine: Engine, inserts: int) -> float:
-    """One row, one transaction, as the product's engine commits it (same pragmas)."""
+    """One row, one transaction, committed as the dispatcher commits (`sync_later`)."""
     table, tag = table_of(InboundMessage), uuid.uuid4().hex[:6]
     started = time.perf_counter()
     for n in range(inserts):
-        with engine.begin() as c:
-            c.execute(
+        with transaction(engine, sync_later=True) as session:
+            session.execute(
                 table.insert(),
                 {"message_id": f"bare-{tag}-{n}", "received_at": NOW, "sender_id": "x"},
             )
