@@ -194,7 +194,7 @@ def make_due(engine: Engine) -> None:
             i
             for (i,) in c.execute(
                 text(
-                    "select id from ticket where status = 'open' and escalation_step = 0 "
+                    "select id from ticket where status = 'open' "
                     "and next_escalation_at > :now order by next_escalation_at limit :n"
                 ),
                 {
