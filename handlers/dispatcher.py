@@ -99,6 +99,10 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
 class Dispatcher:
     runtime: Runtime
     router: Router = ROOT
+    # A message's commit need not wait for the disk: whatever it acknowledges goes out
+    # through the outbox, and a send starts with a commit that does wait, flushing this one
+    # with it. So a report that got its reply is on disk, power loss included.
+    sync_later: bool = True
 
     def handle(self, inbound: Inbound) -> list[int]:
         """Handle one message; return the ids of the outbox messages it queued."""
@@ -106,7 +110,7 @@ class Dispatcher:
         found = route(inbound, self.runtime, self.router)
         if found is None:
             return []
-        with self.runtime.transaction() as session:
+        with self.runtime.transaction(sync_later=self.sync_later) as session:
             if not intake.first_sight(session, inbound):
                 log.info("duplicate message %s ignored", inbound.message_id)
                 return []

@@ -24,6 +24,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "checkin", _sqlite_sync_again)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -33,7 +34,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Every commit waits for the disk unless its transaction asked to sync later.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+def _sqlite_sync_again(dbapi_connection: Any, record: Any) -> None:
+    if record.info.pop("sync_later", False):
+        dbapi_connection.execute("PRAGMA synchronous=FULL")
 
 
 def alembic_config(url: str) -> Config:
@@ -52,15 +60,33 @@ def migrate(engine: Engine) -> None:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """A session whose work is committed on success and rolled back on any exception."""
+def transaction(engine: Engine, *, sync_later: bool = False) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any exception.
+
+    `sync_later`: the commit does not wait for the disk (SQLite in WAL with
+    synchronous=NORMAL, PostgreSQL with synchronous_commit off). It survives a crash of the
+    process at once; on power loss it is safe from the next ordinary commit on, which
+    flushes the log with everything before it. Only for work whose acknowledgement waits for
+    such a commit: a chat reply goes out through the outbox, whose send begins with one.
+    """
     with Session(engine, expire_on_commit=False) as session:
         try:
+            if sync_later:
+                _sync_later(session)
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+def _sync_later(session: Session) -> None:
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
+        connection.connection.info["sync_later"] = True
+    else:
+        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -73,23 +99,34 @@ def insert_ignore(session: Session, model: type[SQLModel], rows: list[dict[str, 
     """Insert rows, skipping any that hit a unique constraint; return the new rows' ids.
 
     The skip happens in the database (ON CONFLICT DO NOTHING), so two processes racing to
-    insert the same row both succeed and exactly one of them gets the id back.
+    insert the same row both succeed and exactly one of them gets the id back. The rows go
+    as parameters of one statement (executemany): it is compiled once and cached, where a
+    VALUES list built from the rows was compiled afresh for every call and every length.
+    Every row must have the same keys.
     """
     if not rows:
         return []
     table = table_of(model)
-    dialect = session.get_bind().dialect.name
-    stmt: Any
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+    result = session.execute(_insert_ignore_statement(table, session.get_bind().dialect.name), rows)
+    return [row[0] for row in result] if "id" in table.c else []
 
-        stmt = pg_insert(table).values(rows).on_conflict_do_nothing()
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(table).values(rows).on_conflict_do_nothing()
-    if "id" not in table.c:
-        session.execute(stmt)
-        return []
-    result = session.execute(stmt.returning(table.c.id))
-    return [row[0] for row in result]
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def _insert_ignore_statement(table: Table, dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING (RETURNING id when the table has one), built once."""
+    key = (table.name, dialect)
+    if key not in _STATEMENTS:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            stmt: Any = pg_insert(table).on_conflict_do_nothing()
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            stmt = sqlite_insert(table).on_conflict_do_nothing()
+        if "id" in table.c:
+            stmt = stmt.returning(table.c.id)
+        _STATEMENTS[key] = stmt
+    return _STATEMENTS[key]

@@ -80,6 +80,9 @@ class Ticket(SQLModel, table=True):
     __table_args__ = (
         Index("ix_ticket_status_due", "status", "due_at"),
         Index("ix_ticket_grid_status", "grid_id", "status"),
+        # Covering for the briefing's counts per grid (migration 0011).
+        Index("ix_ticket_status_grid_due", "status", "grid_id", "due_at"),
+        Index("ix_ticket_created_grid", "created_at", "grid_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

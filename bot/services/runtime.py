@@ -73,8 +73,8 @@ class Runtime:
         return True
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        with transaction(self.engine) as session:
+    def transaction(self, *, sync_later: bool = False) -> Iterator[Session]:
+        with transaction(self.engine, sync_later=sync_later) as session:
             yield session
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -23,7 +24,7 @@ from bot.services.roster import lookup
 from bot.services.runtime import Runtime, format_duration
 from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.states import LIVE, Status
-from models.db import insert_ignore
+from models.db import insert_ignore, table_of
 from models.tables import BriefingLog, Grid, GridClosure, Person, Room, Ticket
 
 TOP = 10
@@ -46,32 +47,86 @@ class Figures:
 
 
 def _count_by_root(session: Session, roots: list[int], *where: object) -> dict[int, int]:
+    """Matching tickets under each root: counted per grid first, then summed up the closure.
+
+    Counting per grid touches each matching ticket once (joining tickets to the closure
+    first touched each once per ancestor). The closure is joined by descendant, a handful of
+    rows per grid; a filter on the roots there made SQLite probe the closure's key once per
+    grid per root instead, so the roots are picked out afterwards.
+    """
+    per_grid = (
+        select(col(Ticket.grid_id).label("grid_id"), func.count().label("n"))
+        .where(*where)  # type: ignore[arg-type]
+        .group_by(col(Ticket.grid_id))
+        .subquery()
+    )
     rows = session.exec(
-        select(GridClosure.ancestor_id, func.count(col(Ticket.id)))
-        .join(Ticket, col(Ticket.grid_id) == GridClosure.descendant_id)
-        .where(col(GridClosure.ancestor_id).in_(roots), *where)  # type: ignore[arg-type]
+        select(GridClosure.ancestor_id, func.sum(per_grid.c.n))
+        .join(per_grid, per_grid.c.grid_id == GridClosure.descendant_id)
         .group_by(col(GridClosure.ancestor_id))
     ).all()
-    return {root: count for root, count in rows}
+    wanted = set(roots)
+    return {root: int(count) for root, count in rows if root in wanted}
+
+
+# A listing order: (ticket column, descending), ending with the id so that ties are stable.
+Order = tuple[tuple[str, bool], ...]
 
 
 def _listed(
-    session: Session, roots: list[int], top: int, order: tuple[object, ...], *where: object
+    session: Session, roots: list[int], top: int, order: Order, *where: object
 ) -> tuple[dict[int, int], dict[int, list[Ticket]]]:
-    rows = session.exec(
-        select(GridClosure.ancestor_id, Ticket)
-        .join(Ticket, col(Ticket.grid_id) == GridClosure.descendant_id)
-        .where(col(GridClosure.ancestor_id).in_(roots), *where)  # type: ignore[arg-type]
-        .order_by(*order)  # type: ignore[arg-type]
-    ).all()
-    counts: dict[int, int] = {}
+    """Each root's count of matching tickets and its first `top` of them, ranked in SQL.
+
+    A root's first `top` are among the first `top` of each grid under it, so tickets are
+    ranked once per grid, and only those few climb the closure to be ranked per root: the
+    sort is over the matching tickets once, not once per ancestor, and only the listed
+    tickets become objects. As in `_count_by_root`, the closure is reached by descendant and
+    the roots picked out afterwards (ranks are per root, so this changes none of them).
+    """
+    table = table_of(Ticket)
+
+    def ranking(columns: Any) -> list[Any]:
+        return [columns[name].desc() if desc else columns[name] for name, desc in order]
+
+    in_grid = (
+        select(  # type: ignore[call-overload]
+            table.c.grid_id,
+            *(table.c[name] for name, _ in order),
+            func.row_number()
+            .over(partition_by=table.c.grid_id, order_by=ranking(table.c))
+            .label("grid_rank"),
+        )
+        .where(*where)
+        .subquery()
+    )
+    root = col(GridClosure.ancestor_id)
+    pairs = (
+        select(  # type: ignore[call-overload]
+            root.label("root"),
+            in_grid.c.id.label("ticket_id"),
+            func.row_number().over(partition_by=root, order_by=ranking(in_grid.c)).label("rank"),
+        )
+        .join(in_grid, in_grid.c.grid_id == GridClosure.descendant_id)
+        .where(in_grid.c.grid_rank <= top)
+        .subquery()
+    )
+    wanted = set(roots)
+    rows = [
+        (r, t)
+        for r, t in session.exec(
+            select(pairs.c.root, pairs.c.ticket_id)
+            .where(pairs.c.rank <= top)
+            .order_by(pairs.c.root, pairs.c.rank)
+        ).all()
+        if r in wanted
+    ]
+    ids = {ticket_id for _, ticket_id in rows}
+    tickets = {t.id: t for t in session.exec(select(Ticket).where(col(Ticket.id).in_(ids))) if t.id}
     listed: dict[int, list[Ticket]] = {}
-    for root, ticket in rows:
-        counts[root] = counts.get(root, 0) + 1
-        kept = listed.setdefault(root, [])
-        if len(kept) < top:
-            kept.append(ticket)
-    return counts, listed
+    for r, ticket_id in rows:
+        listed.setdefault(r, []).append(tickets[ticket_id])
+    return _count_by_root(session, roots, *where), listed
 
 
 def figures(
@@ -92,7 +147,7 @@ def figures(
         session,
         roots,
         TOP,
-        (col(Ticket.supervised).desc(), col(Ticket.due_at), col(Ticket.id)),
+        (("supervised", True), ("due_at", False), ("id", False)),
         col(Ticket.status).in_(LIVE),
         col(Ticket.due_at) < now,
     )
@@ -100,7 +155,7 @@ def figures(
         session,
         roots,
         WAITING_TOP,
-        (col(Ticket.supervised).desc(), col(Ticket.resolved_at), col(Ticket.id)),
+        (("supervised", True), ("resolved_at", False), ("id", False)),
         Ticket.status == Status.RESOLVED,
     )
     for root, fig in result.items():
@@ -277,10 +332,13 @@ def sweep(runtime: Runtime) -> list[int]:
         )
         names = _names(session, {root: figs[root] for root in roots})
         patrols = _patrols(session, [grid for _, grid in claimed], day - timedelta(days=1))
+        children_of: dict[int, list[tuple[Grid, Figures]]] = {}
+        for k in kids:
+            children_of.setdefault(k.parent_id or 0, []).append((k, figs[k.id or 0]))
         drafts = []
         for room, grid in claimed:
             fig = figs[grid.id or 0]
-            children = [(k, figs[k.id or 0]) for k in kids if k.parent_id == grid.id]
+            children = children_of.get(grid.id or 0, [])
             quiet_day = (
                 fig.empty
                 and not fig.overdue

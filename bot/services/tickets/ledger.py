@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.core import texts as core_texts
@@ -21,7 +24,7 @@ from bot.services.tickets.states import Status
 from bot.services.understanding import texts as report_texts
 from bot.services.understanding.categories import Category, index_for
 from bot.services.understanding.reports import ParsedReport
-from models.db import insert_ignore
+from models.db import insert_ignore, table_of
 from models.tables import Alert, Grid, PatrolRecord, Person, Ticket, TicketEvent, TicketSequence
 
 
@@ -63,18 +66,23 @@ class TicketInfo:
 def _next_code(session: Session, runtime: Runtime, at: datetime) -> str:
     """Short, typeable codes: local MMDD plus a per-day number (112201, 112202, ...)."""
     day = runtime.policy.local(at).date()
-    insert_ignore(session, TicketSequence, [{"day": day, "last": 0}])
     while True:
-        number = session.execute(
-            update(TicketSequence)
-            .where(col(TicketSequence.day) == day)
-            .values(last=TicketSequence.last + 1)
-            .returning(col(TicketSequence.last))
-        ).scalar_one()
+        number = session.execute(_claim_number(session), {"day": day}).scalar_one()
         code = f"{day:%m%d}{number:02d}"
         # A code from the same day of an earlier year is skipped, not reused.
         if session.exec(select(Ticket.id).where(Ticket.code == code)).first() is None:
             return code
+
+
+def _claim_number(session: Session) -> Any:
+    """The day's next number in one round trip: the first of a day inserts its row, the
+    rest bump it; the row lock makes two reports at once get two numbers."""
+    table = table_of(TicketSequence)
+    insert: Any = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values(day=bindparam("day"), last=1)
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.day], set_={"last": table.c.last + 1}
+    ).returning(table.c.last)
 
 
 # What the schema holds (Ticket.location, Ticket.description, TicketEvent.detail); checked here
