@@ -148,7 +148,7 @@ async def report_submit(request: web.Request) -> web.Response:
     except FormRefused as refused:
         return _form_page(request, 400, values, refused.errors, texts.FORM_HAS_ERRORS)
     limiter = request.app[LIMITER]
-    client = reports.hash_address(request.remote or "")
+    client = reports.hash_address(request.remote or "", request.app[keys.SESSION_SECRET])
     if not limiter.take(client):
         message = texts.RATE_LIMITED.format(hour=limiter.per_hour, day=limiter.per_day)
         return _form_page(request, 429, values, message=message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Mapping
@@ -84,9 +85,10 @@ class Filed:
     code: str
 
 
-def hash_address(address: str) -> str:
-    """The digest stored and counted instead of the client's address."""
-    return hashlib.sha256(address.encode("utf-8")).hexdigest()
+def hash_address(address: str, secret: bytes) -> str:
+    """The digest stored and counted instead of the client's address: an HMAC under the
+    deployment's secret, so the 2^32 IPv4 addresses cannot simply be tried against it."""
+    return hmac.new(secret, address.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def is_phone(text: str) -> bool:
