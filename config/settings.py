@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     web_host: str = Field("127.0.0.1", validation_alias="GRIDBOT_WEB_HOST")
     web_port: int = Field(8080, ge=1, le=65535, validation_alias="GRIDBOT_WEB_PORT")
     admin_token: str = Field("", repr=False, validation_alias="GRIDBOT_ADMIN_TOKEN")
+    # Reverse proxies (their addresses, comma-separated) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed: the client's address for rate limits, HTTPS for cookies.
+    trusted_proxies: str = Field("", validation_alias="GRIDBOT_TRUSTED_PROXIES")
     # Signs the console's session cookies; empty: a random one kept in the data directory.
     session_secret: str = Field("", repr=False, validation_alias="GRIDBOT_SESSION_SECRET")
     categories_file: Path = Field(DEFAULT_CATEGORIES, validation_alias="GRIDBOT_CATEGORIES_FILE")
@@ -93,6 +96,10 @@ class Settings(BaseSettings):
     @property
     def wechat_enabled(self) -> bool:
         return bool(self.puppet_endpoint)
+
+    @property
+    def trusted_proxy_set(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
 
     @classmethod
     def settings_customise_sources(

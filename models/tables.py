@@ -382,7 +382,9 @@ class OfficeUser(SQLModel, table=True):
 
     `grid_id` scopes the account to one town's subtree (NULL: the whole district). `person_id`
     is the ledger identity its actions are recorded under (a Person with no membership, so a
-    roster import never touches it). Failed logins lock the account for a while.
+    roster import never touches it). `failed_logins` counts failures since the last success;
+    the lock-out itself is per account and address, counted in the audit log (`locked_until`
+    is not used).
     """
 
     __tablename__ = "office_user"

@@ -9,6 +9,7 @@ Only `/healthz` is open, for process supervisors.
 from __future__ import annotations
 
 import html
+import posixpath
 import re
 import secrets
 from collections.abc import Awaitable, Callable
@@ -86,7 +87,7 @@ def _login(request: web.Request, token: str) -> web.Response:
         token,
         httponly=True,
         samesite="Strict",
-        secure=request.secure or None,
+        secure=console_auth.is_secure(request) or None,
         path="/",
         max_age=COOKIE_MAX_AGE,
     )
@@ -105,7 +106,9 @@ def _foreign_origin(request: web.Request) -> bool:
 @web.middleware
 async def require_admin(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Let a request through only with the admin token (cookie, bearer, or first-visit link)."""
-    if request.path in OPEN_PATHS or request.path.startswith(OPEN_PREFIXES):
+    # Judged on the normalised path: `/static/console/../index.html` is not a console file.
+    path = posixpath.normpath(request.path)
+    if request.path in OPEN_PATHS or (path == request.path and path.startswith(OPEN_PREFIXES)):
         return await handler(request)
     if request.path.startswith(console_auth.PREFIX):  # office accounts: console_auth decides
         return await _secured(request, handler)
@@ -126,9 +129,10 @@ async def require_admin(request: web.Request, handler: Handler) -> web.StreamRes
 
 
 async def _office_or_denied(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The simulator and its API also open to a signed-in office 管理员; others log in first."""
+    """The simulator and its API also open to a signed-in district 管理员 (they show and post
+    in every group, so a town's account may not); others log in first."""
     found = await console_auth.office_session(request)
-    if found is not None and found[0].may_act:
+    if found is not None and found[0].may_act and found[0].grid_id is None:
         if request.method in console_auth.WRITES:
             given = request.headers.get("X-CSRF-Token", "")
             if _foreign_origin(request) or not _matches(given, found[1]):

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.core.errors import UserError
+from bot.core.errors import NotFound, UserError
 from bot.services.office import actions, audit, dashboard, detail, photos, search
 from bot.services.office import texts as office_texts
 from bot.services.office.accounts import Account
@@ -31,6 +31,8 @@ from bot.web.console_auth import account_of, client_address, error
 STATIC = Path(__file__).resolve().parent / "static" / "console"
 # How often the live feed looks for news, and sends a keep-alive comment when there is none.
 EVENTS_POLL_SECONDS, EVENTS_KEEPALIVE_SECONDS = 2.0, 15.0
+# Past this a page number is a typo (10,000 pages of 100 is a million tickets).
+MAX_PAGE = 10_000
 
 routes = web.RouteTableDef()
 
@@ -73,7 +75,8 @@ async def in_session(request: web.Request, work: Any, *args: Any) -> Any:
     try:
         return await asyncio.to_thread(run)
     except UserError as exc:
-        raise web.HTTPBadRequest(
+        refusal = web.HTTPNotFound if isinstance(exc, NotFound) else web.HTTPBadRequest
+        raise refusal(
             text=json.dumps({"error": exc.text}, ensure_ascii=False),
             content_type="application/json",
         ) from None
@@ -190,8 +193,8 @@ def read_filter(request: web.Request) -> search.Filter:
             text=q.get("q", "").strip()[:100],
             sort=q.get("sort", "created"),
             descending=q.get("dir", "desc") != "asc",
-            page=_int(q.get("page", ""), 1),
-            size=_int(q.get("size", ""), 50),
+            page=min(max(_int(q.get("page", ""), 1), 1), MAX_PAGE),
+            size=min(max(_int(q.get("size", ""), 50), 1), search.PAGE_MAX),
         )
     except UserError as exc:
         raise web.HTTPBadRequest(
@@ -250,14 +253,10 @@ async def act(request: web.Request) -> web.Response:
     return reply({"reply": done.reply, "sent": done.sent})
 
 
-@routes.get("/console/api/photos/{id}")
+@routes.get("/console/api/photos/{id:\\d{1,9}}")
 async def photo(request: web.Request) -> web.StreamResponse:
     """A photo of a ticket in scope: full size, or `?thumb=1` for a small JPEG."""
-    try:
-        evidence_id = int(request.match_info["id"])
-    except ValueError:
-        return error(texts.WEB_NO_FILE, 404)
-    path = await in_session(request, detail.photo_path, evidence_id)
+    path = await in_session(request, detail.photo_path, int(request.match_info["id"]))
     if path is None or not path.is_file():
         return error(texts.WEB_NO_FILE, 404)
     if request.query.get("thumb") == "1":

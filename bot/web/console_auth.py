@@ -59,7 +59,22 @@ def account_of(request: web.Request) -> Account:
 
 
 def client_address(request: web.Request) -> str:
-    return request.remote or ""
+    """The client's address: behind a configured proxy (GRIDBOT_TRUSTED_PROXIES), the last
+    X-Forwarded-For hop the proxy added; otherwise the peer itself."""
+    peer = request.remote or ""
+    if peer and peer in request.app[keys.SETTINGS].trusted_proxy_set:
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        return forwarded[:64] or peer
+    return peer
+
+
+def is_secure(request: web.Request) -> bool:
+    """HTTPS, directly or (from a trusted proxy) as X-Forwarded-Proto says."""
+    if request.secure:
+        return True
+    peer = request.remote or ""
+    trusted = peer in request.app[keys.SETTINGS].trusted_proxy_set
+    return trusted and request.headers.get("X-Forwarded-Proto", "") == "https"
 
 
 def _runtime(request: web.Request) -> Runtime:
@@ -117,9 +132,8 @@ def _login(runtime: Runtime, username: str, password: str, ip: str) -> tuple[Acc
     """(account, session token); a refusal is raised only after its failure count is saved."""
     now = runtime.clock.now()
     with runtime.transaction() as session:
-        found = accounts.authenticate(session, username, password, now)
-        if isinstance(found, str):
-            audit.record(session, now, None, "login_failed", username=username, ip=ip)
+        found = accounts.authenticate(session, username, password, now, ip)
+        if isinstance(found, str):  # the failure is in the audit log already
             refusal = found
         else:
             token, _ = sessions.open_session(session, found, now, ip)
@@ -157,7 +171,7 @@ async def login(request: web.Request) -> web.Response:
         sessions.cookie_value(token, request.app[keys.SESSION_SECRET]),
         httponly=True,
         samesite="Strict",
-        secure=request.secure or None,
+        secure=is_secure(request) or None,
         path="/",
         max_age=int(sessions.LIFETIME.total_seconds()),
     )

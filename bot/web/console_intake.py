@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import re
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from bot.web.console_auth import account_of, client_address, error
 
 routes = web.RouteTableDef()
 MAX_ROSTER_BYTES = 5 * 1024 * 1024
+UPLOAD_KEPT_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 _SUFFIXES = (".csv", ".xlsx", ".xls")
 
@@ -96,7 +98,12 @@ async def roster_preview(request: web.Request) -> web.Response:
 
 
 def _keep(folder: Path, token: str, name: str, data: bytes) -> None:
+    """Keep the previewed bytes for 确认导入; uploads never applied go after a day."""
     folder.mkdir(parents=True, exist_ok=True)
+    stale = time.time() - UPLOAD_KEPT_SECONDS
+    for old in folder.iterdir():
+        if old.is_file() and old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     suffix = Path(name).suffix.lower()
     (folder / f"{token}{suffix if suffix in _SUFFIXES else ''}").write_bytes(data)
 
@@ -119,7 +126,9 @@ async def roster_apply(request: web.Request) -> web.Response:
     _district(account)
     token = (await read_form(request)).get("token", "")
     runtime = _runtime(request)
-    found = [p for p in _uploads(runtime).glob(f"{token}*")] if _TOKEN.fullmatch(token) else []
+    folder = _uploads(runtime)
+    names = [f"{token}{suffix}" for suffix in ("", *_SUFFIXES)] if _TOKEN.fullmatch(token) else []
+    found = [folder / name for name in names if (folder / name).is_file()]
     if not found:
         return error(texts.CONSOLE_UPLOAD_GONE, 404)
     try:
@@ -134,17 +143,33 @@ async def roster_apply(request: web.Request) -> web.Response:
 
 # -- public reports --------------------------------------------------------------------------
 def _queue(session: Any, runtime: Runtime, account: Account, which: str) -> list[dict[str, Any]]:
-    statuses = ("triage",) if which != "all" else ("triage", "routed", "rejected")
+    """The district office triages; a town's account sees only what was routed into its
+    subtree, without the resident's name, phone or e-mail."""
+    district = account.grid_id is None
+    if not district:
+        statuses: tuple[str, ...] = ("routed",)
+    else:
+        statuses = ("triage",) if which != "all" else ("triage", "routed", "rejected")
     items = triage.queue(session, runtime, statuses=statuses, under_grid_id=account.grid_id)
     out = []
     for item in items:
         data = jsonable(item, runtime)
         suggested = triage.suggest_grid(session, item) if item.status == "triage" else None
         data["suggested"] = {"code": suggested.code, "name": suggested.name} if suggested else None
-        data["photo"] = bool(item.photo_path)
+        data["photo"] = _local_photo(item.photo_path) is not None
+        data["media_url"] = item.photo_path if data["photo"] is False and item.photo_path else None
         data.pop("photo_path", None)
+        if not district:
+            data.update(name="", phone="", email="")
         out.append(data)
     return out
+
+
+def _local_photo(stored: str | None) -> Path | None:
+    """The resident's uploaded photo on disk (an Open311 media_url is a link, not a file)."""
+    if not stored or stored.startswith(("http://", "https://")):
+        return None
+    return Path(stored)
 
 
 @routes.get("/console/api/public")
@@ -155,13 +180,12 @@ async def public_queue(request: web.Request) -> web.Response:
 
 
 def _photo(session: Any, runtime: Runtime, account: Account, report_id: int) -> Path | None:
-    item = triage.get(session, runtime, report_id)
-    if not item.photo_path or item.photo_path.startswith(("http://", "https://")):
+    if account.grid_id is not None:  # a town sees the photo on the routed ticket instead
         return None
-    return Path(item.photo_path)
+    return _local_photo(triage.get(session, runtime, report_id).photo_path)
 
 
-@routes.get("/console/api/public/{id:\\d+}/photo")
+@routes.get("/console/api/public/{id:\\d{1,9}}/photo")
 async def public_photo(request: web.Request) -> web.StreamResponse:
     path = await in_session(request, _photo, int(request.match_info["id"]))
     if path is None or not path.is_file():
@@ -172,8 +196,7 @@ async def public_photo(request: web.Request) -> web.StreamResponse:
 def _route(
     session: Any, runtime: Runtime, account: Account, report_id: int, grid: str, ip: str
 ) -> str:
-    if not account.may_act:
-        raise UserError(texts.CONSOLE_READ_ONLY)
+    _district(account)
     if not grid:
         raise UserError(texts.CONSOLE_PICK_GRID)
     routed = triage.route(session, runtime, report_id, grid, origin_of(account, runtime))
@@ -194,14 +217,13 @@ def _route(
 def _reject(
     session: Any, runtime: Runtime, account: Account, report_id: int, note: str, ip: str
 ) -> str:
-    if not account.may_act:
-        raise UserError(texts.CONSOLE_READ_ONLY)
+    _district(account)
     view = triage.reject(session, runtime, report_id, note, origin_of(account, runtime))
     audit.record(session, runtime.clock.now(), account, "public_reject", view.code, note, ip=ip)
     return texts.CONSOLE_REJECTED.format(report=view.code)
 
 
-@routes.post("/console/api/public/{id:\\d+}/route")
+@routes.post("/console/api/public/{id:\\d{1,9}}/route")
 async def public_route(request: web.Request) -> web.Response:
     """Make the report an ordinary ticket (群众举报) of the chosen grid."""
     form = await read_form(request)
@@ -216,7 +238,7 @@ async def public_route(request: web.Request) -> web.Response:
     return reply({"reply": text})
 
 
-@routes.post("/console/api/public/{id:\\d+}/reject")
+@routes.post("/console/api/public/{id:\\d{1,9}}/reject")
 async def public_reject(request: web.Request) -> web.Response:
     """不予受理, with the reason the resident will read on the status page."""
     form = await read_form(request)
@@ -264,7 +286,7 @@ def _revoke(session: Any, runtime: Runtime, account: Account, key_id: int, ip: s
     return done
 
 
-@routes.post("/console/api/apikeys/{id:\\d+}/revoke")
+@routes.post("/console/api/apikeys/{id:\\d{1,9}}/revoke")
 async def revoke_key(request: web.Request) -> web.Response:
     _district(account_of(request))
     done = await in_session(

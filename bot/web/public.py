@@ -28,6 +28,7 @@ from bot.services.public.reports import FormRefused, ReportForm
 from bot.services.public.views import ReportView
 from bot.services.runtime import Runtime
 from bot.web import keys
+from bot.web.console_auth import client_address
 
 ASSETS = Path(__file__).resolve().parent / "static" / "public"
 ASSET_TYPES = {"report.css": "text/css", "report.js": "text/javascript"}
@@ -148,7 +149,7 @@ async def report_submit(request: web.Request) -> web.Response:
     except FormRefused as refused:
         return _form_page(request, 400, values, refused.errors, texts.FORM_HAS_ERRORS)
     limiter = request.app[LIMITER]
-    client = reports.hash_address(request.remote or "", request.app[keys.SESSION_SECRET])
+    client = reports.hash_address(client_address(request), request.app[keys.SESSION_SECRET])
     if not limiter.take(client):
         message = texts.RATE_LIMITED.format(hour=limiter.per_hour, day=limiter.per_day)
         return _form_page(request, 429, values, message=message)

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import build_app
 from bot.core.clock import FixedClock
+from bot.web import keys
 from config.settings import Settings
 from tests.web.console_seed import PASSWORD, in_thread, make_account, report
 
@@ -137,7 +138,10 @@ async def test_bad_filters_and_uploads_get_a_chinese_400(client: Client) -> None
         json={"action": "close"},
         headers={"X-CSRF-Token": csrf},
     )
-    assert unknown.status == 400 and "999999" in (await unknown.json())["error"]
+    assert unknown.status == 404 and "999999" in (await unknown.json())["error"]
+    huge = await client.get("/console/api/tickets?page=9223372036854775807")
+    assert huge.status == 200 and (await huge.json())["rows"] == []
+    assert (await client.get("/console/api/photos/99999999999999999999")).status == 404
 
 
 async def test_the_first_start_leaves_the_admin_password_in_a_private_file(
@@ -154,3 +158,48 @@ async def test_the_first_start_leaves_the_admin_password_in_a_private_file(
             assert response.status == 200
     assert "initial-admin-password.txt" in caplog.text  # the log says where, never what
     assert password not in caplog.text
+
+
+async def test_a_town_account_stays_in_its_town(client: Client) -> None:
+    """Neither the simulator's API (every group, posting as anyone) nor triage nor another
+    town's report files open to a town's 管理员."""
+    await in_thread(make_account, client.app, "town", "管理员", "CQ-BSD")
+    filed = await client.post(
+        "/public/report",
+        data={
+            "category": "sanmei",
+            "address": "东关街1号",
+            "description": "烧散煤",
+            "phone": "13900001111",
+        },
+    )
+    assert filed.status == 200
+    csrf = await log_in(client, "town")
+    assert (await client.get("/api/tickets")).status == 401
+    assert (await client.get("/api/messages?wait=0")).status == 401
+    posted = await client.post(
+        "/api/messages",
+        json={"room": "东关社区环保网格群", "person_id": 15, "text": "办结 112201 已处理"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert posted.status == 401
+    routed = await client.post(
+        "/console/api/public/1/route", json={"grid": "CQ-XJ-02"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert routed.status == 403
+    queue = await client.get("/console/api/public?all=1")
+    assert (await queue.json())["reports"] == []  # not routed into the town: not shown
+    assert (await client.get("/console/api/public/1/photo")).status == 404
+    reports = client.app[keys.RUNTIME].policy.data_dir / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "ledger-2026-10-CQ.xlsx").write_bytes(b"district")
+    (reports / "weekly-CQ-BSD-2026-11-22.png").write_bytes(b"town")
+    assert (await client.get("/console/api/files/ledger-2026-10-CQ.xlsx")).status == 404
+    assert (await client.get("/console/api/files/weekly-CQ-BSD-2026-11-22.png")).status == 200
+
+
+async def test_static_paths_cannot_climb_out_of_the_open_folders(client: Client) -> None:
+    for path in ("/static/console/../index.html", "/static/console/%2e%2e/index.html"):
+        response = await client.get(path, allow_redirects=False)
+        assert response.status in (302, 401, 404), path
+    assert (await client.get("/static/console/console.css")).status == 200

@@ -325,7 +325,10 @@ async def test_requests_filter_by_service_and_status(client: Client, api_key: st
         ("start_date=yesterday", 400, "start_date"),
         ("end_date=2026-13-01", 400, "end_date"),
         ("status=pending", 400, "status"),
-        ("service_code=nosuch", 404, "service_code"),
+        ("service_code=nosuch", 400, "service_code"),
+        ("start_date=9999-12-01", 400, "start_date"),
+        ("end_date=0001-01-02", 400, "start_date"),
+        ("start_date=0001-01-01T00:00:00%2B14:00", 400, "start_date"),
     ],
 )
 async def test_bad_filters_are_errors(client: Client, query: str, status: int, word: str) -> None:

@@ -1,4 +1,4 @@
-"""Office accounts: created, checked at log-in (argon2id), locked after repeated failures.
+"""Office accounts: created, checked at log-in (argon2id), locked per address after failures.
 
 Each account acts in the ledger as a Person of its own ("张三（区办）") with no roster
 membership, so a roster import never touches it; its rights come from the account (a 管理员
@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
 
 from bot.core.errors import NotFound, UserError
 from bot.services.office import texts
-from models.tables import Grid, OfficeUser, Person
+from models.tables import AuditLog, Grid, OfficeSession, OfficeUser, Person
 
 ADMIN, VIEWER = "admin", "viewer"
 MAX_FAILURES = 5
@@ -128,31 +128,56 @@ def exists_any(session: Session) -> bool:
     return session.exec(select(OfficeUser.id).limit(1)).first() is not None
 
 
-def authenticate(session: Session, username: str, password: str, now: datetime) -> Account | str:
+def authenticate(
+    session: Session, username: str, password: str, now: datetime, address: str = ""
+) -> Account | str:
     """The account, or the Chinese reason for refusing it.
 
-    A refusal is returned, not raised, so that the caller commits the failure count (a
-    raise would roll it back and nobody would ever be locked out).
+    Five failures for one account from one address within 15 minutes lock that address out
+    of that account for the rest of the window (counted from the audit log): someone guessing
+    `admin`'s password cannot lock out the colleagues who know it. A refusal is returned, not
+    raised, so the caller commits the audit entry that counts it.
     """
     user = session.exec(
         select(OfficeUser).where(func.lower(OfficeUser.username) == username.strip().lower())
     ).first()
     if user is None:
         _verify(_DUMMY_HASH, password)
+        _failed(session, username, address, now)
         return texts.BAD_LOGIN
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return texts.LOCKED.format(minutes=minutes)
+    if _failures(session, user.username, address, now) >= MAX_FAILURES:
+        return texts.LOCKED.format(minutes=int(LOCK_FOR.total_seconds() // 60))
     if not _verify(user.password_hash, password):
-        _failed(session, user, now)
+        _failed(session, user.username, address, now)
+        session.execute(
+            update(OfficeUser)
+            .where(col(OfficeUser.id) == user.id)
+            .values(failed_logins=OfficeUser.failed_logins + 1)
+        )
         return texts.BAD_LOGIN
     if user.disabled:
         return texts.DISABLED
-    changes: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+    changes: dict[str, object] = {"failed_logins": 0, "last_login_at": now}
     if _hasher.check_needs_rehash(user.password_hash):
         changes["password_hash"] = _hasher.hash(password)
     session.execute(update(OfficeUser).where(col(OfficeUser.id) == user.id).values(**changes))
     return _account(session, user)
+
+
+def _failed(session: Session, username: str, address: str, now: datetime) -> None:
+    """The failure in the audit log, where the lock-out counts it."""
+    session.add(AuditLog(at=now, username=username[:64], action="login_failed", ip=address[:64]))
+
+
+def _failures(session: Session, username: str, address: str, now: datetime) -> int:
+    return session.exec(
+        select(func.count()).where(
+            col(AuditLog.action) == "login_failed",
+            func.lower(AuditLog.username) == username.lower(),
+            col(AuditLog.ip) == address[:64],
+            col(AuditLog.at) > now - LOCK_FOR,
+        )
+    ).one()
 
 
 def _verify(hashed: str, password: str) -> bool:
@@ -160,20 +185,6 @@ def _verify(hashed: str, password: str) -> bool:
         return _hasher.verify(hashed, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _failed(session: Session, user: OfficeUser, now: datetime) -> None:
-    """Count the failure in the database (atomic), and lock at the limit."""
-    session.execute(
-        update(OfficeUser)
-        .where(col(OfficeUser.id) == user.id)
-        .values(failed_logins=OfficeUser.failed_logins + 1)
-    )
-    session.execute(
-        update(OfficeUser)
-        .where(col(OfficeUser.id) == user.id, col(OfficeUser.failed_logins) >= MAX_FAILURES)
-        .values(failed_logins=0, locked_until=now + LOCK_FOR)
-    )
 
 
 def get(session: Session, user_id: int) -> Account | None:
@@ -190,6 +201,7 @@ def list_accounts(session: Session) -> list[tuple[Account, bool, datetime | None
 
 
 def set_password(session: Session, username: str, password: str) -> None:
+    """A new password; every session of the account ends (a stolen cookie dies with it)."""
     user = session.exec(select(OfficeUser).where(OfficeUser.username == username)).first()
     if user is None:
         raise NotFound(texts.UNKNOWN_USER.format(username=username))
@@ -198,8 +210,9 @@ def set_password(session: Session, username: str, password: str) -> None:
     session.execute(
         update(OfficeUser)
         .where(col(OfficeUser.id) == user.id)
-        .values(password_hash=_hasher.hash(password), failed_logins=0, locked_until=None)
+        .values(password_hash=_hasher.hash(password), failed_logins=0)
     )
+    session.execute(delete(OfficeSession).where(col(OfficeSession.user_id) == user.id))
 
 
 def set_disabled(session: Session, username: str, disabled: bool) -> Account:

@@ -212,7 +212,10 @@ def _when(runtime: Runtime, name: str, raw: str) -> datetime:
         raise Open311Error(400, texts.E_DATE.format(field=name)) from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=runtime.policy.tz)
-    return at.astimezone(UTC)
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before the first representable instant
+        raise Open311Error(400, texts.E_DATE.format(field=name)) from None
 
 
 def _listed(raw: str) -> list[str]:
@@ -222,15 +225,18 @@ def _listed(raw: str) -> list[str]:
 def _filters(runtime: Runtime, query: Mapping[str, str]) -> list[ColumnElement[bool]]:
     start = _when(runtime, "start_date", query["start_date"]) if query.get("start_date") else None
     end = _when(runtime, "end_date", query["end_date"]) if query.get("end_date") else None
-    if end is None:
-        end = start + DEFAULT_WINDOW if start is not None else runtime.clock.now()
-    if start is None:
-        start = end - DEFAULT_WINDOW
+    try:
+        if end is None:
+            end = start + DEFAULT_WINDOW if start is not None else runtime.clock.now()
+        if start is None:
+            start = end - DEFAULT_WINDOW
+    except OverflowError:  # 90 days past 9999-12-01 or before 0001-01-02
+        raise Open311Error(400, texts.E_DATE.format(field="start_date/end_date")) from None
     conditions = [col(PublicReport.created_at) >= start, col(PublicReport.created_at) <= end]
     codes = _listed(query.get("service_code", ""))
     for code in codes:
         if service_for(runtime.policy.categories, code) is None:
-            raise Open311Error(404, texts.E_SERVICE_CODE_UNKNOWN.format(code=code[:50]))
+            raise Open311Error(400, texts.E_SERVICE_CODE_UNKNOWN.format(code=code[:50]))
     if codes:
         conditions.append(col(PublicReport.service_code).in_(codes))
     statuses = set(_listed(query.get("status", "")))

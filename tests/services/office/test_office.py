@@ -42,6 +42,9 @@ def test_log_in_checks_the_password_and_locks_after_five_failures(engine: Engine
         assert log_in("wrong-password") == "用户名或密码不正确。"
     refusal = log_in(PASSWORD)
     assert isinstance(refusal, str) and "已锁定" in refusal
+    with h.runtime.transaction() as session:  # a colleague elsewhere still gets in
+        elsewhere = accounts.authenticate(session, "zhang", PASSWORD, h.clock.now(), "10.0.0.9")
+    assert isinstance(elsewhere, Account)
     h.clock.advance(timedelta(minutes=16))
     found = log_in(PASSWORD)
     assert isinstance(found, Account) and found.role == "admin"

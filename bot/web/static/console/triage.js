@@ -32,10 +32,12 @@ function card(r, refresh) {
       h("dt", {}, "举报人"), h("dd", {}, [r.name, r.phone].filter(Boolean).join(" ") || "匿名"),
       h("dt", {}, "来源"), h("dd", {}, r.channel === "open311" ? "Open311 接口" : "网页举报"),
       h("dt", {}, "时间"), h("dd", {}, when(r.created_at))),
+    r.media_url ? h("p", {}, "附带照片链接：", h("a", { href: r.media_url, target: "_blank", rel: "noopener noreferrer" }, r.media_url)) : null,
     r.photo ? h("a", { href: `/console/api/public/${r.id}/photo`, target: "_blank", rel: "noopener" },
       h("img", { class: "chart", src: `/console/api/public/${r.id}/photo`, alt: "举报照片" })) : null,
-    state.me.may_act ? route : null,
-    state.me.may_act ? reject : null);
+    r.status === "triage" && state.me.may_act && !state.me.scope_code ? route : null,
+    r.status === "triage" && state.me.may_act && !state.me.scope_code ? reject : null,
+    r.ticket_code ? h("p", {}, "已分派为工单 ", h("a", { href: `#/ticket/${encodeURIComponent(r.ticket_code)}` }, r.ticket_code), `（${r.grid_name}）`) : null);
 }
 
 export async function publicQueue() {
