@@ -112,8 +112,12 @@ def cmd_import_roster(settings: Settings, args: argparse.Namespace, out: TextIO)
     report = roster.import_roster(runtime.engine, Path(args.path), dry_run=args.dry_run)
     out.write(report.text() + "\n")
     if not args.dry_run:
+        from bot.services.office import audit
         from bot.services.tickets import handover
 
+        with runtime.transaction() as session:
+            now, name, summary = runtime.clock.now(), Path(args.path).name, report.summary()
+            audit.record(session, now, None, "roster_import", name, summary, username="cli")
         told = handover.follow_new_heads(runtime)
         if told:
             out.write(roster_texts.CLI_HANDOVER.format(count=len(told)) + "\n")
