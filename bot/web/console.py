@@ -116,7 +116,7 @@ async def meta(request: web.Request) -> web.Response:
 @routes.get("/console/api/tree")
 async def tree(request: web.Request) -> web.Response:
     """The grid tree of the account's scope, each node with its subtree's figures."""
-    nodes = await in_session(request, dashboard.tree)
+    nodes = await in_session(request, dashboard.tree, request.app[keys.RATES])
     return reply({"nodes": jsonable(nodes, _runtime(request))})
 
 

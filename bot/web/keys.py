@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.core.clock import Clock
 from bot.core.outage import Outage
 from bot.core.ports import ChatSimulator, Transport
+from bot.services.office.dashboard import RateCache
 from bot.services.outbox.delivery import Deliverer
 from bot.services.runtime import Runtime
 from bot.web.throttle import LoginLimiter
@@ -58,5 +59,7 @@ EPOCH = web.AppKey("web_epoch", str)
 # Signs the console's session cookies (configured, or kept in the data directory).
 SESSION_SECRET = web.AppKey("session_secret", bytes)
 LOGIN_LIMITER = web.AppKey("login_limiter", LoginLimiter)
+# The dashboard's month rates, kept a few minutes (the counts beside them are always live).
+RATES = web.AppKey("dashboard_rates", RateCache)
 # Set at shutdown, so long polls answer at once instead of holding the server open.
 CLOSING = web.AppKey("web_closing", asyncio.Event)

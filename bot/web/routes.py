@@ -21,6 +21,7 @@ from aiohttp import web
 from bot.core.inputs import clean_text, fit_id
 from bot.core.messages import ChatLine
 from bot.core.ports import ChatSimulator
+from bot.services.office.dashboard import RateCache
 from bot.services.outbox import queue
 from bot.services.roster import importer as roster
 from bot.services.runtime import Runtime
@@ -333,6 +334,7 @@ def setup_routes(app: web.Application) -> None:
     app.middlewares.append(auth.require_admin)
     app.middlewares.append(console_auth.require_office)
     app[keys.LOGIN_LIMITER] = LoginLimiter()
+    app[keys.RATES] = RateCache()
     app.on_shutdown.append(_wake_pollers)
     app.add_routes(routes)
     app.add_routes(console_auth.routes)

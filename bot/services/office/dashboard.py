@@ -1,13 +1,14 @@
 """The dashboard's grid tree: per node, the counts of its whole subtree and the month's rate.
 
-One grouped query over the closure table counts every node at once; the month's 按期处置率
-comes from the reports' indicators (also computed for every node at once).
+One grouped query over the closure table counts every node at once (live on every change);
+the month's 按期处置率 comes from the reports' indicators (one grouped query for every node)
+and is kept for a few minutes (`RateCache`): it moves slowly and costs more than the counts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, case, func
 from sqlalchemy import select as sa_select
@@ -21,6 +22,25 @@ from bot.services.tickets.states import LIVE, PENDING, Status
 from bot.services.tickets.worklist import period_bounds
 from models.db import table_of
 from models.tables import Grid, GridClosure, Ticket, TicketEvent
+
+RATES_KEPT = timedelta(minutes=5)
+
+
+class RateCache:
+    """The month's 按期处置率 of every grid, recomputed at most every `RATES_KEPT`."""
+
+    def __init__(self) -> None:
+        self._at: datetime | None = None
+        self._since: datetime | None = None
+        self._rates: dict[int, float | None] = {}
+
+    def rates(self, session: Session, runtime: Runtime, now: datetime) -> dict[int, float | None]:
+        since, until = period_bounds("本月", runtime, now)
+        fresh = self._at is not None and now - self._at < RATES_KEPT and self._since == since
+        if not fresh:
+            self._rates = indicators.resolve_rates(session, since, until)
+            self._at, self._since = now, since
+        return self._rates
 
 
 @dataclass(frozen=True)
@@ -63,7 +83,9 @@ def _counts(session: Session, now: datetime) -> dict[int, tuple[int, int, int, i
     }
 
 
-def tree(session: Session, runtime: Runtime, account: Account) -> list[Node]:
+def tree(
+    session: Session, runtime: Runtime, account: Account, cache: RateCache | None = None
+) -> list[Node]:
     """Every grid of the account's scope, parents before children, with its subtree's figures."""
     query = select(Grid).order_by(col(Grid.level), col(Grid.code))
     if account.grid_id is not None:
@@ -74,8 +96,7 @@ def tree(session: Session, runtime: Runtime, account: Account) -> list[Node]:
     ids = [g.id for g in grids if g.id]
     now = runtime.clock.now()
     counts = _counts(session, now)
-    since, until = period_bounds("本月", runtime, now)
-    rates = indicators.compute(session, runtime, ids, since, until) if ids else {}
+    rates = (cache or RateCache()).rates(session, runtime, now)
     heads = lookup.leads_of(session, ids)
     nodes = []
     for g in grids:
@@ -94,7 +115,7 @@ def tree(session: Session, runtime: Runtime, account: Account) -> list[Node]:
                 overdue=overdue,
                 waiting=waiting,
                 supervised=supervised,
-                resolve_rate=rates[gid].resolve_rate if gid in rates else None,
+                resolve_rate=rates.get(gid),
             )
         )
     return nodes

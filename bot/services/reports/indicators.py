@@ -29,6 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -268,3 +269,26 @@ def _patrols(
             result[root].patrol_days += 1
         if found <= set(ZERO_KINDS):
             result[root].zero_days += 1
+
+
+def resolve_rates(session: Session, since: datetime, until: datetime) -> dict[int, float | None]:
+    """按期处置率 of every grid's subtree for [since, until), as `compute` defines it, in one
+    grouped query (the dashboard shows it for every node; `compute` would load the cohort)."""
+    valid = col(Ticket.status) != Status.DISMISSED.value
+    on_time = (
+        valid
+        & col(Ticket.resolved_at).is_not(None)
+        & (col(Ticket.resolved_at) < until)
+        & (col(Ticket.resolved_at) <= col(Ticket.due_at))
+    )
+    rows = session.execute(
+        sa_select(
+            col(GridClosure.ancestor_id),
+            func.sum(case((valid, 1), else_=0)),
+            func.sum(case((on_time, 1), else_=0)),
+        )
+        .join(Ticket, col(Ticket.grid_id) == GridClosure.descendant_id)
+        .where(col(Ticket.created_at) >= since, col(Ticket.created_at) < until)
+        .group_by(col(GridClosure.ancestor_id))
+    ).all()
+    return {root: (done or 0) / whole if whole else None for root, whole, done in rows}

@@ -180,3 +180,24 @@ def test_the_dashboard_counts_each_subtree(engine: Engine) -> None:
     with h.runtime.transaction() as session:
         assert dashboard.version(session) > version
         assert {n.code: n for n in dashboard.tree(session, h.runtime, office)}["D"].open == 1
+
+
+def test_the_month_rate_is_kept_a_few_minutes_while_counts_stay_live(engine: Engine) -> None:
+    h = Harness.on(engine)
+    code = h.report("一村群", "巡查员辛", category="餐饮油烟")
+    office = _account(h, "office")
+    cache = dashboard.RateCache()
+
+    def node() -> dashboard.Node:
+        with h.runtime.transaction() as session:
+            nodes = dashboard.tree(session, h.runtime, office, cache)
+        return next(n for n in nodes if n.code == "D")
+
+    assert (node().open, node().resolve_rate) == (1, 0.0)
+    h.say("一村群", "片长庚", f"受理 {code}")
+    h.say("一村群", "片长庚", f"办结 {code} 已整改")
+    h.photo("一村群", "片长庚")
+    h.say("一村群", "村书记戊", f"核查通过 {code}")
+    assert (node().open, node().resolve_rate) == (0, 0.0)  # counts live, the rate kept
+    h.clock.advance(dashboard.RATES_KEPT)
+    assert node().resolve_rate == 1.0

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.services.reports.indicators import Indicators, compute
+from bot.services.reports.indicators import Indicators, compute, resolve_rates
 from bot.services.roster import lookup
 from tests.harness import Harness
 
@@ -109,3 +109,14 @@ def test_a_public_complaint_counts_as_such(engine: Engine) -> None:
     bot.report("一村群", "巡查员辛", extra="，群众举报多次")
     bot.clock.set(at(22, 12))
     assert figures(bot, "一镇").by_source == {"patrol": 0, "assigned": 0, "public": 1}
+
+
+def test_the_dashboards_grouped_rate_is_computes_rate(history: Harness) -> None:
+    with history.runtime.transaction() as session:
+        rates = resolve_rates(session, at(22, 0), at(26, 12))
+        grids = {g: lookup.find_grid(session, g) for g in ("一镇", "一村一片", "一村二片")}
+    ids = {name: grid.id for name, grid in grids.items() if grid is not None and grid.id}
+    assert len(ids) == 3
+    for name, grid_id in ids.items():
+        assert rates[grid_id] == pytest.approx(figures(history, name).resolve_rate), name
+    assert rates[ids["一镇"]] == pytest.approx(2 / 3)
