@@ -171,7 +171,10 @@ def compute(
             col(Ticket.created_at) >= since,
             col(Ticket.created_at) < until,
         )
-    ).all()
+        # Streamed: a year of a district is a million (root, ticket) rows, and only the
+        # per-root sums are kept.
+        .execution_options(yield_per=5000)
+    )
     ever_supervised = set(
         session.exec(
             select(TicketEvent.ticket_id)
