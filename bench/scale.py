@@ -19,7 +19,7 @@ load. Then, median of `--runs` runs each:
 
 Last, `bench/latency.py` (what `make bench` runs): the reply at the gateway against an echo
 bot, p50 and p99 ratios. `--keep DIR` keeps the seeded databases (DIR/scale-N.db and the
-PostgreSQL databases gridbot_scale_N) and reuses them on the next run.
+PostgreSQL databases gridbot_scale_N, or `--pg-prefix`) and reuses them on the next run.
 """
 
 from __future__ import annotations
@@ -296,9 +296,11 @@ def sqlite_urls(keep: Path | None, tmp: Path, count: int) -> str:
     return f"sqlite:///{(keep or tmp) / f'scale-{count}.db'}"
 
 
-def pg_database(count: int, keep: bool) -> tuple[str, Callable[[], None]]:
+def pg_database(
+    count: int, keep: bool, prefix: str = "gridbot_scale"
+) -> tuple[str, Callable[[], None]]:
     admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"gridbot_scale_{count}" if keep else f"gridbot_scale_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{count}" if keep else f"{prefix}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as c:
         exists = c.execute(text("select 1 from pg_database where datname = :n"), {"n": name})
         if exists.first() is None:
@@ -388,6 +390,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--reports", type=int, default=200, help="reports per intake run")
     parser.add_argument("--keep", type=Path, help="keep and reuse the seeded databases here")
+    parser.add_argument(
+        "--pg-prefix", default="gridbot_scale", help="kept PostgreSQL databases: PREFIX_<size>"
+    )
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
@@ -408,7 +413,7 @@ def main() -> int:
                 )
                 print(f"SQLite {count:,}: {results['SQLite'][count]}", flush=True)
             if not args.skip_pg:
-                url, drop = pg_database(count, keep=args.keep is not None)
+                url, drop = pg_database(count, keep=args.keep is not None, prefix=args.pg_prefix)
                 try:
                     results.setdefault("PostgreSQL", {})[count] = measure(
                         url, count, args.runs, args.reports

@@ -20,7 +20,7 @@ from bot.core.messages import Attachment, Inbound, Reply
 from bot.services.intake import inbound as intake
 from bot.services.intake import texts as intake_texts
 from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
-from bot.services.roster import lookup
+from bot.services.roster import directory, lookup
 from bot.services.runtime import Runtime
 from bot.services.tickets.ledger import Origin
 from bot.services.understanding.commands import Command
@@ -111,12 +111,13 @@ class Dispatcher:
         if found is None:
             return []
         with self.runtime.transaction(sync_later=self.sync_later) as session:
-            if not intake.first_sight(session, inbound):
+            sighting = intake.first_sight(session, inbound)
+            if sighting is None:
                 log.info("duplicate message %s ignored", inbound.message_id)
                 return []
-            if (
-                not inbound.chat.is_private
-                and lookup.room_for_topic(session, inbound.chat.room_topic or "") is None
+            directory.note_version(session, sighting.roster_version)
+            if not inbound.chat.is_private and not lookup.room_bound(
+                session, inbound.chat.room_topic or ""
             ):
                 log.info(
                     "message %s from unbound room %r ignored",

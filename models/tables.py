@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime
@@ -74,6 +74,16 @@ class Room(SQLModel, table=True):
     platform_id: str | None = Field(default=None, max_length=200, unique=True)
 
 
+class RosterVersion(SQLModel, table=True):
+    """One row whose value changes (triggers, migration 0012) on every write to the roster
+    tables: look-ups kept in memory are good for as long as it stays the same."""
+
+    __tablename__ = "roster_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
 class Ticket(SQLModel, table=True):
     """A problem on the ledger (工单), from report to close."""
 
@@ -83,6 +93,8 @@ class Ticket(SQLModel, table=True):
         # Covering for the briefing's counts per grid (migration 0011).
         Index("ix_ticket_status_grid_due", "status", "grid_id", "due_at"),
         Index("ix_ticket_created_grid", "created_at", "grid_id"),
+        # The duplicate check: recent tickets of one grid and category (migration 0012).
+        Index("ix_ticket_grid_category_created", "grid_id", "category", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -90,22 +90,26 @@ class Deliverer:
         )
 
     async def run_once(self) -> int:
-        """One pass: send what the limiter allows; return how many were sent."""
-        stuck = await asyncio.to_thread(self._expire)
+        """One pass: send what the limiter allows; return how many were sent.
+
+        The first message of a pass is claimed and begun in the transaction that also
+        expires stuck sends: one commit (an ordinary one, waiting for the disk) and one
+        thread hop between a reply being queued and its send.
+        """
+        ready = self.transport.is_ready()
+        budget = self.limiter.budget() if ready else 0
+        now = self.runtime.clock.now()
+        stuck, batch, begun = await asyncio.to_thread(self._prepare, now, budget * 3)
         if stuck:
             log.error("%d sends of uncertain outcome (a process stopped mid-send)", len(stuck))
             if self.on_unknown is not None:
                 await asyncio.to_thread(self.on_unknown, stuck)
-        if not self.transport.is_ready():
-            return 0
-        budget = self.limiter.budget()
-        if budget == 0:
-            return 0
-        now = self.runtime.clock.now()
-        batch = await asyncio.to_thread(self._claim, now, budget * 3)
         sent = 0
         held: list[int] = []
         for message in batch:
+            if message is begun:  # claimed, allowed and begun already: it must go now
+                sent += await self._send(message, begun=True)
+                continue
             if (
                 self.stopping
                 or not self.transport.is_ready()
@@ -118,16 +122,30 @@ class Deliverer:
             await asyncio.to_thread(self._release, held)
         return sent
 
-    def _claim(self, now: datetime, limit: int) -> list[Outgoing]:
+    def _prepare(
+        self, now: datetime, limit: int
+    ) -> tuple[list[tuple[int, str | None, str]], list[Outgoing], Outgoing | None]:
+        """Expire stuck sends, claim up to `limit` and begin the first the limiter allows."""
+        begun: Outgoing | None = None
         with self.runtime.transaction() as session:
-            return outbox.claim(session, now, limit)
+            stuck = outbox.expire_started(session, now - STUCK_AFTER)
+            batch = outbox.claim(session, now, limit) if limit else []
+            first = batch[0] if batch else None
+            if (
+                first is not None
+                and not self.stopping
+                and self.limiter.allow(chat_key(first))
+                and outbox.begin(session, first, now)
+            ):
+                begun = first
+        return [(row.id or 0, row.room_topic, row.text) for row in stuck], batch, begun
 
     def _release(self, ids: list[int]) -> None:
         with self.runtime.transaction() as session:
             outbox.release(session, ids, self.runtime.clock.now())
 
-    async def _send(self, message: Outgoing) -> int:
-        if not await asyncio.to_thread(self._begin, message):
+    async def _send(self, message: Outgoing, *, begun: bool = False) -> int:
+        if not begun and not await asyncio.to_thread(self._begin, message):
             return 0  # the claim was taken back (a restart recovered it): someone else sends
         try:
             platform_id = await self.transport.send(message)
@@ -153,13 +171,6 @@ class Deliverer:
         """At start: what a dead process had claimed but not begun to send goes out now."""
         with self.runtime.transaction() as session:
             outbox.release_unstarted(session, self.runtime.clock.now())
-
-    def _expire(self) -> list[tuple[int, str | None, str]]:
-        """Sends stuck longer than any send may take: unknown, reported, never resent."""
-        before = self.runtime.clock.now() - STUCK_AFTER
-        with self.runtime.transaction() as session:
-            stuck = outbox.expire_started(session, before)
-            return [(row.id or 0, row.room_topic, row.text) for row in stuck]
 
     def _sent(self, outbox_id: int, platform_id: str | None) -> None:
         with self.runtime.transaction() as session:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, or_, select
 
 from bot.core.errors import UserError
 from bot.core.messages import Inbound
-from bot.services.roster import texts
+from bot.services.roster import directory, texts
 from models.tables import Grid, GridClosure, Membership, OfficeUser, Person, Room
 
 # Whom to hold responsible (and mention) for a grid, best first.
@@ -47,9 +47,15 @@ def resolve_sender(session: Session, inbound: Inbound) -> Identity:
     if inbound.sender_id.startswith(ROSTER_PREFIX):
         number = inbound.sender_id.removeprefix(ROSTER_PREFIX)
         return Identity(session.get(Person, int(number)) if number.isdigit() else None)
-    person = session.exec(select(Person).where(Person.contact_id == inbound.sender_id)).first()
-    if person is not None:
-        return Identity(person)
+    bound = directory.remembered(
+        session,
+        ("contact", inbound.sender_id),
+        lambda: directory.detached(
+            session.exec(select(Person).where(Person.contact_id == inbound.sender_id)).first()
+        ),
+    )
+    if bound is not None:
+        return Identity(directory.attached(session, bound))
     person = session.exec(select(Person).where(Person.wechat_id == inbound.sender_id)).first()
     if person is None:
         names = [n for n in (inbound.sender_alias, inbound.sender_name) if n]
@@ -67,6 +73,7 @@ def resolve_sender(session: Session, inbound: Inbound) -> Identity:
     if person.contact_id is None:
         person.contact_id = inbound.sender_id
         session.add(person)
+        directory.note_write(session)
     return Identity(person)
 
 
@@ -85,12 +92,18 @@ def admin_rooms(session: Session) -> list[tuple[str, list[int]]]:
 
 def home_grid(session: Session, person_id: int) -> Grid | None:
     """The person's own grid: the lowest (deepest) grid they belong to."""
-    return session.exec(
-        select(Grid)
-        .join(Membership, col(Membership.grid_id) == Grid.id)
-        .where(Membership.person_id == person_id)
-        .order_by(col(Grid.level).desc(), col(Grid.id))
-    ).first()
+
+    def load() -> Grid | None:
+        return directory.detached(
+            session.exec(
+                select(Grid)
+                .join(Membership, col(Membership.grid_id) == Grid.id)
+                .where(Membership.person_id == person_id)
+                .order_by(col(Grid.level).desc(), col(Grid.id))
+            ).first()
+        )
+
+    return directory.attached(session, directory.remembered(session, ("home", person_id), load))
 
 
 def find_grid(session: Session, text: str) -> Grid | None:
@@ -160,6 +173,16 @@ def ancestor_chains(session: Session, grid_ids: Iterable[int]) -> dict[int, list
 def leads_of(session: Session, grid_ids: Iterable[int]) -> dict[int, Person]:
     """The responsible person (网格长, else 第一网格长, else 副网格长) of each grid."""
     ids = list(set(grid_ids))
+    if len(ids) == 1:  # a report's grid: from memory while the roster stays the same
+        lead = directory.remembered(
+            session, ("lead", ids[0]), lambda: directory.detached(_leads(session, ids).get(ids[0]))
+        )
+        person = directory.attached(session, lead)
+        return {} if person is None else {ids[0]: person}
+    return _leads(session, ids)
+
+
+def _leads(session: Session, ids: list[int]) -> dict[int, Person]:
     if not ids:
         return {}
     rows = session.exec(
@@ -239,6 +262,13 @@ def district_office(session: Session, person_id: int) -> bool:
 
 def room_for_topic(session: Session, topic: str) -> Room | None:
     return session.exec(select(Room).where(Room.topic == topic)).first()
+
+
+def room_bound(session: Session, topic: str) -> bool:
+    """Whether the group is on the roster (from memory while the roster stays the same)."""
+    return directory.remembered(
+        session, ("room", topic), lambda: room_for_topic(session, topic) is not None
+    )
 
 
 def grids_by_id(session: Session, ids: Iterable[int]) -> dict[int, Grid]:

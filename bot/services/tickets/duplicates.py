@@ -12,10 +12,12 @@ import re
 from datetime import datetime
 from difflib import SequenceMatcher
 
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, select
+from sqlmodel import Session
 
 from bot.services.runtime import Runtime
 from bot.services.tickets.states import PENDING
+from models.db import table_of
 from models.tables import Ticket
 
 # Places this alike are one place (「东关街12号院门口」 and 「东关街12号院」).
@@ -58,15 +60,22 @@ def find_duplicate(
     if runtime.policy.duplicate_window.total_seconds() <= 0:
         return None
     since = at - runtime.policy.duplicate_window
-    candidates = session.exec(
-        select(Ticket)
-        .where(
-            Ticket.grid_id == grid_id,
-            col(Ticket.status).in_(PENDING),
-            Ticket.category == category,
-            col(Ticket.created_at) >= since,
-        )
-        .order_by(col(Ticket.created_at).desc())
-        .limit(50)
-    ).all()
-    return next((t for t in candidates if same_place(t.location, location)), None)
+    params = {"grid_id": grid_id, "category": category, "since": since}
+    candidates = session.execute(_CANDIDATES, params).all()
+    found = next((id_ for id_, place in candidates if same_place(place, location)), None)
+    return None if found is None else session.get(Ticket, found)
+
+
+# Built once (the hot path of every report): the id and place of recent live tickets.
+_TICKET = table_of(Ticket)
+_CANDIDATES = (
+    select(_TICKET.c.id, _TICKET.c.location)
+    .where(
+        _TICKET.c.grid_id == bindparam("grid_id"),
+        _TICKET.c.status.in_(PENDING),
+        _TICKET.c.category == bindparam("category"),
+        _TICKET.c.created_at >= bindparam("since"),
+    )
+    .order_by(_TICKET.c.created_at.desc())
+    .limit(50)
+)

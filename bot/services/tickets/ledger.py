@@ -66,23 +66,56 @@ class TicketInfo:
 def _next_code(session: Session, runtime: Runtime, at: datetime) -> str:
     """Short, typeable codes: local MMDD plus a per-day number (112201, 112202, ...)."""
     day = runtime.policy.local(at).date()
+    number = session.execute(_claim_number(session), {"day": day}).scalar_one()
+    return f"{day:%m%d}{number:02d}"
+
+
+def _insert(session: Session, runtime: Runtime, ticket: Ticket) -> None:
+    """Number and insert the ticket, one statement each (no ORM flush, no look-up first)."""
+    values = {c.key: getattr(ticket, c.key) for c in table_of(Ticket).columns if c.key != "id"}
     while True:
-        number = session.execute(_claim_number(session), {"day": day}).scalar_one()
-        code = f"{day:%m%d}{number:02d}"
+        values["code"] = _next_code(session, runtime, ticket.created_at)
         # A code from the same day of an earlier year is skipped, not reused.
-        if session.exec(select(Ticket.id).where(Ticket.code == code)).first() is None:
-            return code
+        new_id = session.execute(_insert_ticket(session), values).scalar()
+        if new_id is not None:
+            ticket.code, ticket.id = values["code"], new_id
+            return
+
+
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def _insert_ticket(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    if ("ticket", dialect) not in _STATEMENTS:
+        table = table_of(Ticket)
+        insert: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+        _STATEMENTS["ticket", dialect] = (
+            insert(table)
+            .on_conflict_do_nothing(index_elements=[table.c.code])
+            .returning(table.c.id)
+        )
+    return _STATEMENTS["ticket", dialect]
 
 
 def _claim_number(session: Session) -> Any:
     """The day's next number in one round trip: the first of a day inserts its row, the
     rest bump it; the row lock makes two reports at once get two numbers."""
-    table = table_of(TicketSequence)
-    insert: Any = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(day=bindparam("day"), last=1)
-    return stmt.on_conflict_do_update(
-        index_elements=[table.c.day], set_={"last": table.c.last + 1}
-    ).returning(table.c.last)
+    dialect = session.get_bind().dialect.name
+    if ("sequence", dialect) not in _STATEMENTS:
+        table = table_of(TicketSequence)
+        insert: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert(table).values(day=bindparam("day"), last=1)
+        _STATEMENTS["sequence", dialect] = stmt.on_conflict_do_update(
+            index_elements=[table.c.day], set_={"last": table.c.last + 1}
+        ).returning(table.c.last)
+    return _STATEMENTS["sequence", dialect]
+
+
+def _insert_event() -> Any:
+    if ("event", "") not in _STATEMENTS:
+        _STATEMENTS["event", ""] = table_of(TicketEvent).insert()
+    return _STATEMENTS["event", ""]
 
 
 # What the schema holds (Ticket.location, Ticket.description, TicketEvent.detail); checked here
@@ -179,7 +212,7 @@ def open_ticket(
         notes.append(note)
     head = lookup.leads_of(session, [grid.id or 0]).get(grid.id or 0)
     ticket = Ticket(
-        code=_next_code(session, runtime, origin.at),
+        code="",
         grid_id=grid.id or 0,
         category=category.name,
         location=report.location,
@@ -197,9 +230,18 @@ def open_ticket(
         if _PUBLIC.search(f"{report.description or ''}{report.location}")
         else "patrol",
     )
-    session.add(ticket)
-    session.flush()
-    record(session, ticket, origin, "reported", f"{ticket.category}｜{ticket.location}")
+    _insert(session, runtime, ticket)
+    session.execute(
+        _insert_event(),
+        {
+            "ticket_id": ticket.id,
+            "at": origin.at,
+            "actor_id": origin.actor.person_id,
+            "kind": "reported",
+            "detail": f"{ticket.category}｜{ticket.location}",
+            "message_id": origin.message_id,
+        },
+    )
     _patrolled(session, runtime, origin, home)
     return replace(_info(ticket, grid, head), notes=tuple(notes))
 
