@@ -1,0 +1,55 @@
+"""The roster memory of the chat path never answers from a stale roster, whoever changed it."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+from tests.harness import Harness
+
+
+def _ticket_grid(h: Harness) -> tuple[object, object]:
+    last = h.tickets()[-1]
+    return last["grid"], last["status"]
+
+
+def test_a_roster_change_by_another_process_is_seen_by_the_next_message(engine: Engine) -> None:
+    h = Harness.on(engine)
+    h.report("一村群", "巡查员辛")
+    h.report("一村群", "巡查员辛")  # the second look-up is answered from memory
+    assert _ticket_grid(h)[0] == "D-T1-V1-A"
+    # Another process (a clerk's psql, a second bot) moves the patroller to 一村二片.
+    other = create_engine(engine.url.render_as_string(hide_password=False))
+    with other.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE membership SET grid_id = (SELECT id FROM grid WHERE code = 'D-T1-V1-B')"
+                " WHERE person_id = (SELECT id FROM person WHERE name = '巡查员辛')"
+            )
+        )
+    other.dispose()
+    [reply] = h.say(
+        "一村群", "巡查员辛", "【问题上报】\n类型：散煤\n地点：一村88号楼\n描述：烧煤冒黑烟"
+    )
+    assert _ticket_grid(h)[0] == "D-T1-V1-B"
+    assert "片长癸" in reply.mentions  # the new grid's head, not the old one's
+
+
+def test_a_reimported_roster_is_seen_at_once(engine: Engine, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from bot.services.roster import importer
+    from tests.harness import TEST_ROSTER
+
+    h = Harness.on(engine)
+    h.report("一村群", "巡查员辛")
+    moved = Path(str(tmp_path)) / "roster.csv"
+    moved.write_text(
+        TEST_ROSTER.read_text(encoding="utf-8").replace(
+            "D-T1-V1-A,一村一片,4,D-T1-V1,,巡查员辛", "D-T1-V1-B,一村二片,4,D-T1-V1,,巡查员辛"
+        ),
+        encoding="utf-8",
+    )
+    importer.import_roster(engine, moved)
+    h.report("一村群", "巡查员辛")
+    assert _ticket_grid(h)[0] == "D-T1-V1-B"
