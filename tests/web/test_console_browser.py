@@ -224,3 +224,16 @@ async def test_a_residents_report_is_routed_to_a_grid_and_becomes_a_ticket(
 
     await resident.goto(f"{live_app.base_url}/public/report/{code}")
     await expect(resident.locator("body")).to_contain_text("处置中")
+
+
+async def test_a_district_admin_opens_the_simulator_from_the_console_and_posts(
+    browser: Browser, live_app: LiveApp
+) -> None:
+    await in_thread(make_account, live_app.app, "office")
+    page = await logged_in(browser, live_app)
+    await page.locator("#simulator-link").click()
+    await page.get_by_role("button", name="东关社区环保网格群").click()
+    await expect(page.locator("#speaker option")).not_to_have_count(0)
+    await page.locator("#text").fill("东关今天巡查正常")
+    await page.get_by_role("button", name="发送").click()
+    await expect(page.locator("#messages")).to_contain_text("东关今天巡查正常")

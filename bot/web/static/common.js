@@ -20,10 +20,28 @@ export function el(tag, className, text) {
   return node;
 }
 
+// Opened from the office console (a district 管理员's session, not the token link): writes
+// carry the session's CSRF token, read once from the console's /me.
+let officeCsrf;
+async function csrfToken() {
+  if (officeCsrf === undefined) {
+    officeCsrf = null;
+    try {
+      const me = await fetch("/console/api/me", { credentials: "same-origin" });
+      if (me.ok) officeCsrf = (await me.json()).csrf;
+    } catch (_) { /* the token link needs none */ }
+  }
+  return officeCsrf;
+}
+
 export async function api(path, options = {}) {
   const init = { credentials: "same-origin", ...options };
   if (init.body !== undefined) {
     init.headers = { "Content-Type": "application/json", ...(init.headers || {}) };
+  }
+  if (init.method && init.method !== "GET") {
+    const csrf = await csrfToken();
+    if (csrf) init.headers = { ...(init.headers || {}), "X-CSRF-Token": csrf };
   }
   const response = await fetch(path, init);
   let data = null;
@@ -35,7 +53,7 @@ export async function api(path, options = {}) {
   if (response.status === 401) {
     connection.authLost = true;
     renderBanner();
-    throw new AuthError((data && data.error) || "请使用启动时打印的链接打开（含 token）");
+    throw new AuthError((data && data.error) || "请登录办公室控制台，或使用启动时打印的链接打开");
   }
   if (!response.ok) {
     throw new Error((data && data.error) || `请求失败（${response.status}），请稍后重试。`);
@@ -56,7 +74,7 @@ export function renderBanner() {
   const parts = [];
   if (connection.authLost) {
     level = "danger";
-    parts.push("登录已失效：请使用启动时打印的链接重新打开（含 token）。");
+    parts.push("登录已失效：请重新登录办公室控制台（/console），或使用启动时打印的链接打开。");
   } else if (!connection.connected) {
     level = "danger";
     parts.push("与服务器的连接中断，正在重试…");
