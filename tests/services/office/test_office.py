@@ -202,3 +202,39 @@ def test_the_month_rate_is_kept_a_few_minutes_while_counts_stay_live(engine: Eng
     assert (node().open, node().resolve_rate) == (0, 0.0)  # counts live, the rate kept
     h.clock.advance(dashboard.RATES_KEPT)
     assert node().resolve_rate == 1.0
+
+
+def test_the_office_decides_extensions_and_appeals_and_transfers(engine: Engine) -> None:
+    h = Harness.on(engine)
+    office = _account(h, "office")
+
+    def act(code: str, action: str, **fields: str) -> str:
+        with h.runtime.transaction() as session:
+            done = actions.act(
+                session, h.runtime, office, code, actions.ActionInput(action, **fields)
+            )
+        return done.reply
+
+    code = h.report("一村群", "巡查员辛", category="道路扬尘")
+    h.say("一村群", "片长庚", f"延期 {code} 2天 等待清扫车")
+    h.flush()
+    with h.runtime.transaction() as session:
+        waiting = detail.view(session, h.runtime, office, code)
+    assert "grant_extension" in waiting.actions and "等待清扫车" in waiting.waiting[0]
+    granted = act(code, "grant_extension")
+    assert "同意延期" in granted and "office同志（区办）" in granted
+    sent = h.flush()
+    assert [s.mentions for s in sent] == [("片长庚",)]  # the asker hears of it in his group
+
+    appealed = h.report("一村群", "巡查员辛", category="道路扬尘", location="一村9号路口")
+    h.say("一村群", "片长庚", f"申诉 {appealed} 不属于本网格，是二村的路段")
+    h.flush()
+    with pytest.raises(UserError, match="原因"), h.runtime.transaction() as session:
+        actions.act(session, h.runtime, office, appealed, actions.ActionInput("reject_appeal"))
+    assert "驳回" in act(appealed, "reject_appeal", note="经核实属于本网格")
+
+    moved = h.report("一村群", "巡查员辛", category="道路扬尘", location="一村10号路口")
+    assert "转" in act(moved, "transfer", grid="二村", note="地点属于二村")
+    notice = [s for s in h.flush() if s.room == "二村群"]
+    assert notice and notice[0].mentions == ("村书记丑",)
+    assert {t["code"]: t["grid"] for t in h.tickets()}[moved] == "D-T2-V2"
