@@ -19,6 +19,8 @@ from tests.web.console_seed import PASSWORD, in_thread, make_account, photo_on, 
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp")
+# Live updates come by the server's 2 s poll; a loaded CI machine gets room to breathe.
+expect.set_options(timeout=15_000)
 NATURAL_WIDTH = (
     "img => img.complete ? img.naturalWidth"
     " : new Promise(done => { img.onload = () => done(img.naturalWidth); })"
