@@ -30,16 +30,21 @@ XIGUAN_ROOM = "西关社区环保网格群"
 START = datetime(2026, 11, 22, 0, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings_for(database_url: str, tmp_path: Path) -> Settings:
+    """The app's settings on `database_url`, files under `tmp_path`, the test token."""
     return load_settings(
         env_file=tmp_path / "absent.env",
         environ={
-            "GRIDBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}",
+            "GRIDBOT_DATABASE_URL": database_url,
             "GRIDBOT_DATA_DIR": str(tmp_path),
             "GRIDBOT_ADMIN_TOKEN": TOKEN,
         },
     )
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return settings_for(f"sqlite:///{tmp_path / 'g.db'}", tmp_path)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import stat
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -14,9 +15,16 @@ from bot.app import build_app
 from bot.core.clock import FixedClock
 from bot.web import keys
 from config.settings import Settings
+from tests.web.conftest import settings_for
 from tests.web.console_seed import PASSWORD, in_thread, make_account, report
 
 Client = TestClient[web.Request, web.Application]
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    """The console on each database: refusals must read the same on SQLite and PostgreSQL."""
+    return settings_for(db_url, tmp_path)
 
 
 async def log_in(client: Client, username: str = "office") -> str:

@@ -17,9 +17,9 @@ from bot.services.public import apikeys, triage
 from bot.services.roster.lookup import Actor
 from bot.services.tickets.ledger import Origin
 from bot.web import keys
-from config.settings import Settings, load_settings
+from config.settings import Settings
 from models.tables import Person, PublicReport, Ticket
-from tests.web.conftest import START, TOKEN
+from tests.web.conftest import START, settings_for
 
 Client = TestClient[web.Request, web.Application]
 BASE = "/open311/v2"
@@ -48,14 +48,7 @@ REQUEST_FIELDS: dict[str, type | tuple[type, ...]] = {
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     """The whole app on each database (SQLite and PostgreSQL), with the demo roster."""
-    return load_settings(
-        env_file=tmp_path / "absent.env",
-        environ={
-            "GRIDBOT_DATABASE_URL": db_url,
-            "GRIDBOT_DATA_DIR": str(tmp_path),
-            "GRIDBOT_ADMIN_TOKEN": TOKEN,
-        },
-    )
+    return settings_for(db_url, tmp_path)
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from bot.services.public import triage
 from bot.services.roster.lookup import Actor
 from bot.services.tickets.ledger import Origin
 from bot.web import keys
-from config.settings import Settings, load_settings
+from config.settings import Settings
 from models.tables import Person, PublicReport
-from tests.web.conftest import TOKEN
+from tests.web.conftest import settings_for
 
 Client = TestClient[web.Request, web.Application]
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
@@ -29,14 +29,7 @@ GOOD = {"category": "sanmei", "address": "东关街12号对面", "description": 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     """The whole app on each database (SQLite and PostgreSQL), with the demo roster."""
-    return load_settings(
-        env_file=tmp_path / "absent.env",
-        environ={
-            "GRIDBOT_DATABASE_URL": db_url,
-            "GRIDBOT_DATA_DIR": str(tmp_path),
-            "GRIDBOT_ADMIN_TOKEN": TOKEN,
-        },
-    )
+    return settings_for(db_url, tmp_path)
 
 
 def _reports(client: Client) -> list[PublicReport]:
