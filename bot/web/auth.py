@@ -132,7 +132,7 @@ async def _office_or_denied(request: web.Request, handler: Handler) -> web.Strea
     """The simulator and its API also open to a signed-in district 管理员 (they show and post
     in every group, so a town's account may not); others log in first."""
     found = await console_auth.office_session(request)
-    if found is not None and found[0].may_act and found[0].grid_id is None:
+    if found is not None and found[0].is_district_admin:
         if request.method in console_auth.WRITES:
             given = request.headers.get("X-CSRF-Token", "")
             if _foreign_origin(request) or not _matches(given, found[1]):

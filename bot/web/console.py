@@ -26,7 +26,7 @@ from bot.services.reports import ledger
 from bot.services.runtime import Runtime
 from bot.services.tickets import texts as ticket_texts
 from bot.web import keys, texts
-from bot.web.console_auth import account_of, client_address, error
+from bot.web.console_auth import account_of, client_address, error, runtime_of
 
 STATIC = Path(__file__).resolve().parent / "static" / "console"
 # How often the live feed looks for news, and sends a keep-alive comment when there is none.
@@ -35,10 +35,6 @@ EVENTS_POLL_SECONDS, EVENTS_KEEPALIVE_SECONDS = 2.0, 15.0
 MAX_PAGE = 10_000
 
 routes = web.RouteTableDef()
-
-
-def _runtime(request: web.Request) -> Runtime:
-    return request.app[keys.RUNTIME]
 
 
 def jsonable(value: Any, runtime: Runtime) -> Any:
@@ -66,7 +62,7 @@ def reply(data: object, status: int = 200) -> web.Response:
 async def in_session(request: web.Request, work: Any, *args: Any) -> Any:
     """Run `work(session, runtime, account, *args)` in one transaction in a worker thread;
     a UserError becomes a 400 with its Chinese text and leaves nothing written."""
-    runtime, account = _runtime(request), account_of(request)
+    runtime, account = runtime_of(request), account_of(request)
 
     def run() -> Any:
         with runtime.transaction() as session:
@@ -100,7 +96,7 @@ async def console_page(request: web.Request) -> web.FileResponse:
 @routes.get("/console/api/meta")
 async def meta(request: web.Request) -> web.Response:
     """What the filters and forms offer: categories, statuses, sources, action labels."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     return reply(
         {
             "categories": [c.name for c in runtime.policy.categories],
@@ -117,7 +113,7 @@ async def meta(request: web.Request) -> web.Response:
 async def tree(request: web.Request) -> web.Response:
     """The grid tree of the account's scope, each node with its subtree's figures."""
     nodes = await in_session(request, dashboard.tree, request.app[keys.RATES])
-    return reply({"nodes": jsonable(nodes, _runtime(request))})
+    return reply({"nodes": jsonable(nodes, runtime_of(request))})
 
 
 def _version(session: Any, runtime: Runtime, account: Account) -> int:
@@ -179,7 +175,7 @@ def _int(raw: str, default: int) -> int:
 
 def read_filter(request: web.Request) -> search.Filter:
     """The list's filter from the query string (the page keeps it in its own address)."""
-    q, runtime = request.query, _runtime(request)
+    q, runtime = request.query, runtime_of(request)
     try:
         return search.Filter(
             statuses=tuple(s for s in q.get("status", "").split(",") if s),
@@ -207,14 +203,14 @@ def read_filter(request: web.Request) -> search.Filter:
 async def tickets(request: web.Request) -> web.Response:
     """One page of the filtered, sorted list, with the total."""
     page = await in_session(request, search.search, read_filter(request))
-    return reply(jsonable(page, _runtime(request)))
+    return reply(jsonable(page, runtime_of(request)))
 
 
 @routes.get("/console/api/tickets/{code}")
 async def ticket(request: web.Request) -> web.Response:
     """One ticket with its timeline, photos and the actions this account may take."""
     found = await in_session(request, detail.view, request.match_info["code"])
-    return reply(jsonable(found, _runtime(request)))
+    return reply(jsonable(found, runtime_of(request)))
 
 
 async def read_form(request: web.Request) -> dict[str, str]:
@@ -260,7 +256,7 @@ async def photo(request: web.Request) -> web.StreamResponse:
     if path is None or not path.is_file():
         return error(texts.WEB_NO_FILE, 404)
     if request.query.get("thumb") == "1":
-        folder = _runtime(request).policy.data_dir / "thumbs"
+        folder = runtime_of(request).policy.data_dir / "thumbs"
         thumb = await asyncio.to_thread(photos.thumbnail, path, folder)
         if thumb is not None:
             return web.FileResponse(thumb, headers={"Cache-Control": "private, max-age=86400"})
@@ -284,7 +280,7 @@ async def export(request: web.Request) -> web.Response:
         out = Path(folder) / "ledger.xlsx"
         await in_session(request, _export, f, out, client_address(request))
         body = await asyncio.to_thread(out.read_bytes)
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     stamp = runtime.policy.local(runtime.clock.now()).strftime("%Y%m%d-%H%M")
     return web.Response(
         body=body,

@@ -14,14 +14,10 @@ from bot.services.office.accounts import Account
 from bot.services.runtime import Runtime
 from bot.web import keys, texts
 from bot.web.console import in_session, jsonable, read_form, reply
-from bot.web.console_auth import account_of, client_address, error
+from bot.web.console_auth import account_of, client_address, district_only, error, runtime_of
 
 routes = web.RouteTableDef()
 _FILE_NAME = re.compile(r"[\w.-]{1,120}")
-
-
-def _runtime(request: web.Request) -> Runtime:
-    return request.app[keys.RUNTIME]
 
 
 # -- alerts ----------------------------------------------------------------------------------
@@ -29,7 +25,7 @@ def _runtime(request: web.Request) -> Runtime:
 async def alert(request: web.Request) -> web.Response:
     """The alert in force (or null) and which groups have confirmed it."""
     state = await in_session(request, desk.alert_state)
-    return reply({"alert": jsonable(state, _runtime(request))})
+    return reply({"alert": jsonable(state, runtime_of(request))})
 
 
 def _alert(session: Any, runtime: Runtime, account: Account, form: dict[str, str], ip: str) -> str:
@@ -57,7 +53,7 @@ async def report(request: web.Request) -> web.Response:
     """The last complete 周报 (kind=weekly) or 月报 (kind=monthly) of a grid, with its chart."""
     kind = request.query.get("kind", "weekly")
     view = await in_session(request, desk.latest_report, kind, request.query.get("grid", ""))
-    data = jsonable(view, _runtime(request))
+    data = jsonable(view, runtime_of(request))
     data["chart"] = f"/console/api/files/{view.chart}" if view.chart else None
     return reply(data)
 
@@ -86,7 +82,7 @@ def _may_read(session: Any, runtime: Runtime, account: Account, name: str) -> bo
 async def report_file(request: web.Request) -> web.StreamResponse:
     """A chart or ledger the bot made (the reports folder only, and only the account's own)."""
     name = request.match_info["name"]
-    path = _runtime(request).policy.data_dir / "reports" / name
+    path = runtime_of(request).policy.data_dir / "reports" / name
     if not _FILE_NAME.fullmatch(name) or name.startswith(".") or not path.is_file():
         return error(texts.WEB_NO_FILE, 404)
     if not await in_session(request, _may_read, name):
@@ -109,16 +105,9 @@ def _accounts(session: Any, runtime: Runtime, account: Account) -> list[dict[str
     ]
 
 
-def _district_admin(account: Account) -> None:
-    if not account.may_act or account.grid_id is not None:
-        raise web.HTTPForbidden(
-            text='{"error": "只有区级管理员可以管理账号。"}', content_type="application/json"
-        )
-
-
 @routes.get("/console/api/users")
 async def users(request: web.Request) -> web.Response:
-    _district_admin(account_of(request))
+    district_only(account_of(request))
     return reply({"users": await in_session(request, _accounts)})
 
 
@@ -142,7 +131,7 @@ def _add_user(
 @routes.post("/console/api/users")
 async def add_user(request: web.Request) -> web.Response:
     """A new office account (管理员 or 查看, optionally for one town)."""
-    _district_admin(account_of(request))
+    district_only(account_of(request))
     form = await read_form(request)
     created = await in_session(request, _add_user, form, client_address(request))
     return reply({"username": created.username}, status=201)
@@ -161,7 +150,7 @@ def _set_disabled(
 @routes.post("/console/api/users/{username}")
 async def change_user(request: web.Request) -> web.Response:
     """Disable (`{"disabled": "1"}`) or enable an account; its sessions end at once."""
-    _district_admin(account_of(request))
+    district_only(account_of(request))
     form = await read_form(request)
     off = form.get("disabled") == "1"
     await in_session(
@@ -177,5 +166,5 @@ def _audit(session: Any, runtime: Runtime, account: Account) -> list[dict[str, o
 @routes.get("/console/api/audit")
 async def audit_log(request: web.Request) -> web.Response:
     """The latest office actions, newest first."""
-    _district_admin(account_of(request))
+    district_only(account_of(request))
     return reply({"entries": await in_session(request, _audit)})

@@ -77,8 +77,17 @@ def is_secure(request: web.Request) -> bool:
     return trusted and request.headers.get("X-Forwarded-Proto", "") == "https"
 
 
-def _runtime(request: web.Request) -> Runtime:
+def runtime_of(request: web.Request) -> Runtime:
     return request.app[keys.RUNTIME]
+
+
+def district_only(account: Account) -> None:
+    """Rosters, accounts, api keys and triage concern the whole district: 403 for others."""
+    if not account.is_district_admin:
+        raise web.HTTPForbidden(
+            text=json.dumps({"error": texts.CONSOLE_DISTRICT_ONLY}, ensure_ascii=False),
+            content_type="application/json",
+        )
 
 
 def _look_up(runtime: Runtime, token: str) -> tuple[Account, str] | None:
@@ -91,7 +100,7 @@ async def office_session(request: web.Request) -> tuple[Account, str] | None:
     token = sessions.token_of(request.cookies.get(COOKIE), request.app[keys.SESSION_SECRET])
     if token is None:
         return None
-    return await asyncio.to_thread(_look_up, _runtime(request), token)
+    return await asyncio.to_thread(_look_up, runtime_of(request), token)
 
 
 def _same_site(request: web.Request) -> bool:
@@ -145,7 +154,7 @@ def _login(runtime: Runtime, username: str, password: str, ip: str) -> tuple[Acc
 @routes.post("/console/api/login")
 async def login(request: web.Request) -> web.Response:
     """Check the password; on success set the session cookie."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     if not request.app[keys.LOGIN_LIMITER].allow(client_address(request), runtime.clock.now()):
         minutes = int(LOGIN_WINDOW.total_seconds() // 60)
         return error(office_texts.TOO_MANY_TRIES.format(minutes=minutes), 429)
@@ -189,7 +198,7 @@ def _logout(runtime: Runtime, token: str | None, account: Account, ip: str) -> N
 async def logout(request: web.Request) -> web.Response:
     token = sessions.token_of(request.cookies.get(COOKIE), request.app[keys.SESSION_SECRET])
     await asyncio.to_thread(
-        _logout, _runtime(request), token, account_of(request), client_address(request)
+        _logout, runtime_of(request), token, account_of(request), client_address(request)
     )
     response = _json({"ok": True})
     response.del_cookie(COOKIE, path="/")

@@ -24,25 +24,13 @@ from bot.services.runtime import Runtime
 from bot.services.tickets import handover
 from bot.web import keys, texts
 from bot.web.console import in_session, jsonable, read_form, reply
-from bot.web.console_auth import account_of, client_address, error
+from bot.web.console_auth import account_of, client_address, district_only, error, runtime_of
 
 routes = web.RouteTableDef()
 MAX_ROSTER_BYTES = 5 * 1024 * 1024
 UPLOAD_KEPT_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 _SUFFIXES = (".csv", ".xlsx", ".xls")
-
-
-def _runtime(request: web.Request) -> Runtime:
-    return request.app[keys.RUNTIME]
-
-
-def _district(account: Account) -> None:
-    """Rosters and api keys concern the whole district: a district 管理员 only."""
-    if not account.may_act or account.grid_id is not None:
-        raise web.HTTPForbidden(
-            text='{"error": "只有区级管理员可以做这项操作。"}', content_type="application/json"
-        )
 
 
 # -- roster ----------------------------------------------------------------------------------
@@ -84,9 +72,9 @@ def _bad(message: str) -> web.HTTPBadRequest:
 @routes.post("/console/api/roster/preview")
 async def roster_preview(request: web.Request) -> web.Response:
     """Read an uploaded roster and say, by name, what importing it would change."""
-    _district(account_of(request))
+    district_only(account_of(request))
     name, data = await _read_upload(request)
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     try:
         report = await asyncio.to_thread(importer.preview_roster, runtime.engine, data, name)
     except RosterError as exc:
@@ -123,9 +111,9 @@ def _apply(runtime: Runtime, path: Path, account: Account, ip: str) -> RosterRep
 async def roster_apply(request: web.Request) -> web.Response:
     """Import the previewed upload (its token), in one transaction."""
     account = account_of(request)
-    _district(account)
+    district_only(account)
     token = (await read_form(request)).get("token", "")
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     folder = _uploads(runtime)
     names = [f"{token}{suffix}" for suffix in ("", *_SUFFIXES)] if _TOKEN.fullmatch(token) else []
     found = [folder / name for name in names if (folder / name).is_file()]
@@ -196,7 +184,7 @@ async def public_photo(request: web.Request) -> web.StreamResponse:
 def _route(
     session: Any, runtime: Runtime, account: Account, report_id: int, grid: str, ip: str
 ) -> str:
-    _district(account)
+    district_only(account)
     if not grid:
         raise UserError(texts.CONSOLE_PICK_GRID)
     routed = triage.route(session, runtime, report_id, grid, origin_of(account, runtime))
@@ -217,7 +205,7 @@ def _route(
 def _reject(
     session: Any, runtime: Runtime, account: Account, report_id: int, note: str, ip: str
 ) -> str:
-    _district(account)
+    district_only(account)
     view = triage.reject(session, runtime, report_id, note, origin_of(account, runtime))
     audit.record(session, runtime.clock.now(), account, "public_reject", view.code, note, ip=ip)
     return texts.CONSOLE_REJECTED.format(report=view.code)
@@ -259,7 +247,7 @@ def _keys(session: Any, runtime: Runtime, account: Account) -> list[Any]:
 
 @routes.get("/console/api/apikeys")
 async def api_keys(request: web.Request) -> web.Response:
-    _district(account_of(request))
+    district_only(account_of(request))
     return reply({"keys": await in_session(request, _keys)})
 
 
@@ -274,7 +262,7 @@ def _issue(session: Any, runtime: Runtime, account: Account, name: str, ip: str)
 @routes.post("/console/api/apikeys")
 async def issue_key(request: web.Request) -> web.Response:
     """A new Open311 api_key for a client app; its value is shown this once."""
-    _district(account_of(request))
+    district_only(account_of(request))
     form = await read_form(request)
     issued = await in_session(request, _issue, form.get("name", ""), client_address(request))
     return reply({"id": issued.id, "name": issued.name, "key": issued.key}, status=201)
@@ -288,7 +276,7 @@ def _revoke(session: Any, runtime: Runtime, account: Account, key_id: int, ip: s
 
 @routes.post("/console/api/apikeys/{id:\\d{1,9}}/revoke")
 async def revoke_key(request: web.Request) -> web.Response:
-    _district(account_of(request))
+    district_only(account_of(request))
     done = await in_session(
         request, _revoke, int(request.match_info["id"]), client_address(request)
     )

@@ -28,7 +28,7 @@ from bot.services.public.reports import FormRefused, ReportForm
 from bot.services.public.views import ReportView
 from bot.services.runtime import Runtime
 from bot.web import keys
-from bot.web.console_auth import client_address
+from bot.web.console_auth import client_address, runtime_of
 
 ASSETS = Path(__file__).resolve().parent / "static" / "public"
 ASSET_TYPES = {"report.css": "text/css", "report.js": "text/javascript"}
@@ -53,10 +53,6 @@ def _templates() -> jinja2.Environment:
     )
 
 
-def _runtime(request: web.Request) -> Runtime:
-    return request.app[keys.RUNTIME]
-
-
 def _page(name: str, status: int = 200, **context: object) -> web.Response:
     body = _templates().get_template(name).render(**context)
     response = web.Response(text=body, status=status, content_type="text/html")
@@ -75,7 +71,7 @@ def _form_page(
     errors: Mapping[str, str] | None = None,
     message: str = "",
 ) -> web.Response:
-    services = services_of(_runtime(request).policy.categories)
+    services = services_of(runtime_of(request).policy.categories)
     values = {name: (values or {}).get(name, "") for name in FORM_FIELDS}
     return _page(
         "report.html", status, services=services, values=values, errors=errors or {},
@@ -135,7 +131,7 @@ async def report_submit(request: web.Request) -> web.Response:
         values, photo = await _read_form(request)
     except (ValueError, web.HTTPException):
         return _form_page(request, 400, message=texts.FORM_UNREADABLE)
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     form = ReportForm(
         service_code=values.get("category", ""),
         address=values.get("address", ""),
@@ -166,7 +162,7 @@ def _lookup(runtime: Runtime, code: str) -> ReportView | None:
 @routes.get("/public/report/{code}")
 async def report_status(request: web.Request) -> web.Response:
     """Where a report stands, in plain words; nothing about the reporter."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     view = await asyncio.to_thread(_lookup, runtime, request.match_info["code"])
     if view is None:
         return _page("missing.html", 404, message=texts.REPORT_NOT_FOUND)
@@ -255,7 +251,7 @@ def _submit(runtime: Runtime, fields: Mapping[str, str]) -> open311.Receipt:
 @_speaks_open311
 async def services(request: web.Request, fmt: str) -> web.Response:
     """GET services: every problem category as a service."""
-    rows = open311.service_list(_runtime(request))
+    rows = open311.service_list(runtime_of(request))
     return _answer(fmt, "services", "service", rows)
 
 
@@ -264,7 +260,7 @@ async def services(request: web.Request, fmt: str) -> web.Response:
 async def requests_list(request: web.Request, fmt: str) -> web.Response:
     """GET requests: filters service_request_id, service_code, start_date, end_date, status."""
     query = {k: v for k, v in request.query.items()}
-    rows = await asyncio.to_thread(_search, _runtime(request), query)
+    rows = await asyncio.to_thread(_search, runtime_of(request), query)
     return _answer(fmt, "service_requests", "request", rows)
 
 
@@ -273,7 +269,7 @@ async def requests_list(request: web.Request, fmt: str) -> web.Response:
 async def request_one(request: web.Request, fmt: str) -> web.Response:
     """GET requests/{id}: a list of one."""
     found = request.match_info["id"]
-    rows = await asyncio.to_thread(_one, _runtime(request), found)
+    rows = await asyncio.to_thread(_one, runtime_of(request), found)
     return _answer(fmt, "service_requests", "request", rows)
 
 
@@ -288,7 +284,7 @@ async def request_create(request: web.Request, fmt: str) -> web.Response:
     except (ValueError, web.HTTPException):
         raise Open311Error(400, texts.E_BODY) from None
     fields = {k: v for k, v in posted.items() if isinstance(v, str)}
-    receipt = await asyncio.to_thread(_submit, _runtime(request), fields)
+    receipt = await asyncio.to_thread(_submit, runtime_of(request), fields)
     return _answer(fmt, "service_requests", "request", [receipt], status=201)
 
 

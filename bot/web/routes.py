@@ -39,6 +39,7 @@ from bot.web import (
     outage,
     texts,
 )
+from bot.web.console_auth import runtime_of
 from bot.web.public import setup_public
 from bot.web.throttle import LoginLimiter
 
@@ -66,10 +67,6 @@ def _json(data: object, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
 
 
-def _runtime(request: web.Request) -> Runtime:
-    return request.app[keys.RUNTIME]
-
-
 # -- pages -----------------------------------------------------------------------------------
 @routes.get("/")
 async def chat_page(request: web.Request) -> web.StreamResponse:
@@ -94,7 +91,7 @@ async def healthz(request: web.Request) -> web.Response:
     wait in the outbox).
     """
     health = request.app[keys.HEALTH]
-    reachable = await asyncio.to_thread(_runtime(request).database_reachable)
+    reachable = await asyncio.to_thread(runtime_of(request).database_reachable)
     body = {
         "ok": reachable,
         "database": "ok" if reachable else "down",
@@ -113,7 +110,7 @@ def _backlog(runtime: Runtime) -> tuple[int, int]:
 async def status(request: web.Request) -> web.Response:
     """What the banner shows: the chat connection and anything wrong with it."""
     health = request.app[keys.HEALTH]
-    waiting, failed = await asyncio.to_thread(_backlog, _runtime(request))
+    waiting, failed = await asyncio.to_thread(_backlog, runtime_of(request))
     return _json(
         {
             "transport": health.transport,
@@ -146,7 +143,7 @@ def _members(runtime: Runtime, topic: str) -> list[tuple[int, str, str, str, int
 @routes.get("/api/rooms")
 async def rooms(request: web.Request) -> web.Response:
     """Bound groups, highest grid level first."""
-    rows = await asyncio.to_thread(_rooms, _runtime(request))
+    rows = await asyncio.to_thread(_rooms, runtime_of(request))
     return _json(
         {"rooms": [{"topic": topic, "grid": code, "level": level} for topic, code, level in rows]}
     )
@@ -156,7 +153,7 @@ async def rooms(request: web.Request) -> web.Response:
 async def members(request: web.Request) -> web.Response:
     """Who may speak in one group: the people of the grids that report there."""
     topic = request.match_info["topic"]
-    rows = await asyncio.to_thread(_members, _runtime(request), topic)
+    rows = await asyncio.to_thread(_members, runtime_of(request), topic)
     if rows is None:
         return _json({"error": texts.WEB_UNKNOWN_ROOM.format(room=topic)}, status=404)
     return _json(
@@ -251,7 +248,7 @@ async def messages(request: web.Request) -> web.Response:
     if not news and wait > 0 and not request.app[keys.CLOSING].is_set():
         await _wait_for_news(request, after, wait)
         news = simulator.history(after)
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     lines = [_line(line, runtime) for line in news if room is None or line.room_topic == room]
     return _json(
         {
@@ -292,7 +289,7 @@ async def _read_post(request: web.Request) -> tuple[str, int, str]:
 async def post_message(request: web.Request) -> web.Response:
     """Say something in a group as a roster member; the bot answers through the chat."""
     room, person_id, text = await _read_post(request)
-    people = await asyncio.to_thread(_members, _runtime(request), room)
+    people = await asyncio.to_thread(_members, runtime_of(request), room)
     if people is None:
         raise BadRequest(texts.WEB_UNKNOWN_ROOM.format(room=room))
     name = next((row[1] for row in people if row[0] == person_id), None)
@@ -318,7 +315,7 @@ def _tickets(runtime: Runtime) -> list[dict[str, object]]:
 @routes.get("/api/tickets")
 async def tickets(request: web.Request) -> web.Response:
     """Every ticket, newest first, with Chinese status and local due time."""
-    rows = await asyncio.to_thread(_tickets, _runtime(request))
+    rows = await asyncio.to_thread(_tickets, runtime_of(request))
     return _json({"tickets": rows[::-1]})
 
 

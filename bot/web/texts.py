@@ -38,8 +38,6 @@ CONSOLE_FILE_TOO_BIG = "文件太大了（最多 {mb} MB）。"
 
 CONSOLE_UPLOAD_GONE = "找不到刚才上传的文件，请重新上传并预览。"
 
-CONSOLE_READ_ONLY = "只读账号不能做这项操作。"
-
 CONSOLE_PICK_GRID = "请选择要分派到的网格。"
 
 CONSOLE_ROUTED = "举报 {report} 已分派为工单 {code}（{grid}），已通知该网格。"
@@ -47,3 +45,5 @@ CONSOLE_ROUTED = "举报 {report} 已分派为工单 {code}（{grid}），已通
 CONSOLE_REJECTED = "举报 {report} 已不予受理，举报人查询时可看到原因。"
 
 CONSOLE_KEY_NAME = "请填写使用该 api_key 的单位或应用名称。"
+
+CONSOLE_DISTRICT_ONLY = "只有区级管理员可以做这项操作。"

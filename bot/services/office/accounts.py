@@ -48,6 +48,11 @@ class Account:
     def may_act(self) -> bool:
         return self.role == ADMIN
 
+    @property
+    def is_district_admin(self) -> bool:
+        """A 管理员 of the whole district (rosters, accounts, keys, triage, the simulator)."""
+        return self.may_act and self.grid_id is None
+
 
 def _account(session: Session, user: OfficeUser) -> Account:
     grid = session.get(Grid, user.grid_id) if user.grid_id else None
