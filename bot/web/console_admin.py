@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.core.errors import UserError
-from bot.services.office import accounts, audit, desk, search, sessions
+from bot.services.office import accounts, audit, desk, search
 from bot.services.office import texts as office_texts
 from bot.services.office.accounts import Account
 from bot.services.runtime import Runtime
@@ -140,9 +140,7 @@ async def add_user(request: web.Request) -> web.Response:
 def _set_disabled(
     session: Any, runtime: Runtime, account: Account, username: str, off: bool, ip: str
 ) -> None:
-    changed = accounts.set_disabled(session, username, off)
-    if off:
-        sessions.close_all(session, changed.id)
+    accounts.set_disabled(session, username, off)
     action = "user_disable" if off else "user_enable"
     audit.record(session, runtime.clock.now(), account, action, username, ip=ip)
 

@@ -217,10 +217,11 @@ def set_password(session: Session, username: str, password: str) -> None:
         .where(col(OfficeUser.id) == user.id)
         .values(password_hash=_hasher.hash(password), failed_logins=0)
     )
-    session.execute(delete(OfficeSession).where(col(OfficeSession.user_id) == user.id))
+    _end_sessions(session, user.id or 0)
 
 
 def set_disabled(session: Session, username: str, disabled: bool) -> Account:
+    """Disable (its sessions end) or enable an account; the last district 管理员 stays."""
     user = session.exec(select(OfficeUser).where(OfficeUser.username == username)).first()
     if user is None:
         raise NotFound(texts.UNKNOWN_USER.format(username=username))
@@ -238,8 +239,15 @@ def set_disabled(session: Session, username: str, disabled: bool) -> Account:
     session.execute(
         update(OfficeUser).where(col(OfficeUser.id) == user.id).values(disabled=disabled)
     )
+    if disabled:
+        _end_sessions(session, user.id or 0)
     session.refresh(user)
     return _account(session, user)
+
+
+def _end_sessions(session: Session, user_id: int) -> None:
+    """Every signed-in browser of the account is out at once (new password, disabled)."""
+    session.execute(delete(OfficeSession).where(col(OfficeSession.user_id) == user_id))
 
 
 FIRST_ADMIN = "admin"

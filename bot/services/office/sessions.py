@@ -74,8 +74,3 @@ def find(session: Session, token: str, now: datetime) -> tuple[Account, str] | N
 
 def close_session(session: Session, token: str) -> None:
     session.execute(delete(OfficeSession).where(col(OfficeSession.token_hash) == _digest(token)))
-
-
-def close_all(session: Session, user_id: int) -> None:
-    """Every session of the account ends (a password change, a disabled account)."""
-    session.execute(delete(OfficeSession).where(col(OfficeSession.user_id) == user_id))
