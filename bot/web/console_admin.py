@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from aiohttp import web
 
-from bot.core.errors import UserError
-from bot.services.office import accounts, audit, desk, search
+from bot.services.office import accounts, audit, desk
 from bot.services.office import texts as office_texts
 from bot.services.office.accounts import Account
+from bot.services.reports import sweep
 from bot.services.runtime import Runtime
 from bot.web import keys, texts
 from bot.web.console import in_session, jsonable, read_form, reply
 from bot.web.console_auth import account_of, client_address, district_only, error, runtime_of
 
 routes = web.RouteTableDef()
-_FILE_NAME = re.compile(r"[\w.-]{1,120}")
 
 
 # -- alerts ----------------------------------------------------------------------------------
@@ -58,34 +56,12 @@ async def report(request: web.Request) -> web.Response:
     return reply(data)
 
 
-# The report folder's names carry the grid they are about: a town's account gets its own.
-_OWNER = re.compile(
-    r"(?:weekly|monthly)-(?P<chart>.+)-\d{4}-\d{2}-\d{2}\.png|ledger-\d{4}-\d{2}-(?P<book>.+)\.xlsx"
-)
-
-
-def _may_read(session: Any, runtime: Runtime, account: Account, name: str) -> bool:
-    if account.grid_id is None:
-        return True
-    owner = _OWNER.fullmatch(name)
-    code = owner and (owner.group("chart") or owner.group("book"))
-    if not code:
-        return False
-    try:
-        search.scope_root(session, account, code)
-    except UserError:
-        return False
-    return True
-
-
 @routes.get("/console/api/files/{name}")
 async def report_file(request: web.Request) -> web.StreamResponse:
     """A chart or ledger the bot made (the reports folder only, and only the account's own)."""
     name = request.match_info["name"]
-    path = runtime_of(request).policy.data_dir / "reports" / name
-    if not _FILE_NAME.fullmatch(name) or name.startswith(".") or not path.is_file():
-        return error(texts.WEB_NO_FILE, 404)
-    if not await in_session(request, _may_read, name):
+    path = sweep.stored_file(runtime_of(request), name)
+    if path is None or not await in_session(request, desk.may_read_file, name):
         return error(texts.WEB_NO_FILE, 404)
     return web.FileResponse(path)
 

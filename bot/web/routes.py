@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import math
-import re
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from bot.core.messages import ChatLine
 from bot.core.ports import ChatSimulator
 from bot.services.office.dashboard import RateCache
 from bot.services.outbox import queue
+from bot.services.reports import sweep
 from bot.services.roster import importer as roster
 from bot.services.runtime import Runtime
 from bot.services.tickets import texts as ticket_texts
@@ -181,16 +181,11 @@ def _line(line: ChatLine, runtime: Runtime) -> dict[str, object]:
     }
 
 
-_FILE_NAME = re.compile(r"[\w.-]{1,120}")
-
-
 @routes.get("/api/files/{name}")
 async def report_file(request: web.Request) -> web.StreamResponse:
     """A chart or ledger the bot sent (behind the admin token, like the whole page)."""
-    name = request.match_info["name"]
-    folder = request.app[keys.RUNTIME].policy.data_dir / "reports"
-    path = folder / name
-    if not _FILE_NAME.fullmatch(name) or name.startswith(".") or not path.is_file():
+    path = sweep.stored_file(runtime_of(request), request.match_info["name"])
+    if path is None:
         return web.json_response({"error": texts.WEB_NO_FILE}, status=404)
     return web.FileResponse(path)
 

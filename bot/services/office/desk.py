@@ -92,6 +92,20 @@ def alert_action(
     return done.reply
 
 
+def may_read_file(session: Session, runtime: Runtime, account: Account, name: str) -> bool:
+    """A stored chart or ledger is the district's, or a town account's when about its grids."""
+    if account.grid_id is None:
+        return True
+    code = sweep.grid_of_file(name)
+    if code is None:
+        return False
+    try:
+        scope_root(session, account, code)
+    except UserError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class ReportView:
     title: str

@@ -7,6 +7,7 @@ build it twice, and a bot that was down sends it when it is back, the same day.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 from functools import lru_cache
 from pathlib import Path
@@ -49,10 +50,34 @@ def due_kinds(runtime: Runtime, now: datetime) -> list[str]:
     return kinds
 
 
+# The names the two functions below give their files; the grid code tells whose file it is.
+_STORED = re.compile(
+    r"(?:weekly|monthly)-(?P<chart>.+)-\d{4}-\d{2}-\d{2}\.png|ledger-\d{4}-\d{2}-(?P<book>.+)\.xlsx"
+)
+
+
+def _folder(runtime: Runtime) -> Path:
+    return runtime.policy.data_dir / "reports"
+
+
+def stored_file(runtime: Runtime, name: str) -> Path | None:
+    """A chart or ledger this bot wrote, by its bare name (for the pages); None otherwise."""
+    if _STORED.fullmatch(name) is None:
+        return None
+    path = _folder(runtime) / name
+    return path if path.is_file() else None
+
+
+def grid_of_file(name: str) -> str | None:
+    """The code of the grid a stored chart or ledger is about."""
+    found = _STORED.fullmatch(name)
+    return (found.group("chart") or found.group("book")) if found else None
+
+
 def drafts_for(runtime: Runtime, report: Report, topic: str, key: str) -> list[Draft]:
     """The report's text, then its chart as a picture."""
     day = runtime.policy.local(report.until).date()
-    path = runtime.policy.data_dir / "reports" / f"{report.kind}-{report.grid.code}-{day}.png"
+    path = _folder(runtime) / f"{report.kind}-{report.grid.code}-{day}.png"
     title = f"{report.grid.name}{TITLES[report.kind]}"
     chart.draw(
         path,
@@ -79,7 +104,7 @@ def drafts_for(runtime: Runtime, report: Report, topic: str, key: str) -> list[D
 def _ledger(runtime: Runtime, report: Report, topic: str, key: str) -> Draft:
     """The month's 问题整改台账 as an Excel file, for the level-1 group."""
     month = runtime.policy.local(report.since)
-    path = runtime.policy.data_dir / "reports" / f"ledger-{month:%Y-%m}-{report.grid.code}.xlsx"
+    path = _folder(runtime) / f"ledger-{month:%Y-%m}-{report.grid.code}.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
     write_ledger(runtime, path, report.since, report.until, report.grid.code)
     return Draft(
