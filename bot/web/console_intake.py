@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 import re
 import secrets
-import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from bot.core.errors import UserError
 from bot.services.office import audit
 from bot.services.office.accounts import Account
 from bot.services.office.actions import origin_of
-from bot.services.public import apikeys, triage
+from bot.services.public import apikeys, photos, triage
 from bot.services.roster import importer
 from bot.services.roster.report import RosterError, RosterReport
 from bot.services.runtime import Runtime
@@ -81,14 +81,14 @@ async def roster_preview(request: web.Request) -> web.Response:
         return error(exc.text)
     token = secrets.token_urlsafe(24)
     folder = _uploads(runtime)
-    await asyncio.to_thread(_keep, folder, token, name, data)
+    await asyncio.to_thread(_keep, folder, token, name, data, runtime.clock.now())
     return reply({"token": token, "file": name, "report": _report_json(report)})
 
 
-def _keep(folder: Path, token: str, name: str, data: bytes) -> None:
+def _keep(folder: Path, token: str, name: str, data: bytes, now: datetime) -> None:
     """Keep the previewed bytes for 确认导入; uploads never applied go after a day."""
     folder.mkdir(parents=True, exist_ok=True)
-    stale = time.time() - UPLOAD_KEPT_SECONDS
+    stale = now.timestamp() - UPLOAD_KEPT_SECONDS
     for old in folder.iterdir():
         if old.is_file() and old.stat().st_mtime < stale:
             old.unlink(missing_ok=True)
@@ -144,20 +144,13 @@ def _queue(session: Any, runtime: Runtime, account: Account, which: str) -> list
         data = jsonable(item, runtime)
         suggested = triage.suggest_grid(session, item) if item.status == "triage" else None
         data["suggested"] = {"code": suggested.code, "name": suggested.name} if suggested else None
-        data["photo"] = _local_photo(item.photo_path) is not None
-        data["media_url"] = item.photo_path if data["photo"] is False and item.photo_path else None
+        data["photo"] = photos.local_photo(item.photo_path) is not None
+        data["media_url"] = item.photo_path if photos.is_link(item.photo_path) else None
         data.pop("photo_path", None)
         if not district:
             data.update(name="", phone="", email="")
         out.append(data)
     return out
-
-
-def _local_photo(stored: str | None) -> Path | None:
-    """The resident's uploaded photo on disk (an Open311 media_url is a link, not a file)."""
-    if not stored or stored.startswith(("http://", "https://")):
-        return None
-    return Path(stored)
 
 
 @routes.get("/console/api/public")
@@ -170,7 +163,7 @@ async def public_queue(request: web.Request) -> web.Response:
 def _photo(session: Any, runtime: Runtime, account: Account, report_id: int) -> Path | None:
     if account.grid_id is not None:  # a town sees the photo on the routed ticket instead
         return None
-    return _local_photo(triage.get(session, runtime, report_id).photo_path)
+    return photos.local_photo(triage.get(session, runtime, report_id).photo_path)
 
 
 @routes.get("/console/api/public/{id:\\d{1,9}}/photo")

@@ -56,3 +56,19 @@ def save_photo(data_dir: Path, photo: Photo) -> Path:
         part.write_bytes(photo.data)
         part.replace(path)  # a crash never leaves half a photo under its hash
     return path
+
+
+LINK_PREFIXES = ("http://", "https://")
+
+
+def is_link(stored: str | None) -> bool:
+    """A report's photo that is a link an Open311 client gave (never fetched from here)."""
+    return bool(stored) and str(stored).startswith(LINK_PREFIXES)
+
+
+def local_photo(stored: str | None) -> Path | None:
+    """The photo a resident uploaded here, on disk; None for no photo, a link or a lost file."""
+    if not stored or is_link(stored):
+        return None
+    path = Path(stored)
+    return path if path.is_file() else None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import exists, or_, update
@@ -21,6 +20,7 @@ from bot.core.errors import NotFound, UserError
 from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
 from bot.services.public import texts
 from bot.services.public.catalog import service_for
+from bot.services.public.photos import local_photo
 from bot.services.public.views import (
     REJECTED,
     ROUTED,
@@ -236,10 +236,9 @@ def route(
 
 def _attach_photo(session: Session, report: PublicReport, ticket: Ticket, origin: Origin) -> None:
     """The resident's uploaded photo becomes the ticket's 现场 (before) evidence."""
-    stored = report.photo_path or ""
-    if not stored or stored.startswith(("http://", "https://")) or not Path(stored).is_file():
-        return  # no photo, or a link an Open311 client gave (never fetched from here)
-    path = Path(stored)
+    path = local_photo(report.photo_path)
+    if path is None:
+        return
     session.add(
         Evidence(
             ticket_id=ticket.id or 0,

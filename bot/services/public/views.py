@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.services.public import texts
 from bot.services.public.catalog import service_for
+from bot.services.public.photos import is_link
 from bot.services.runtime import Runtime
 from bot.services.tickets.states import Status
 from models.tables import Grid, PublicReport, Ticket
@@ -130,7 +131,7 @@ def view_of(
         lat=report.lat,
         long=report.long,
         # A link an Open311 client gave; a photo uploaded here stays with the office.
-        media_url=photo if photo.startswith(("http://", "https://")) else None,
+        media_url=photo if is_link(photo) else None,
         requested_at=report.created_at,
         updated_at=max(moments),
         expected_at=ticket.due_at if ticket is not None else None,
