@@ -211,3 +211,20 @@ async def test_static_paths_cannot_climb_out_of_the_open_folders(client: Client)
         response = await client.get(path, allow_redirects=False)
         assert response.status in (302, 401, 404), path
     assert (await client.get("/static/console/console.css")).status == 200
+
+
+async def test_the_report_shelf_keeps_to_the_scope(client: Client) -> None:
+    await in_thread(make_account, client.app, "office")
+    await in_thread(make_account, client.app, "town", "查看", "CQ-BSD")
+    await log_in(client)
+    district = await (await client.get("/console/api/report?kind=weekly")).json()
+    assert district["grid"] == "城区" and district["title"] == "周报"
+    assert district["chart"].startswith("/console/api/files/weekly-CQ-")
+    assert (await client.get(district["chart"])).status == 200
+    assert (await client.get("/console/api/report?kind=yearly")).status == 400
+    await log_in(client, "town")
+    own = await (await client.get("/console/api/report?kind=monthly")).json()
+    assert own["grid"] == "北石店镇"
+    other = await client.get("/console/api/report?kind=weekly&grid=CQ-XJ")
+    assert other.status == 400 and "不在您负责的范围内" in (await other.json())["error"]
+    assert (await client.get(district["chart"])).status == 404  # the district's chart

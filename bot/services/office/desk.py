@@ -122,16 +122,14 @@ def latest_report(
     top, or the district), with its chart drawn into the reports folder."""
     if kind not in periodic.TITLES:
         raise UserError(texts.UNKNOWN_REPORT)
-    query = select(Grid).order_by(col(Grid.level), col(Grid.code))
-    if grid_code:
-        query = query.where(Grid.code == grid_code)
-    elif account.grid_id is not None:
-        query = query.where(Grid.id == account.grid_id)
-    grid = session.exec(query).first()
+    root = scope_root(session, account, grid_code)  # refuses a grid outside the scope
+    grid = (
+        session.get(Grid, root)
+        if root is not None
+        else session.exec(select(Grid).order_by(col(Grid.level), col(Grid.code))).first()
+    )
     if grid is None:
         raise UserError(texts.UNKNOWN_GRID.format(code=grid_code))
-    if account.grid_id is not None and grid.id != account.grid_id:
-        scope_root(session, account, grid.code)
     now = runtime.clock.now()
     report = periodic.build(session, runtime, sweep.scorecard(runtime), grid, kind, now)
     drafts = sweep.drafts_for(runtime, report, "", f"console:{kind}:{grid.code}")
