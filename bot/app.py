@@ -111,12 +111,19 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
         transport = simulator
 
     async def on_message(inbound: Inbound) -> None:
+        # Replies the limiter lets go now are begun in the message's own transaction and
+        # sent the moment it commits; the rest wait for the delivery loop.
+        deliverer: Deliverer | None = app.get(keys.DELIVERER)
+        take = deliverer.take if deliverer is not None else None
         try:
             # Text, photos and files alike: the dispatcher decides, off the event loop.
-            queued = await asyncio.to_thread(dispatcher.handle, inbound)
+            handled = await asyncio.to_thread(dispatcher.handle_taking, inbound, take)
+            if deliverer is not None and handled.sending:
+                deliverer.send_soon(handled.sending)
+            waiting = len(handled.queued) - len(handled.sending)
             if inbound.attachment is not Attachment.NONE:
-                queued += await filing.collect(
-                    runtime, transport.fetch_attachment, [inbound.message_id]
+                waiting += len(
+                    await filing.collect(runtime, transport.fetch_attachment, [inbound.message_id])
                 )
         except DBAPIError as exc:
             # One line per outage, not a traceback per message; the gateway will not
@@ -127,7 +134,7 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
             log.exception("message %s could not be handled", inbound.message_id)
             return
         health.database.recovered()
-        if queued:
+        if waiting:
             wake()
 
     app[keys.TRANSPORT] = transport

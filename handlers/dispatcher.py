@@ -1,7 +1,8 @@
 """The dispatcher: one inbound message in, replies into the outbox, in one transaction.
 
-Nothing is half-written: the handler runs inside a savepoint, so a refused command or a bug
-leaves no ticket behind, while the message id and the reply are still recorded.
+Nothing is half-written: when a handler refuses a command (or fails), its transaction is rolled
+back whole and the message is recorded again with only the refusal, so it leaves no ticket
+behind, while the message id and the reply are still recorded.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from bot.core import texts
 from bot.core.errors import UserError
 from bot.core.inputs import clean_inbound
-from bot.core.messages import Attachment, Inbound, Reply
+from bot.core.messages import Attachment, Inbound, Outgoing, Reply
 from bot.services.intake import inbound as intake
 from bot.services.intake import texts as intake_texts
 from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
@@ -95,81 +97,130 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
     return Route(lambda ctx: spec.handler(ctx, command))
 
 
+class _Refused(Exception):
+    """A handler refused the message (or failed): its writes are undone, these replies go."""
+
+    def __init__(self, replies: list[Reply]) -> None:
+        super().__init__()
+        self.replies = replies
+
+
+# Called in a message's transaction with the ids of the replies it queued: claims and
+# begins those that may go out at once, so they are sent the moment it commits.
+Take = Callable[[Session, list[int]], list[Outgoing]]
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What one message queued, and which of those were claimed and begun for sending now."""
+
+    queued: list[int]
+    sending: list[Outgoing]
+
+
 @dataclass(frozen=True)
 class Dispatcher:
     runtime: Runtime
     router: Router = ROOT
-    # A message's commit need not wait for the disk: whatever it acknowledges goes out
-    # through the outbox, and a send starts with a commit that does wait, flushing this one
-    # with it. So a report that got its reply is on disk, power loss included.
+    # A message's commit need not wait for the disk when its replies wait in the outbox:
+    # the send of each starts with a commit that does wait, flushing this one with it. With
+    # a `take`, which begins the replies in the message's own transaction, that commit waits
+    # itself. Either way a report that got its reply is on disk, power loss included.
     sync_later: bool = True
 
     def handle(self, inbound: Inbound) -> list[int]:
         """Handle one message; return the ids of the outbox messages it queued."""
+        return self.handle_taking(inbound, None).queued
+
+    def handle_taking(self, inbound: Inbound, take: Take | None) -> Handled:
+        """Handle one message; `take` may claim its replies for sending at once."""
         inbound = clean_inbound(inbound)
         found = route(inbound, self.runtime, self.router)
         if found is None:
+            return Handled([], [])
+        for attempt in (1, 2):
+            try:
+                return self._handle(inbound, found, take)
+            except DBAPIError as exc:
+                # The connection broke under the message (the server restarted): once more
+                # on a new one. Safe, as a message id is recorded at most once.
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+                log.warning("database connection lost; message %s again", inbound.message_id)
+        raise AssertionError("unreachable")
+
+    def _handle(self, inbound: Inbound, found: Route, take: Take | None) -> Handled:
+        sync_later = self.sync_later and take is None
+        with self.runtime.transaction(sync_later=sync_later) as session:
+            try:
+                queued = self._queue(session, inbound, found)
+            except _Refused as refused:
+                # Nothing the handler wrote stays: the whole transaction goes, and the
+                # message is recorded again with only the refusal (no savepoint, which
+                # would cost every message two more round trips).
+                session.rollback()
+                queued = self._queue(session, inbound, found, refused.replies)
+            sending = take(session, queued) if take is not None and queued else []
+        return Handled(queued, sending)
+
+    def _queue(
+        self, session: Session, inbound: Inbound, found: Route, refusal: list[Reply] | None = None
+    ) -> list[int]:
+        """Record the message and queue its replies: the handler's, or `refusal` instead."""
+        sighting = intake.first_sight(session, inbound)
+        if sighting is None:
+            log.info("duplicate message %s ignored", inbound.message_id)
             return []
-        with self.runtime.transaction(sync_later=self.sync_later) as session:
-            sighting = intake.first_sight(session, inbound)
-            if sighting is None:
-                log.info("duplicate message %s ignored", inbound.message_id)
-                return []
-            directory.note_version(session, sighting.roster_version)
-            if not inbound.chat.is_private and not lookup.room_bound(
-                session, inbound.chat.room_topic or ""
-            ):
-                log.info(
-                    "message %s from unbound room %r ignored",
-                    inbound.message_id,
-                    inbound.chat.room_topic,
-                )
-                return []
-            identity = lookup.resolve_sender(session, inbound)
-            person = identity.person
-            if person is None and found.tentative:
-                return []  # a photo or a place asks nothing: from someone unknown it is chat
-            if identity.ambiguous_name:
-                return self._ambiguous(session, inbound, identity.ambiguous_name)
-            if person is None or person.id is None:
-                return self._refuse(session, inbound)
-            origin = Origin(
-                lookup.Actor(person.id, person.name),
-                inbound.at,
+        directory.note_version(session, sighting.roster_version)
+        if not inbound.chat.is_private and not lookup.room_bound(
+            session, inbound.chat.room_topic or ""
+        ):
+            log.info(
+                "message %s from unbound room %r ignored",
                 inbound.message_id,
                 inbound.chat.room_topic,
             )
-            ctx = Context(session, self.runtime, inbound, origin, self.router)
-            replies = self._run(session, found.handler, ctx)
-            drafts = [
-                Draft(
-                    key=f"reply:{inbound.message_id}:{n}",
-                    text=reply.text,
-                    room_topic=reply.room_topic or inbound.chat.room_topic,
-                    private_person_id=(
-                        person.id if inbound.chat.is_private and not reply.room_topic else None
-                    ),
-                    mentions=reply.mentions,
-                    priority=PRIORITY_REPLY,
-                    attachment=reply.attachment,
-                )
-                for n, reply in enumerate(replies)
-            ]
-            return enqueue(session, drafts, inbound.at)
+            return []
+        identity = lookup.resolve_sender(session, inbound)
+        person = identity.person
+        if person is None and found.tentative:
+            return []  # a photo or a place asks nothing: from someone unknown it is chat
+        if identity.ambiguous_name:
+            return self._ambiguous(session, inbound, identity.ambiguous_name)
+        if person is None or person.id is None:
+            return self._refuse(session, inbound)
+        origin = Origin(
+            lookup.Actor(person.id, person.name),
+            inbound.at,
+            inbound.message_id,
+            inbound.chat.room_topic,
+        )
+        ctx = Context(session, self.runtime, inbound, origin, self.router)
+        replies = refusal if refusal is not None else self._run(found.handler, ctx)
+        drafts = [
+            Draft(
+                key=f"reply:{inbound.message_id}:{n}",
+                text=reply.text,
+                room_topic=reply.room_topic or inbound.chat.room_topic,
+                private_person_id=(
+                    person.id if inbound.chat.is_private and not reply.room_topic else None
+                ),
+                mentions=reply.mentions,
+                priority=PRIORITY_REPLY,
+                attachment=reply.attachment,
+            )
+            for n, reply in enumerate(replies)
+        ]
+        return enqueue(session, drafts, inbound.at)
 
-    def _run(self, session: Session, handler: Handler, ctx: Context) -> list[Reply]:
-        savepoint = session.begin_nested()
+    def _run(self, handler: Handler, ctx: Context) -> list[Reply]:
         try:
-            replies = handler(ctx)
+            return handler(ctx)
         except UserError as exc:
-            savepoint.rollback()
-            return [Reply(exc.text)]
-        except Exception:
-            savepoint.rollback()
+            raise _Refused([Reply(exc.text)]) from exc
+        except Exception as exc:
             log.exception("handler failed on message %s", ctx.inbound.message_id)
-            return [Reply(texts.SORRY)]
-        savepoint.commit()
-        return replies
+            raise _Refused([Reply(texts.SORRY)]) from exc
 
     def _refuse(self, session: Session, inbound: Inbound) -> list[int]:
         """One polite refusal a day per stranger and group, so strangers cannot make it spam."""

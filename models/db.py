@@ -5,15 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Table, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, SQLModel, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# A pooled server connection unused for longer than this is pinged before it is handed out
+# (the server may have restarted meanwhile); one in steady use is not, saving a round trip
+# per transaction. A connection lost within this time fails its statement, and the
+# dispatcher handles that message again on a fresh one.
+PING_IDLE_SECONDS = 2.0
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -26,7 +33,27 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "checkin", _sqlite_sync_again)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        used = record.info.get("last_used")
+        if used is not None and monotonic() - used < PING_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the pool takes a new connection and tries again
+            raise DisconnectionError(f"stale connection: {exc}") from exc
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["last_used"] = monotonic()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

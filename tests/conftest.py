@@ -20,10 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from models.db import make_engine, migrate
-
-PG_ADMIN_URL = os.environ.get(
-    "GRIDBOT_TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-)
+from tests.harness import PG_ADMIN_URL
 
 
 def _pg_admin() -> Engine | None:
@@ -103,6 +100,17 @@ def db_url(
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_url: str | None) -> Iterator[Engine]:
+    """The run's PostgreSQL database, emptied, for what only a server has (connections)."""
+    if pg_url is None:
+        pytest.skip("PostgreSQL not reachable (set CI=true to make this a failure)")
+    engine = make_engine(pg_url)
+    _truncate_all(engine)
     yield engine
     engine.dispose()
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.bootstrap import build_policy
@@ -20,9 +22,13 @@ from bot.services.runtime import Runtime
 from bot.services.tickets.listing import list_tickets
 from config.settings import load_settings
 from handlers.dispatcher import Dispatcher
+from models.db import make_engine
 from scheduler.jobs import run_sweeps
 
 TEST_ROSTER = Path(__file__).parent / "data" / "roster_5levels.csv"
+PG_ADMIN_URL = os.environ.get(
+    "GRIDBOT_TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
 # Sunday 22 November 2026, 10:00 in Shanghai.
 START = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 
@@ -151,3 +157,20 @@ class Harness:
         )
         assert len(replies) == 1, replies
         return str(self.tickets()[-1]["code"])
+
+
+def end_connections(engine: Engine) -> int:
+    """End every server connection to `engine`'s database, as a server restart would."""
+    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            ended = connection.execute(
+                text(
+                    "select pg_terminate_backend(pid) from pg_stat_activity "
+                    "where datname = :name and pid <> pg_backend_pid()"
+                ),
+                {"name": engine.url.database},
+            ).all()
+    finally:
+        admin.dispose()
+    return len(ended)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,11 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bot.core import texts
+from bot.core.messages import ChatRef, Inbound
 from bot.services.intake import texts as intake_texts
+from bot.services.roster.lookup import sender_for
 from bot.services.tickets import texts as ticket_texts
 from bot.services.understanding import texts as report_texts
-from models.tables import InboundMessage, Outbox, Ticket
-from tests.harness import Harness
+from handlers.dispatcher import Dispatcher
+from models import db
+from models.tables import InboundMessage, Outbox, Ticket, TicketEvent, TicketSequence
+from tests.harness import Harness, end_connections
 
 REPORT = "【问题上报】\n类型：散煤\n地点：一村3号楼东侧\n描述：居民使用燃煤炉取暖，冒黑烟"
 
@@ -183,11 +189,66 @@ def test_a_bug_in_a_handler_apologises_and_writes_nothing(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(tickets, "_next_code", boom)
-    [r] = bot.say("一村群", "巡查员辛", REPORT)
+    monkeypatch.setattr(tickets, "_info", boom)  # after the ticket and its event are written
+    [r] = bot.say("一村群", "巡查员辛", REPORT, message_id="m-boom")
     assert r.text == texts.SORRY
     assert "disk" not in r.text
     assert count(engine, Ticket) == 0
+    assert count(engine, TicketEvent) == 0
+    assert count(engine, TicketSequence) == 0
+    # The message itself is recorded, once: its redelivery gets nothing.
+    assert count(engine, InboundMessage) == 1
+    assert bot.say("一村群", "巡查员辛", REPORT, message_id="m-boom") == []
+
+
+def test_a_refused_command_after_a_report_keeps_the_report(bot: Harness, engine: Engine) -> None:
+    code = bot.report("一村群", "巡查员辛")
+    [refused] = bot.say("二村群", "巡查员寅", f"更正 {code} 地点：别处")
+    assert refused.text == ticket_texts.NOT_ALLOWED_CORRECT.format(code=code)
+    [ticket] = bot.tickets()
+    assert ticket["code"] == code and "别处" not in str(ticket["location"])
+    assert count(engine, InboundMessage) == 2
+
+
+def inbound_from(bot: Harness, who: str, text: str) -> Inbound:
+    with bot.runtime.transaction() as session:
+        sender_id, name = sender_for(session, who)
+    return Inbound(
+        message_id=uuid.uuid4().hex,
+        chat=ChatRef("一村群", "一村群"),
+        sender_id=sender_id,
+        sender_name=name,
+        text=text,
+        at=bot.clock.now(),
+    )
+
+
+def test_a_connection_lost_under_a_message_is_handled_again(
+    pg_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = Harness.on(pg_engine)
+    inbound = inbound_from(bot, "巡查员辛", REPORT)
+    assert end_connections(pg_engine) >= 1  # the pooled connection, in steady use, not pinged
+    with caplog.at_level(logging.WARNING):
+        queued = Dispatcher(bot.runtime).handle(inbound)
+    assert len(queued) == 1
+    assert "database connection lost" in caplog.text
+    [reply] = bot.flush()
+    assert reply.text.startswith("已登记工单 112201")
+    assert count(pg_engine, Ticket) == 1
+
+
+def test_an_idle_connection_is_pinged_and_replaced_before_use(
+    pg_engine: Engine, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "PING_IDLE_SECONDS", 0.0)  # every connection counts as idle
+    bot = Harness.on(pg_engine)
+    inbound = inbound_from(bot, "巡查员辛", REPORT)
+    assert end_connections(pg_engine) >= 1
+    with caplog.at_level(logging.WARNING):
+        assert len(Dispatcher(bot.runtime).handle(inbound)) == 1
+    assert "database connection lost" not in caplog.text  # no statement ever failed
+    assert count(pg_engine, Ticket) == 1
 
 
 def test_ambiguous_name_is_never_guessed(engine: Engine, tmp_path: Path) -> None:

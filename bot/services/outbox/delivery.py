@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
 
 from bot.core.clock import Clock
 from bot.core.messages import Outgoing
@@ -31,7 +33,11 @@ STUCK_AFTER = timedelta(seconds=90)
 
 
 class RateLimiter:
-    """A sliding one-minute window for the account and a minimum gap per chat."""
+    """A sliding one-minute window for the account and a minimum gap per chat.
+
+    Asked from worker threads (the delivery pass and a message's own transaction), so it
+    takes a lock: two askers never both get the last slot.
+    """
 
     def __init__(self, clock: Clock, per_minute: int = 20, chat_gap_seconds: float = 1.0) -> None:
         self.clock = clock
@@ -39,6 +45,7 @@ class RateLimiter:
         self.chat_gap = timedelta(seconds=chat_gap_seconds)
         self._sent: deque[datetime] = deque()
         self._last_in_chat: dict[str, datetime] = {}
+        self._lock = threading.Lock()
 
     def _trim(self, now: datetime) -> None:
         while self._sent and now - self._sent[0] >= timedelta(minutes=1):
@@ -47,19 +54,21 @@ class RateLimiter:
     def budget(self) -> int:
         """How many messages may go out right now in total."""
         now = self.clock.now()
-        self._trim(now)
-        return max(self.per_minute - len(self._sent), 0)
+        with self._lock:
+            self._trim(now)
+            return max(self.per_minute - len(self._sent), 0)
 
     def allow(self, chat: str) -> bool:
         """Take one slot for `chat` if both limits allow it now."""
         now = self.clock.now()
-        self._trim(now)
-        last = self._last_in_chat.get(chat)
-        if len(self._sent) >= self.per_minute or (last and now - last < self.chat_gap):
-            return False
-        self._sent.append(now)
-        self._last_in_chat[chat] = now
-        return True
+        with self._lock:
+            self._trim(now)
+            last = self._last_in_chat.get(chat)
+            if len(self._sent) >= self.per_minute or (last and now - last < self.chat_gap):
+                return False
+            self._sent.append(now)
+            self._last_in_chat[chat] = now
+            return True
 
 
 def chat_key(message: Outgoing) -> str:
@@ -83,6 +92,7 @@ class Deliverer:
         self.limiter = limiter
         self.wake = wake or asyncio.Event()
         self.stopping = False
+        self._in_flight: set[asyncio.Task[int]] = set()
         self._outage = Outage(
             log,
             "delivery paused, database unreachable",
@@ -139,6 +149,34 @@ class Deliverer:
             ):
                 begun = first
         return [(row.id or 0, row.room_topic, row.text) for row in stuck], batch, begun
+
+    def take(self, session: Session, ids: list[int]) -> list[Outgoing]:
+        """In the caller's transaction (a message's), claim and begin the messages it just
+        queued that the limiter lets go now; hand them to `send_soon` once it has committed.
+
+        The rest stay pending for the delivery pass. This saves a reply the wake-up, a
+        transaction and a thread hop of its own between being queued and being sent.
+        """
+        if self.stopping or not self.transport.is_ready():
+            return []
+        now = self.runtime.clock.now()
+        taken = outbox.take(session, ids, now)
+        begun = [m for m in taken if self.limiter.allow(chat_key(m))]
+        outbox.give_back(session, [m.outbox_id for m in taken if m not in begun], now)
+        return begun
+
+    def send_soon(self, messages: list[Outgoing]) -> None:
+        """Send messages claimed and begun by `take`, each in a task of its own; the
+        delivery loop waits for them before it ends."""
+        for message in messages:
+            task = asyncio.create_task(self._send(message, begun=True))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+    async def settle(self) -> None:
+        """Wait until the sends `send_soon` started have finished and been recorded."""
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     def _release(self, ids: list[int]) -> None:
         with self.runtime.transaction() as session:
@@ -207,6 +245,7 @@ class Deliverer:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(idle_seconds):
                     await self.wake.wait()
+        await self.settle()
 
     def stop(self) -> None:
         """Finish the message in flight, put the rest back, and leave the loop.

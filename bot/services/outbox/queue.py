@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core.messages import Outgoing
 from bot.services.outbox.states import UNSENT, Delivery
-from models.db import insert_ignore
+from models.db import insert_ignore, table_of
 from models.tables import Outbox, Person
 
 PRIORITY_REPLY = 0
@@ -118,16 +119,10 @@ def claim(
         query = query.where(col(Outbox.id).in_(list(only)))
     rows = session.exec(query.order_by(col(Outbox.priority), col(Outbox.id)).limit(limit)).all()
     token = uuid.uuid4().hex
-    people = _recipients(
-        session,
-        [m for r in rows for m in _mention_ids(r.mentions)]
-        + [r.private_person_id for r in rows if r.private_person_id],
-    )
-    due = [r.id for r in rows]
     won = set(
         session.execute(
             update(Outbox)
-            .where(col(Outbox.id).in_(due), _claimable(now))
+            .where(col(Outbox.id).in_([r.id for r in rows]), _claimable(now))
             .values(
                 status=Delivery.SENDING,
                 next_attempt_at=now + CLAIM_LEASE,
@@ -137,10 +132,51 @@ def claim(
             .returning(col(Outbox.id))
         ).scalars()
     )
+    return _outgoing(session, [r for r in rows if r.id in won], token)
+
+
+_TAKE_COLUMNS = (
+    "id",
+    "text",
+    "room_topic",
+    "private_person_id",
+    "mentions",
+    "priority",
+    "attempts",
+    "attachment",
+)
+
+
+def take(session: Session, ids: Sequence[int], now: datetime) -> list[Outgoing]:
+    """Claim and begin the given messages in one statement, if still claimable: they are
+    to be sent as soon as this transaction commits (a message's own replies)."""
+    if not ids:
+        return []
+    table, token = table_of(Outbox), uuid.uuid4().hex
+    won = session.execute(
+        update(table)
+        .where(table.c.id.in_(list(ids)), _claimable(now))
+        .values(
+            status=Delivery.SENDING,
+            next_attempt_at=now + CLAIM_LEASE,
+            claim_token=token,
+            attempt_started_at=now,
+        )
+        .returning(*(table.c[name] for name in _TAKE_COLUMNS))
+    ).all()
+    rows = sorted(won, key=lambda r: (r.priority, r.id))
+    return _outgoing(session, rows, token)
+
+
+def _outgoing(session: Session, rows: Sequence[Any], token: str) -> list[Outgoing]:
+    """Claimed rows as messages for the transport, mentions and private chats resolved."""
+    people = _recipients(
+        session,
+        [m for r in rows for m in _mention_ids(r.mentions)]
+        + [r.private_person_id for r in rows if r.private_person_id],
+    )
     claimed: list[Outgoing] = []
     for row in rows:
-        if row.id not in won:
-            continue
         mentioned = [people[m] for m in _mention_ids(row.mentions) if m in people]
         private = people.get(row.private_person_id) if row.private_person_id else None
         claimed.append(
@@ -251,6 +287,21 @@ def mark_failed(
         row.status = Delivery.PENDING
         row.next_attempt_at = now + timedelta(seconds=min(2**row.attempts, 300))
     session.add(row)
+
+
+def give_back(session: Session, outbox_ids: Sequence[int], now: datetime) -> None:
+    """Undo `take` for some messages, in the transaction that took them: pending again."""
+    if outbox_ids:
+        session.execute(
+            update(Outbox)
+            .where(col(Outbox.id).in_(list(outbox_ids)))
+            .values(
+                status=Delivery.PENDING,
+                next_attempt_at=now,
+                claim_token=None,
+                attempt_started_at=None,
+            )
+        )
 
 
 def release(session: Session, outbox_ids: Sequence[int], now: datetime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from itertools import pairwise
 
@@ -11,10 +12,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from bot.adapters.simulator import SimulatorTransport
-from bot.core.messages import Inbound
+from bot.core.messages import ChatRef, Inbound
 from bot.services.outbox import queue as outbox
 from bot.services.outbox.delivery import Deliverer, RateLimiter
 from bot.services.outbox.queue import PRIORITY_BRIEFING, PRIORITY_REPLY, Draft
+from bot.services.roster.lookup import sender_for
+from handlers.dispatcher import Dispatcher
 from models.tables import Outbox
 from tests.harness import Harness
 
@@ -109,3 +112,74 @@ async def test_an_unknown_group_fails_for_good_and_does_not_block_others(
     with engine.connect() as c:
         rows = dict(c.execute(select(col(Outbox.dedupe_key), col(Outbox.status))).all())
     assert rows == {"x": "failed", "y": "sent"}
+
+
+def report_in(bot: Harness, room: str, who: str, place: str) -> Inbound:
+    with bot.runtime.transaction() as session:
+        sender_id, name = sender_for(session, who)
+    return Inbound(
+        message_id=uuid.uuid4().hex,
+        chat=ChatRef(room, room),
+        sender_id=sender_id,
+        sender_name=name,
+        text=f"【问题上报】\n类型：散煤\n地点：{place}\n描述：居民燃煤取暖冒黑烟",
+        at=bot.clock.now(),
+    )
+
+
+def statuses(engine: Engine) -> list[tuple[str, bool]]:
+    """(status, send begun) of every outbox row, oldest first."""
+    with engine.connect() as c:
+        rows = c.execute(
+            select(col(Outbox.status), col(Outbox.attempt_started_at)).order_by(col(Outbox.id))
+        ).all()
+    return [(status, started is not None) for status, started in rows]
+
+
+async def test_a_reply_is_begun_with_its_message_and_sent_without_a_delivery_pass(
+    setup: Setup, engine: Engine
+) -> None:
+    bot, chat, deliverer = setup
+    dispatcher = Dispatcher(bot.runtime)
+    handled = dispatcher.handle_taking(
+        report_in(bot, "一村群", "巡查员辛", "幸福路1号"), deliverer.take
+    )
+    assert len(handled.sending) == len(handled.queued) == 1
+    # Committed with the report: begun, so a crash before the send makes it 'unknown'
+    # (announced), never a second copy.
+    assert statuses(engine) == [("sending", True)]
+    deliverer.send_soon(handled.sending)
+    await deliverer.settle()
+    assert "幸福路1号" in chat.history()[0].text
+    assert statuses(engine) == [("sent", True)]
+    # The next report in that group within the second: the group's gap holds its reply
+    # back for the delivery loop, which sends it once the second has passed.
+    handled = dispatcher.handle_taking(
+        report_in(bot, "一村群", "巡查员辛", "幸福路2号"), deliverer.take
+    )
+    assert handled.sending == [] and len(handled.queued) == 1
+    assert statuses(engine)[-1] == ("pending", False)
+    assert await deliverer.run_once() == 0
+    bot.clock.advance(timedelta(seconds=1))
+    assert await deliverer.run_once() == 1
+    assert "幸福路2号" in chat.history()[-1].text
+    assert statuses(engine) == [("sent", True), ("sent", True)]
+
+
+async def test_nothing_is_taken_while_stopping_or_disconnected(
+    setup: Setup, engine: Engine
+) -> None:
+    bot, chat, deliverer = setup
+    dispatcher = Dispatcher(bot.runtime)
+    await chat.stop()  # WeChat is not connected
+    handled = dispatcher.handle_taking(
+        report_in(bot, "一村群", "巡查员辛", "幸福路3号"), deliverer.take
+    )
+    assert handled.sending == [] and len(handled.queued) == 1
+    await chat.start(ignore)
+    deliverer.stop()
+    handled = dispatcher.handle_taking(
+        report_in(bot, "二村群", "巡查员寅", "幸福路4号"), deliverer.take
+    )
+    assert handled.sending == []
+    assert statuses(engine) == [("pending", False), ("pending", False)]
