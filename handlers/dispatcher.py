@@ -19,10 +19,11 @@ from bot.core import texts
 from bot.core.errors import UserError
 from bot.core.inputs import clean_inbound
 from bot.core.messages import Attachment, Inbound, Outgoing, Reply
+from bot.services import memory as directory
 from bot.services.intake import inbound as intake
 from bot.services.intake import texts as intake_texts
 from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
-from bot.services.roster import directory, lookup
+from bot.services.roster import lookup
 from bot.services.runtime import Runtime
 from bot.services.tickets.ledger import Origin
 from bot.services.understanding.commands import Command

@@ -77,6 +77,19 @@ class Harness:
             sender_id, name = sender_for(session, who)
         return self.say_as(room, sender_id, name, text, message_id)
 
+    def inbound(self, room: str | None, who: str, text: str) -> Inbound:
+        """The message `who` posting `text` in `room` would be, not yet handled."""
+        with self.runtime.transaction() as session:
+            sender_id, name = sender_for(session, who)
+        return Inbound(
+            message_id=uuid.uuid4().hex,
+            chat=ChatRef(room, room),
+            sender_id=sender_id,
+            sender_name=name,
+            text=text,
+            at=self.clock.now(),
+        )
+
     def say_as(
         self,
         room: str | None,

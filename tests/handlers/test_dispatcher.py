@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,9 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bot.core import texts
-from bot.core.messages import ChatRef, Inbound
 from bot.services.intake import texts as intake_texts
-from bot.services.roster.lookup import sender_for
 from bot.services.tickets import texts as ticket_texts
 from bot.services.understanding import texts as report_texts
 from handlers.dispatcher import Dispatcher
@@ -210,24 +207,11 @@ def test_a_refused_command_after_a_report_keeps_the_report(bot: Harness, engine:
     assert count(engine, InboundMessage) == 2
 
 
-def inbound_from(bot: Harness, who: str, text: str) -> Inbound:
-    with bot.runtime.transaction() as session:
-        sender_id, name = sender_for(session, who)
-    return Inbound(
-        message_id=uuid.uuid4().hex,
-        chat=ChatRef("一村群", "一村群"),
-        sender_id=sender_id,
-        sender_name=name,
-        text=text,
-        at=bot.clock.now(),
-    )
-
-
 def test_a_connection_lost_under_a_message_is_handled_again(
     pg_engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot = Harness.on(pg_engine)
-    inbound = inbound_from(bot, "巡查员辛", REPORT)
+    inbound = bot.inbound("一村群", "巡查员辛", REPORT)
     assert end_connections(pg_engine) >= 1  # the pooled connection, in steady use, not pinged
     with caplog.at_level(logging.WARNING):
         queued = Dispatcher(bot.runtime).handle(inbound)
@@ -243,7 +227,7 @@ def test_an_idle_connection_is_pinged_and_replaced_before_use(
 ) -> None:
     monkeypatch.setattr(db, "PING_IDLE_SECONDS", 0.0)  # every connection counts as idle
     bot = Harness.on(pg_engine)
-    inbound = inbound_from(bot, "巡查员辛", REPORT)
+    inbound = bot.inbound("一村群", "巡查员辛", REPORT)
     assert end_connections(pg_engine) >= 1
     with caplog.at_level(logging.WARNING):
         assert len(Dispatcher(bot.runtime).handle(inbound)) == 1

@@ -18,7 +18,7 @@ from models.tables import InboundMessage, RosterVersion
 @dataclass(frozen=True)
 class Sighting:
     """A message seen for the first time, and the roster version read with its claim (the
-    same round trip), so that its look-ups can come from memory (`roster.directory`)."""
+    same round trip), so that its look-ups can come from memory (`services.memory`)."""
 
     roster_version: int | None
 

@@ -211,7 +211,9 @@ class Deliverer:
             outbox.release_unstarted(session, self.runtime.clock.now())
 
     def _sent(self, outbox_id: int, platform_id: str | None) -> None:
-        with self.runtime.transaction() as session:
+        # Need not wait for the disk: lost on power loss, the row stays a begun send and
+        # becomes 'unknown' (listed, never resent), as for a crash mid-send.
+        with self.runtime.transaction(sync_later=True) as session:
             outbox.mark_sent(session, outbox_id, self.runtime.clock.now(), platform_id)
 
     def _failed(self, outbox_id: int, error: str, permanent: bool) -> None:

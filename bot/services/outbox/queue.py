@@ -8,10 +8,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core.messages import Outgoing
+from bot.services import memory as directory
 from bot.services.outbox.states import UNSENT, Delivery
 from models.db import insert_ignore, table_of
 from models.tables import Outbox, Person
@@ -152,20 +153,38 @@ def take(session: Session, ids: Sequence[int], now: datetime) -> list[Outgoing]:
     to be sent as soon as this transaction commits (a message's own replies)."""
     if not ids:
         return []
-    table, token = table_of(Outbox), uuid.uuid4().hex
-    won = session.execute(
+    token = uuid.uuid4().hex
+    params = {"ids": list(ids), "now": now, "lease_until": now + CLAIM_LEASE, "token": token}
+    rows = sorted(session.execute(_TAKE, params).all(), key=lambda r: (r.priority, r.id))
+    return _outgoing(session, rows, token)
+
+
+def _take_statement() -> Any:
+    """UPDATE … RETURNING for `take`, built once (a reply's hot path): the conditions of
+    `_claimable`, with the time as a parameter."""
+    table = table_of(Outbox)
+    now: Any = bindparam("now")
+    return (
         update(table)
-        .where(table.c.id.in_(list(ids)), _claimable(now))
+        .where(
+            table.c.id.in_(bindparam("ids", expanding=True)),
+            table.c.next_attempt_at <= now,
+            or_(
+                table.c.status == Delivery.PENDING,
+                and_(table.c.status == Delivery.SENDING, table.c.attempt_started_at.is_(None)),
+            ),
+        )
         .values(
             status=Delivery.SENDING,
-            next_attempt_at=now + CLAIM_LEASE,
-            claim_token=token,
+            next_attempt_at=bindparam("lease_until"),
+            claim_token=bindparam("token"),
             attempt_started_at=now,
         )
         .returning(*(table.c[name] for name in _TAKE_COLUMNS))
-    ).all()
-    rows = sorted(won, key=lambda r: (r.priority, r.id))
-    return _outgoing(session, rows, token)
+    )
+
+
+_TAKE = _take_statement()
 
 
 def _outgoing(session: Session, rows: Sequence[Any], token: str) -> list[Outgoing]:
@@ -184,11 +203,9 @@ def _outgoing(session: Session, rows: Sequence[Any], token: str) -> list[Outgoin
                 outbox_id=row.id or 0,
                 text=row.text,
                 room_topic=row.room_topic,
-                private_to=(private.contact_id or private.wechat_id or private.name)
-                if private
-                else None,
+                private_to=(private.platform_id or private.name) if private else None,
                 mention_names=tuple(p.name for p in mentioned),
-                mention_ids=tuple(p.contact_id or p.wechat_id or "" for p in mentioned),
+                mention_ids=tuple(p.platform_id for p in mentioned),
                 priority=row.priority,
                 attempts=row.attempts,
                 claim=token,
@@ -198,12 +215,24 @@ def _outgoing(session: Session, rows: Sequence[Any], token: str) -> list[Outgoin
     return claimed
 
 
-def _recipients(session: Session, ids: list[int]) -> dict[int, Person]:
-    """The people a batch of messages mentions or is sent to, in one query."""
+@dataclass(frozen=True)
+class _Recipient:
+    name: str
+    platform_id: str  # the contact id once bound, else the 微信号, else ""
+
+
+def _recipients(session: Session, ids: list[int]) -> dict[int, _Recipient]:
+    """The people a batch of messages mentions or is sent to: from the roster memory while
+    the roster stays the same (a message's own transaction), else in one query."""
     if not ids:
         return {}
-    rows = session.exec(select(Person).where(col(Person.id).in_(set(ids))))
-    return {p.id: p for p in rows if p.id}
+
+    def load(missing: list[int]) -> dict[int, _Recipient]:
+        rows = session.exec(select(Person).where(col(Person.id).in_(missing)))
+        return {p.id: _Recipient(p.name, p.contact_id or p.wechat_id or "") for p in rows if p.id}
+
+    found = directory.remembered_many(session, sorted(set(ids)), load)
+    return {key: value for key, value in found.items() if value is not None}
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
@@ -264,11 +293,21 @@ def expire_started(session: Session, started_before: datetime) -> list[Outbox]:
 
 
 def mark_sent(session: Session, outbox_id: int, now: datetime, platform_id: str | None) -> None:
-    session.execute(
-        update(Outbox)
-        .where(col(Outbox.id) == outbox_id)
-        .values(status=Delivery.SENT, sent_at=now, platform_message_id=platform_id, last_error=None)
+    session.execute(_MARK_SENT, {"outbox_id": outbox_id, "now": now, "platform_id": platform_id})
+
+
+_OUTBOX = table_of(Outbox)
+# Built once: every send ends with it.
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("outbox_id"))
+    .values(
+        status=Delivery.SENT,
+        sent_at=bindparam("now"),
+        platform_message_id=bindparam("platform_id"),
+        last_error=None,
     )
+)
 
 
 def mark_failed(

@@ -12,7 +12,8 @@ from sqlmodel import Session, col, or_, select
 
 from bot.core.errors import UserError
 from bot.core.messages import Inbound
-from bot.services.roster import directory, texts
+from bot.services import memory as directory
+from bot.services.roster import texts
 from models.tables import Grid, GridClosure, Membership, OfficeUser, Person, Room
 
 # Whom to hold responsible (and mention) for a grid, best first.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from itertools import pairwise
 
@@ -12,11 +11,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from bot.adapters.simulator import SimulatorTransport
-from bot.core.messages import ChatRef, Inbound
+from bot.core.messages import Inbound
 from bot.services.outbox import queue as outbox
 from bot.services.outbox.delivery import Deliverer, RateLimiter
 from bot.services.outbox.queue import PRIORITY_BRIEFING, PRIORITY_REPLY, Draft
-from bot.services.roster.lookup import sender_for
 from handlers.dispatcher import Dispatcher
 from models.tables import Outbox
 from tests.harness import Harness
@@ -115,16 +113,8 @@ async def test_an_unknown_group_fails_for_good_and_does_not_block_others(
 
 
 def report_in(bot: Harness, room: str, who: str, place: str) -> Inbound:
-    with bot.runtime.transaction() as session:
-        sender_id, name = sender_for(session, who)
-    return Inbound(
-        message_id=uuid.uuid4().hex,
-        chat=ChatRef(room, room),
-        sender_id=sender_id,
-        sender_name=name,
-        text=f"【问题上报】\n类型：散煤\n地点：{place}\n描述：居民燃煤取暖冒黑烟",
-        at=bot.clock.now(),
-    )
+    text = f"【问题上报】\n类型：散煤\n地点：{place}\n描述：居民燃煤取暖冒黑烟"
+    return bot.inbound(room, who, text)
 
 
 def statuses(engine: Engine) -> list[tuple[str, bool]]:

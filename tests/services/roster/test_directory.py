@@ -5,6 +5,10 @@ from __future__ import annotations
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from bot.adapters.simulator import SimulatorTransport
+from bot.core.messages import Inbound
+from bot.services.outbox.delivery import Deliverer, RateLimiter
+from handlers.dispatcher import Dispatcher
 from tests.harness import Harness
 
 
@@ -53,3 +57,31 @@ def test_a_reimported_roster_is_seen_at_once(engine: Engine, tmp_path: object) -
     importer.import_roster(engine, moved)
     h.report("一村群", "巡查员辛")
     assert _ticket_grid(h)[0] == "D-T1-V1-B"
+
+
+async def test_a_reply_mentions_the_head_as_the_roster_has_them_now(engine: Engine) -> None:
+    h = Harness.on(engine)
+    chat = SimulatorTransport(h.clock)
+
+    async def ignore(_: Inbound) -> None:
+        return None
+
+    await chat.start(ignore)
+    deliverer = Deliverer(h.runtime, chat, RateLimiter(h.clock, 20, chat_gap_seconds=0))
+    dispatcher = Dispatcher(h.runtime)
+
+    def mentioned(place: str) -> tuple[str, ...]:
+        text = f"【问题上报】\n类型：散煤\n地点：{place}\n描述：烧煤冒黑烟"
+        handled = dispatcher.handle_taking(h.inbound("一村群", "巡查员辛", text), deliverer.take)
+        [reply] = handled.sending  # claimed in the message's own transaction
+        assert reply.mention_names == ("片长庚",)
+        return reply.mention_ids
+
+    first = mentioned("一村1号楼")
+    assert mentioned("一村2号楼") == first  # the second from memory
+    # Another process binds the head's WeChat contact.
+    other = create_engine(engine.url.render_as_string(hide_password=False))
+    with other.begin() as connection:
+        connection.execute(text("UPDATE person SET contact_id = 'wxid_new' WHERE name = '片长庚'"))
+    other.dispose()
+    assert mentioned("一村3号楼") == ("wxid_new",)

@@ -88,6 +88,36 @@ def remembered(session: Session, key: Hashable, load: Callable[[], T]) -> T:
     return value  # type: ignore[no-any-return]
 
 
+K = TypeVar("K", bound=Hashable)
+
+
+def remembered_many(
+    session: Session, keys: list[K], load: Callable[[list[K]], dict[K, T]]
+) -> dict[K, T | None]:
+    """`remembered` for several keys: those not in memory come from one `load(missing)`;
+    a key it leaves out is remembered as None (nothing there)."""
+    version = session.info.get(_VERSION)
+    if version is None or session.info.get(_WROTE):
+        loaded = load(keys)
+        return {key: loaded.get(key) for key in keys}
+    directory = _directory(session)
+    found: dict[K, T | None] = {}
+    missing = []
+    for key in keys:
+        value = directory.get(version, key)
+        if value is _MISSING:
+            missing.append(key)
+        else:
+            found[key] = value
+    if missing:
+        loaded = load(missing)
+        for key in missing:
+            found[key] = loaded.get(key)
+            if not session.info.get(_WROTE):
+                directory.put(version, key, found[key])
+    return found
+
+
 M = TypeVar("M", bound=SQLModel)
 
 
