@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.core import texts
 from bot.services.intake import texts as intake_texts
@@ -16,7 +17,14 @@ from bot.services.tickets import texts as ticket_texts
 from bot.services.understanding import texts as report_texts
 from handlers.dispatcher import Dispatcher
 from models import db
-from models.tables import InboundMessage, Outbox, Ticket, TicketEvent, TicketSequence
+from models.tables import (
+    InboundMessage,
+    Outbox,
+    PatrolRecord,
+    Ticket,
+    TicketEvent,
+    TicketSequence,
+)
 from tests.harness import Harness, end_connections
 
 REPORT = "【问题上报】\n类型：散煤\n地点：一村3号楼东侧\n描述：居民使用燃煤炉取暖，冒黑烟"
@@ -312,3 +320,24 @@ def test_a_grid_by_short_name_near_the_sender_and_a_question_when_ambiguous(
     )
     assert asked.text.startswith("「二片区」对应多个网格：")
     assert "北石店村二片区（CQ-BSD-01-02）" in asked.text
+
+
+def test_a_code_of_the_same_day_last_year_is_skipped_not_reused(
+    bot: Harness, engine: Engine
+) -> None:
+    now = bot.clock.now()
+    bot.clock.set(now.replace(year=now.year - 1))
+    old = bot.report("一村群", "巡查员辛")
+    bot.clock.set(now)
+    [reply] = bot.say("一村群", "巡查员辛", REPORT)
+    assert old == "112201"
+    assert reply.text.startswith("已登记工单 112202")  # 112201 is last year's
+    with engine.connect() as c:
+        events = c.execute(
+            select(col(Ticket.code), col(TicketEvent.kind))
+            .join(TicketEvent, col(TicketEvent.ticket_id) == col(Ticket.id))
+            .order_by(col(TicketEvent.id))
+        ).all()
+        patrols = c.execute(select(func.count()).select_from(PatrolRecord)).scalar_one()
+    assert [tuple(e) for e in events] == [("112201", "reported"), ("112202", "reported")]
+    assert patrols == 2  # one a day: last year's and today's
