@@ -134,7 +134,10 @@ def insert_ignore(session: Session, model: type[SQLModel], rows: list[dict[str, 
     if not rows:
         return []
     table = table_of(model)
-    result = session.execute(_insert_ignore_statement(table, session.get_bind().dialect.name), rows)
+    statement = _insert_ignore_statement(table, session.get_bind().dialect.name)
+    # One row (a reply, a patrol) goes as a plain execute: executemany with RETURNING costs
+    # SQLAlchemy its batching machinery even for one.
+    result = session.execute(statement, rows[0] if len(rows) == 1 else rows)
     return [row[0] for row in result] if "id" in table.c else []
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from sqlalchemy import bindparam, select
 from sqlmodel import Session
@@ -25,22 +26,26 @@ SAME_PLACE = 0.8
 _NOISE = re.compile(r"[\s\W_]+")
 
 
-def _place_key(text: str) -> str:
-    return _NOISE.sub("", text).lower()
-
-
 _NUMBER = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=4096)
+def _place(text: str) -> tuple[str, tuple[str, ...]]:
+    """A place reduced for comparison, and its numbers; the live tickets of a grid are
+    compared with every new report there, so each is reduced once."""
+    key = _NOISE.sub("", text).lower()
+    return key, tuple(_NUMBER.findall(key))
 
 
 def same_place(a: str, b: str) -> bool:
     """Near-identical places: the same, one within the other, or a typo apart. House
     numbers must agree: 「3号楼」 and 「4号楼」 are two places however alike they read."""
-    x, y = _place_key(a), _place_key(b)
+    (x, x_numbers), (y, y_numbers) = _place(a), _place(b)
     if not x or not y:
         return False
     if x == y:
         return True
-    if _NUMBER.findall(x) != _NUMBER.findall(y):
+    if x_numbers != y_numbers:
         return False
     short, long = sorted((x, y), key=len)
     if short in long and len(short) >= 0.6 * len(long) and len(short) >= 3:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import String, bindparam, case, cast
@@ -70,7 +71,23 @@ def _next_code(session: Session, runtime: Runtime, at: datetime) -> str:
     return f"{day:%m%d}{number:02d}"
 
 
-def _insert(session: Session, runtime: Runtime, ticket: Ticket) -> None:
+class NewTicket(SimpleNamespace):
+    """A ticket about to be inserted: every column of Ticket as an attribute."""
+
+    @classmethod
+    def of(cls, **values: Any) -> NewTicket:
+        return cls(**(_TICKET_DEFAULTS | values))
+
+
+# What a Ticket row holds when nothing else is said (None where the model has no default).
+_TICKET_DEFAULTS = {
+    name: None if field.is_required() else field.default
+    for name, field in Ticket.model_fields.items()
+    if name not in ("id", "code")
+}
+
+
+def _insert(session: Session, runtime: Runtime, ticket: NewTicket) -> None:
     """Number and insert the ticket, one statement each (no ORM flush, no look-up first)."""
     values = {c.key: getattr(ticket, c.key) for c in table_of(Ticket).columns if c.key != "id"}
     while True:
@@ -211,7 +228,9 @@ def open_ticket(
     if note:
         notes.append(note)
     head = lookup.leads_of(session, [grid.id or 0]).get(grid.id or 0)
-    ticket = Ticket(
+    # The new row's values as plain attributes: a Ticket instance costs more to build than
+    # the rest of opening it in Python, and it is only read (the insert takes the values).
+    ticket = NewTicket.of(
         code="",
         grid_id=grid.id or 0,
         category=category.name,
@@ -251,7 +270,7 @@ def open_ticket(
 def _insert_opened(
     session: Session,
     runtime: Runtime,
-    ticket: Ticket,
+    ticket: NewTicket,
     event: dict[str, Any],
     patrol: dict[str, Any] | None,
 ) -> None:
@@ -375,7 +394,7 @@ def _due(
         )
 
 
-def _info(ticket: Ticket, grid: Grid, head: Person | None) -> TicketInfo:
+def _info(ticket: Ticket | NewTicket, grid: Grid, head: Person | None) -> TicketInfo:
     return TicketInfo(
         code=ticket.code,
         status=ticket.status,
