@@ -22,7 +22,7 @@ from bot.core.messages import Attachment, Inbound, Outgoing, Reply
 from bot.services import memory as directory
 from bot.services.intake import inbound as intake
 from bot.services.intake import texts as intake_texts
-from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue
+from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue, release
 from bot.services.roster import lookup
 from bot.services.runtime import Runtime
 from bot.services.tickets.ledger import Origin
@@ -106,14 +106,14 @@ class _Refused(Exception):
         self.replies = replies
 
 
-# Called in a message's transaction with the ids of the replies it queued: claims and
-# begins those that may go out at once, so they are sent the moment it commits.
+# Called in a message's transaction with the ids of the replies it queued: claims those
+# that may go out at once, so they are sent the moment it commits.
 Take = Callable[[Session, list[int]], list[Outgoing]]
 
 
 @dataclass(frozen=True)
 class Handled:
-    """What one message queued, and which of those were claimed and begun for sending now."""
+    """What one message queued, and which of those were claimed for sending now."""
 
     queued: list[int]
     sending: list[Outgoing]
@@ -123,10 +123,10 @@ class Handled:
 class Dispatcher:
     runtime: Runtime
     router: Router = ROOT
-    # A message's commit need not wait for the disk when its replies wait in the outbox:
-    # the send of each starts with a commit that does wait, flushing this one with it. With
-    # a `take`, which begins the replies in the message's own transaction, that commit waits
-    # itself. Either way a report that got its reply is on disk, power loss included.
+    # A message's commit need not wait for the disk: whatever it acknowledges goes out
+    # through the outbox, and a send starts with a commit that does wait (the claim's start
+    # mark), flushing this one with it. So a report that got its reply is on disk, power
+    # loss included.
     sync_later: bool = True
 
     def handle(self, inbound: Inbound) -> list[int]:
@@ -139,9 +139,10 @@ class Dispatcher:
         found = route(inbound, self.runtime, self.router)
         if found is None:
             return Handled([], [])
+        taken: list[Outgoing] = []
         for attempt in (1, 2):
             try:
-                return self._handle(inbound, found, take)
+                return self._handle(inbound, found, take, taken)
             except DBAPIError as exc:
                 # The connection broke under the message (the server restarted): once more
                 # on a new one. Safe, as a message id is recorded at most once.
@@ -150,9 +151,12 @@ class Dispatcher:
                 log.warning("database connection lost; message %s again", inbound.message_id)
         raise AssertionError("unreachable")
 
-    def _handle(self, inbound: Inbound, found: Route, take: Take | None) -> Handled:
-        sync_later = self.sync_later and take is None
-        with self.runtime.transaction(sync_later=sync_later) as session:
+    def _handle(
+        self, inbound: Inbound, found: Route, take: Take | None, taken: list[Outgoing]
+    ) -> Handled:
+        """One attempt. `taken`: what an earlier attempt claimed; if that attempt did commit
+        (its commit's answer was lost), its claims go back to the delivery pass."""
+        with self.runtime.transaction(sync_later=self.sync_later) as session:
             try:
                 queued = self._queue(session, inbound, found)
             except _Refused as refused:
@@ -161,7 +165,12 @@ class Dispatcher:
                 # would cost every message two more round trips).
                 session.rollback()
                 queued = self._queue(session, inbound, found, refused.replies)
+            if not queued and taken:
+                earlier = [m.outbox_id for m in taken]
+                release(session, earlier, self.runtime.clock.now())
+                return Handled(earlier, [])
             sending = take(session, queued) if take is not None and queued else []
+            taken[:] = sending
         return Handled(queued, sending)
 
     def _queue(
@@ -219,6 +228,11 @@ class Dispatcher:
             return handler(ctx)
         except UserError as exc:
             raise _Refused([Reply(exc.text)]) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:  # not the handler's fault: handled again
+                raise
+            log.exception("handler failed on message %s", ctx.inbound.message_id)
+            raise _Refused([Reply(texts.SORRY)]) from exc
         except Exception as exc:
             log.exception("handler failed on message %s", ctx.inbound.message_id)
             raise _Refused([Reply(texts.SORRY)]) from exc

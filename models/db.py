@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Table, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlmodel import Session, SQLModel, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -48,8 +48,10 @@ def _ping_when_idle(engine: Engine) -> None:
             return
         try:
             dialect.do_ping(dbapi_connection)
-        except Exception as exc:  # the pool takes a new connection and tries again
-            raise DisconnectionError(f"stale connection: {exc}") from exc
+        except Exception as exc:
+            # The pool drops every connection as old as this one (the server restarted)
+            # and takes a new one.
+            raise InvalidatePoolError(f"stale connection: {exc}") from exc
 
     @event.listens_for(engine, "checkin")
     def _checkin(_dbapi_connection: Any, record: Any) -> None:

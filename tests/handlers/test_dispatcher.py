@@ -341,3 +341,25 @@ def test_a_code_of_the_same_day_last_year_is_skipped_not_reused(
         patrols = c.execute(select(func.count()).select_from(PatrolRecord)).scalar_one()
     assert [tuple(e) for e in events] == [("112201", "reported"), ("112202", "reported")]
     assert patrols == 2  # one a day: last year's and today's
+
+
+def test_a_connection_lost_inside_the_handler_is_not_an_apology(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services.tickets import ledger
+
+    bot = Harness.on(pg_engine)
+    inbound = bot.inbound("一村群", "巡查员辛", REPORT)
+    real = ledger.find_duplicate
+    cut: list[int] = []
+
+    def server_restarts_first(*args: object, **kwargs: object) -> object:
+        if not cut:  # mid-transaction, the first time only
+            cut.append(end_connections(pg_engine))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ledger, "find_duplicate", server_restarts_first)
+    assert len(Dispatcher(bot.runtime).handle(inbound)) == 1
+    [reply] = bot.flush()
+    assert reply.text.startswith("已登记工单 112201")
+    assert cut and count(pg_engine, Ticket) == 1

@@ -76,7 +76,8 @@ def chat_key(message: Outgoing) -> str:
 
 
 class Deliverer:
-    """Claims due outbox messages and hands them to the transport, one at a time."""
+    """Claims due outbox messages and hands them to the transport: the pass one at a time,
+    a message's own replies (`take`, `send_soon`) as soon as that message commits."""
 
     def __init__(
         self,
@@ -93,6 +94,7 @@ class Deliverer:
         self.wake = wake or asyncio.Event()
         self.stopping = False
         self._in_flight: set[asyncio.Task[int]] = set()
+        self._finished = False
         self._outage = Outage(
             log,
             "delivery paused, database unreachable",
@@ -151,27 +153,40 @@ class Deliverer:
         return [(row.id or 0, row.room_topic, row.text) for row in stuck], batch, begun
 
     def take(self, session: Session, ids: list[int]) -> list[Outgoing]:
-        """In the caller's transaction (a message's), claim and begin the messages it just
-        queued that the limiter lets go now; hand them to `send_soon` once it has committed.
+        """In the caller's transaction (a message's), claim the messages it just queued
+        that the limiter lets go now; hand them to `send_soon` once it has committed.
 
-        The rest stay pending for the delivery pass. This saves a reply the wake-up, a
-        transaction and a thread hop of its own between being queued and being sent.
+        The rest stay pending for the delivery pass. This saves a reply the wake-up and the
+        pass's own transaction of several statements between being queued and being sent.
         """
-        if self.stopping or not self.transport.is_ready():
+        if self.stopping or self._finished or not self.transport.is_ready():
             return []
         now = self.runtime.clock.now()
         taken = outbox.take(session, ids, now)
-        begun = [m for m in taken if self.limiter.allow(chat_key(m))]
-        outbox.give_back(session, [m.outbox_id for m in taken if m not in begun], now)
-        return begun
+        allowed = [m for m in taken if self.limiter.allow(chat_key(m))]
+        outbox.release(session, [m.outbox_id for m in taken if m not in allowed], now)
+        return allowed
 
     def send_soon(self, messages: list[Outgoing]) -> None:
-        """Send messages claimed and begun by `take`, each in a task of its own; the
-        delivery loop waits for them before it ends."""
+        """Send messages claimed by `take`, each in a task of its own (begun, then sent);
+        the delivery loop waits for them before it ends. Once it has ended, they are left
+        claimed: the next start puts them back and sends them."""
+        if self._finished:
+            return
         for message in messages:
-            task = asyncio.create_task(self._send(message, begun=True))
+            task = asyncio.create_task(self._send(message))
             self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
+            task.add_done_callback(self._sent_soon)
+
+    def _sent_soon(self, task: asyncio.Task[int]) -> None:
+        self._in_flight.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        exc = task.exception()
+        if isinstance(exc, DBAPIError):
+            self._outage.failed(exc)
+        else:
+            log.error("a reply's send failed", exc_info=exc)
 
     async def settle(self) -> None:
         """Wait until the sends `send_soon` started have finished and been recorded."""
@@ -212,9 +227,16 @@ class Deliverer:
 
     def _sent(self, outbox_id: int, platform_id: str | None) -> None:
         # Need not wait for the disk: lost on power loss, the row stays a begun send and
-        # becomes 'unknown' (listed, never resent), as for a crash mid-send.
-        with self.runtime.transaction(sync_later=True) as session:
-            outbox.mark_sent(session, outbox_id, self.runtime.clock.now(), platform_id)
+        # becomes 'unknown' (listed, never resent), as for a crash mid-send. Once more on a
+        # new connection if the server went away meanwhile: the message did go out.
+        for attempt in (1, 2):
+            try:
+                with self.runtime.transaction(sync_later=True) as session:
+                    outbox.mark_sent(session, outbox_id, self.runtime.clock.now(), platform_id)
+                return
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
 
     def _failed(self, outbox_id: int, error: str, permanent: bool) -> None:
         with self.runtime.transaction() as session:
@@ -248,6 +270,8 @@ class Deliverer:
                 async with asyncio.timeout(idle_seconds):
                     await self.wake.wait()
         await self.settle()
+        self._finished = True
+        await self.settle()  # a take that was under way when the loop ended
 
     def stop(self) -> None:
         """Finish the message in flight, put the rest back, and leave the loop.

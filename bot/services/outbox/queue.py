@@ -115,7 +115,11 @@ def claim(
     `only` restricts the claim to given ids (the command line delivers just what its own
     command queued). The conditional update makes two deliverers never take the same message.
     """
-    query = select(Outbox).where(_claimable(now))
+    # A batch takes a chat's due messages in order; one whose older message is claimed
+    # elsewhere (a reply being sent the moment its message committed) waits for it.
+    query = select(Outbox).where(
+        _claimable(now), ~_older_unsent(table_of(Outbox), now, pending_too=False)
+    )
     if only is not None:
         query = query.where(col(Outbox.id).in_(list(only)))
     rows = session.exec(query.order_by(col(Outbox.priority), col(Outbox.id)).limit(limit)).all()
@@ -149,8 +153,12 @@ _TAKE_COLUMNS = (
 
 
 def take(session: Session, ids: Sequence[int], now: datetime) -> list[Outgoing]:
-    """Claim and begin the given messages in one statement, if still claimable: they are
-    to be sent as soon as this transaction commits (a message's own replies)."""
+    """Claim the given messages in one statement (a message's own replies, in its own
+    transaction), so they are sent as soon as it commits instead of on the next delivery
+    pass. Each is claimed as a pass claims (`claim`): begun only just before its send, so a
+    claim that never got that far goes back to pending at the next start or after its
+    lease. A message is left for the pass when an older one for the same chat, at least as
+    urgent, is still waiting: replies reach a group in the order they were queued."""
     if not ids:
         return []
     token = uuid.uuid4().hex
@@ -161,7 +169,7 @@ def take(session: Session, ids: Sequence[int], now: datetime) -> list[Outgoing]:
 
 def _take_statement() -> Any:
     """UPDATE … RETURNING for `take`, built once (a reply's hot path): the conditions of
-    `_claimable`, with the time as a parameter."""
+    `_claimable`, with the time as a parameter, and nothing older waiting for the chat."""
     table = table_of(Outbox)
     now: Any = bindparam("now")
     return (
@@ -173,14 +181,37 @@ def _take_statement() -> Any:
                 table.c.status == Delivery.PENDING,
                 and_(table.c.status == Delivery.SENDING, table.c.attempt_started_at.is_(None)),
             ),
+            ~_older_unsent(table, now, pending_too=True),
         )
         .values(
             status=Delivery.SENDING,
             next_attempt_at=bindparam("lease_until"),
             claim_token=bindparam("token"),
-            attempt_started_at=now,
+            attempt_started_at=None,
         )
         .returning(*(table.c[name] for name in _TAKE_COLUMNS))
+    )
+
+
+def _older_unsent(table: Any, now: Any, *, pending_too: bool) -> ColumnElement[bool]:
+    """An older message for the same chat, at least as urgent, not sent yet: claimed (its
+    send may be under way), or with `pending_too` also due and waiting. Replies reach a
+    group in the order they were queued, whichever path sends them."""
+    older = table.alias("older")
+    unsent = older.c.status == Delivery.SENDING
+    if pending_too:
+        due = and_(older.c.status == Delivery.PENDING, older.c.next_attempt_at <= now)
+        unsent = or_(unsent, due)
+    return (
+        select(older.c.id)
+        .where(
+            older.c.id < table.c.id,
+            older.c.priority <= table.c.priority,
+            older.c.room_topic.is_not_distinct_from(table.c.room_topic),
+            older.c.private_person_id.is_not_distinct_from(table.c.private_person_id),
+            unsent,
+        )
+        .exists()
     )
 
 
@@ -231,8 +262,13 @@ def _recipients(session: Session, ids: list[int]) -> dict[int, _Recipient]:
         rows = session.exec(select(Person).where(col(Person.id).in_(missing)))
         return {p.id: _Recipient(p.name, p.contact_id or p.wechat_id or "") for p in rows if p.id}
 
-    found = directory.remembered_many(session, sorted(set(ids)), load)
-    return {key: value for key, value in found.items() if value is not None}
+    keys = [("recipient", i) for i in sorted(set(ids))]
+    found = directory.remembered_many(
+        session,
+        keys,
+        lambda missing: {("recipient", k): v for k, v in load([i for _, i in missing]).items()},
+    )
+    return {key[1]: value for key, value in found.items() if value is not None}
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
@@ -326,21 +362,6 @@ def mark_failed(
         row.status = Delivery.PENDING
         row.next_attempt_at = now + timedelta(seconds=min(2**row.attempts, 300))
     session.add(row)
-
-
-def give_back(session: Session, outbox_ids: Sequence[int], now: datetime) -> None:
-    """Undo `take` for some messages, in the transaction that took them: pending again."""
-    if outbox_ids:
-        session.execute(
-            update(Outbox)
-            .where(col(Outbox.id).in_(list(outbox_ids)))
-            .values(
-                status=Delivery.PENDING,
-                next_attempt_at=now,
-                claim_token=None,
-                attempt_started_at=None,
-            )
-        )
 
 
 def release(session: Session, outbox_ids: Sequence[int], now: datetime) -> None:

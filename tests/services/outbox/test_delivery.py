@@ -15,7 +15,7 @@ from bot.core.messages import Inbound
 from bot.services.outbox import queue as outbox
 from bot.services.outbox.delivery import Deliverer, RateLimiter
 from bot.services.outbox.queue import PRIORITY_BRIEFING, PRIORITY_REPLY, Draft
-from handlers.dispatcher import Dispatcher
+from handlers.dispatcher import Dispatcher, Handled
 from models.tables import Outbox
 from tests.harness import Harness
 
@@ -126,27 +126,26 @@ def statuses(engine: Engine) -> list[tuple[str, bool]]:
     return [(status, started is not None) for status, started in rows]
 
 
-async def test_a_reply_is_begun_with_its_message_and_sent_without_a_delivery_pass(
+def reported(bot: Harness, deliverer: Deliverer, place: str, room: str = "一村群") -> Handled:
+    who = "巡查员辛" if room == "一村群" else "巡查员寅"
+    return Dispatcher(bot.runtime).handle_taking(report_in(bot, room, who, place), deliverer.take)
+
+
+async def test_a_reply_is_claimed_with_its_message_and_sent_without_a_delivery_pass(
     setup: Setup, engine: Engine
 ) -> None:
     bot, chat, deliverer = setup
-    dispatcher = Dispatcher(bot.runtime)
-    handled = dispatcher.handle_taking(
-        report_in(bot, "一村群", "巡查员辛", "幸福路1号"), deliverer.take
-    )
+    handled = reported(bot, deliverer, "幸福路1号")
     assert len(handled.sending) == len(handled.queued) == 1
-    # Committed with the report: begun, so a crash before the send makes it 'unknown'
-    # (announced), never a second copy.
-    assert statuses(engine) == [("sending", True)]
+    # Claimed with the report, not yet begun: begun just before the send.
+    assert statuses(engine) == [("sending", False)]
     deliverer.send_soon(handled.sending)
     await deliverer.settle()
     assert "幸福路1号" in chat.history()[0].text
     assert statuses(engine) == [("sent", True)]
     # The next report in that group within the second: the group's gap holds its reply
     # back for the delivery loop, which sends it once the second has passed.
-    handled = dispatcher.handle_taking(
-        report_in(bot, "一村群", "巡查员辛", "幸福路2号"), deliverer.take
-    )
+    handled = reported(bot, deliverer, "幸福路2号")
     assert handled.sending == [] and len(handled.queued) == 1
     assert statuses(engine)[-1] == ("pending", False)
     assert await deliverer.run_once() == 0
@@ -154,6 +153,38 @@ async def test_a_reply_is_begun_with_its_message_and_sent_without_a_delivery_pas
     assert await deliverer.run_once() == 1
     assert "幸福路2号" in chat.history()[-1].text
     assert statuses(engine) == [("sent", True), ("sent", True)]
+
+
+async def test_replies_reach_a_group_in_the_order_they_were_queued(setup: Setup) -> None:
+    bot, chat, deliverer = setup
+    deliverer.send_soon(reported(bot, deliverer, "幸福路1号").sending)
+    await deliverer.settle()
+    bot.clock.advance(timedelta(milliseconds=500))
+    assert reported(bot, deliverer, "幸福路2号").sending == []  # the group's gap
+    bot.clock.advance(timedelta(milliseconds=600))
+    # The gap has passed, but the reply to 2号 still waits: 3号's may not overtake it.
+    assert reported(bot, deliverer, "幸福路3号").sending == []
+    # Another group is not held up by it.
+    assert len(reported(bot, deliverer, "幸福路4号", room="二村群").sending) == 1
+    for _ in range(3):
+        await deliverer.run_once()
+        bot.clock.advance(timedelta(seconds=1))
+    places = [p for line in chat.history() for p in ("1号", "2号", "3号") if p in line.text]
+    assert places == ["1号", "2号", "3号"]
+
+
+async def test_a_claim_cut_off_before_its_send_goes_out_after_a_restart(
+    setup: Setup, engine: Engine
+) -> None:
+    bot, chat, deliverer = setup
+    handled = reported(bot, deliverer, "幸福路5号")
+    assert len(handled.sending) == 1
+    # The process dies here: committed and claimed, never begun. The next start:
+    restarted = Deliverer(bot.runtime, chat, RateLimiter(bot.clock, 20, 1.0))
+    restarted.recover()
+    assert await restarted.run_once() == 1
+    assert [line.text.count("幸福路5号") for line in chat.history()] == [1]
+    assert statuses(engine) == [("sent", True)]
 
 
 async def test_nothing_is_taken_while_stopping_or_disconnected(
@@ -173,3 +204,25 @@ async def test_nothing_is_taken_while_stopping_or_disconnected(
     )
     assert handled.sending == []
     assert statuses(engine) == [("pending", False), ("pending", False)]
+
+
+async def test_the_delivery_pass_does_not_overtake_a_reply_being_sent(setup: Setup) -> None:
+    bot, chat, deliverer = setup
+    with bot.runtime.transaction() as session:
+        ids = outbox.enqueue(
+            session,
+            [
+                Draft(key="text", text="【周报】正文", room_topic="一村群"),
+                Draft(key="chart", text="周报图表", room_topic="一村群"),
+            ],
+            bot.clock.now(),
+        )
+        taken = deliverer.take(session, ids)
+    assert [m.text for m in taken] == ["【周报】正文"]  # the chart waits behind it
+    bot.clock.advance(timedelta(seconds=2))  # the group's gap has long passed
+    assert await deliverer.run_once() == 0  # but the text is still on its way
+    deliverer.send_soon(taken)
+    await deliverer.settle()
+    bot.clock.advance(timedelta(seconds=1))
+    assert await deliverer.run_once() == 1
+    assert [line.text for line in chat.history()] == ["【周报】正文", "周报图表"]

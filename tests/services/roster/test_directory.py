@@ -70,18 +70,20 @@ async def test_a_reply_mentions_the_head_as_the_roster_has_them_now(engine: Engi
     deliverer = Deliverer(h.runtime, chat, RateLimiter(h.clock, 20, chat_gap_seconds=0))
     dispatcher = Dispatcher(h.runtime)
 
-    def mentioned(place: str) -> tuple[str, ...]:
+    async def mentioned(place: str) -> tuple[str, ...]:
         text = f"【问题上报】\n类型：散煤\n地点：{place}\n描述：烧煤冒黑烟"
         handled = dispatcher.handle_taking(h.inbound("一村群", "巡查员辛", text), deliverer.take)
         [reply] = handled.sending  # claimed in the message's own transaction
         assert reply.mention_names == ("片长庚",)
+        deliverer.send_soon(handled.sending)
+        await deliverer.settle()
         return reply.mention_ids
 
-    first = mentioned("一村1号楼")
-    assert mentioned("一村2号楼") == first  # the second from memory
+    first = await mentioned("一村1号楼")
+    assert await mentioned("一村2号楼") == first  # the second from memory
     # Another process binds the head's WeChat contact.
     other = create_engine(engine.url.render_as_string(hide_password=False))
     with other.begin() as connection:
         connection.execute(text("UPDATE person SET contact_id = 'wxid_new' WHERE name = '片长庚'"))
     other.dispose()
-    assert mentioned("一村3号楼") == ("wxid_new",)
+    assert await mentioned("一村3号楼") == ("wxid_new",)
