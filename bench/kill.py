@@ -29,14 +29,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlmodel import Session, func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
 
+from bot.core.clock import SystemClock
 from bot.services.roster import importer
 from models.db import make_engine, migrate
 from models.tables import Outbox, Ticket
 from tests.adapters.gateway import Gateway, free_port
 from tests.e2e.conftest import ROOM_IDS, roster_spec
 from tests.harness import TEST_ROSTER
+
+CLOCK = SystemClock()
 
 TOKEN = "gridbot-kill-bench"
 ADMIN = "kill-bench-admin-token-0001"
@@ -57,6 +61,17 @@ def logged_in(port: int) -> bool:
             return bool(json.loads(r.read()).get("logged_in"))
     except Exception:
         return False
+
+
+def settled(engine: Engine) -> bool:
+    """Nothing due is waiting in the outbox."""
+    with Session(engine) as session:
+        waiting = session.exec(
+            select(func.count())
+            .select_from(Outbox)
+            .where(col(Outbox.status) == "pending", col(Outbox.next_attempt_at) <= CLOCK.now())
+        ).one()
+    return int(waiting) == 0
 
 
 async def wait(check: object, timeout: float = 60.0) -> None:
@@ -114,7 +129,11 @@ async def main() -> None:
                 kills += 1
                 bot = start_bot(env, workdir / "bot.log")
                 await wait(lambda: logged_in(port))
-        await asyncio.sleep(5)  # let the last replies go out
+        # Let the last replies go out: until nothing due waits (a send cut off by the last
+        # kill holds its group back for 20 s), or 60 s.
+        deadline = time.monotonic() + 60
+        while not await asyncio.to_thread(settled, engine) and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
     finally:
         os.killpg(bot.pid, signal.SIGTERM)
         bot.wait(30)

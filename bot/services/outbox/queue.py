@@ -23,6 +23,8 @@ PRIORITY_BRIEFING = 2
 MAX_ATTEMPTS = 8
 # A claimed message whose sender died is handed out again after this long.
 CLAIM_LEASE = timedelta(minutes=2)
+# Longer than a send can take in a live process (the transport gives up after 15 s).
+SEND_UNDER_WAY = timedelta(seconds=20)
 
 
 @dataclass(frozen=True)
@@ -194,11 +196,18 @@ def _take_statement() -> Any:
 
 
 def _older_unsent(table: Any, now: Any, *, pending_too: bool) -> ColumnElement[bool]:
-    """An older message for the same chat, at least as urgent, not sent yet: claimed (its
-    send may be under way), or with `pending_too` also due and waiting. Replies reach a
-    group in the order they were queued, whichever path sends them."""
+    """An older message for the same chat, at least as urgent, not sent yet: claimed and
+    not begun, or begun less than `SEND_UNDER_WAY` ago (its send may be under way), or with
+    `pending_too` also due and waiting. Replies reach a group in the order they were queued,
+    whichever path sends them; a send cut off by a crash holds its chat back that long."""
     older = table.alias("older")
-    unsent = older.c.status == Delivery.SENDING
+    unsent = and_(
+        older.c.status == Delivery.SENDING,
+        or_(
+            older.c.attempt_started_at.is_(None),
+            older.c.attempt_started_at > now - SEND_UNDER_WAY,
+        ),
+    )
     if pending_too:
         due = and_(older.c.status == Delivery.PENDING, older.c.next_attempt_at <= now)
         unsent = or_(unsent, due)
@@ -285,17 +294,21 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
 
 def begin(session: Session, message: Outgoing, now: datetime) -> bool:
     """Record that the send starts, if this delivery still holds the claim."""
-    result = session.execute(
-        update(Outbox)
-        .where(
-            col(Outbox.id) == message.outbox_id,
-            col(Outbox.status) == Delivery.SENDING,
-            col(Outbox.claim_token) == message.claim,
-            col(Outbox.attempt_started_at).is_(None),
-        )
-        .values(attempt_started_at=now)
+    params = {"outbox_id": message.outbox_id, "token": message.claim, "now": now}
+    return bool(session.execute(_BEGIN, params).rowcount)  # type: ignore[attr-defined]
+
+
+# Built once: every send starts with it.
+_BEGIN = (
+    update(table_of(Outbox))
+    .where(
+        table_of(Outbox).c.id == bindparam("outbox_id"),
+        table_of(Outbox).c.status == Delivery.SENDING,
+        table_of(Outbox).c.claim_token == bindparam("token"),
+        table_of(Outbox).c.attempt_started_at.is_(None),
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    .values(attempt_started_at=bindparam("now"))
+)
 
 
 def release_unstarted(session: Session, now: datetime) -> None:

@@ -226,3 +226,19 @@ async def test_the_delivery_pass_does_not_overtake_a_reply_being_sent(setup: Set
     bot.clock.advance(timedelta(seconds=1))
     assert await deliverer.run_once() == 1
     assert [line.text for line in chat.history()] == ["【周报】正文", "周报图表"]
+
+
+async def test_a_send_cut_off_by_a_crash_holds_its_group_back_only_briefly(setup: Setup) -> None:
+    bot, chat, deliverer = setup
+    with bot.runtime.transaction() as session:
+        ids = outbox.enqueue(
+            session, [Draft(key="a", text="甲", room_topic="一村群")], bot.clock.now()
+        )
+        [cut] = deliverer.take(session, ids)
+        assert outbox.begin(session, cut, bot.clock.now())  # begun; then the process died
+    bot.clock.advance(timedelta(seconds=5))
+    queue(bot, [Draft(key="b", text="乙", room_topic="一村群")])
+    assert await deliverer.run_once() == 0  # 甲 may still be on its way
+    bot.clock.advance(timedelta(seconds=16))  # no live send takes this long
+    assert await deliverer.run_once() == 1
+    assert [line.text for line in chat.history()] == ["乙"]
