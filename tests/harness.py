@@ -33,6 +33,20 @@ PG_ADMIN_URL = os.environ.get(
 START = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 
 
+def inbound_from(runtime: Runtime, room: str | None, who: str, text: str) -> Inbound:
+    """The message roster member `who` posting `text` in `room` (None: private) would be."""
+    with runtime.transaction() as session:
+        sender_id, name = sender_for(session, who)
+    return Inbound(
+        message_id=uuid.uuid4().hex,
+        chat=ChatRef(room, room),
+        sender_id=sender_id,
+        sender_name=name,
+        text=text,
+        at=runtime.clock.now(),
+    )
+
+
 @dataclass(frozen=True)
 class Sent:
     room: str | None
@@ -79,16 +93,7 @@ class Harness:
 
     def inbound(self, room: str | None, who: str, text: str) -> Inbound:
         """The message `who` posting `text` in `room` would be, not yet handled."""
-        with self.runtime.transaction() as session:
-            sender_id, name = sender_for(session, who)
-        return Inbound(
-            message_id=uuid.uuid4().hex,
-            chat=ChatRef(room, room),
-            sender_id=sender_id,
-            sender_name=name,
-            text=text,
-            at=self.clock.now(),
-        )
+        return inbound_from(self.runtime, room, who, text)
 
     def say_as(
         self,

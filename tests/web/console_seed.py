@@ -12,12 +12,11 @@ from aiohttp import web
 from PIL import Image
 from sqlmodel import select
 
-from bot.core.messages import ChatRef, Inbound
 from bot.services.office import accounts
-from bot.services.roster.lookup import sender_for
 from bot.web import keys
 from handlers.dispatcher import Dispatcher
 from models.tables import Evidence, Person, Ticket
+from tests.harness import inbound_from
 from tests.web.conftest import DONGGUAN_ROOM
 
 PASSWORD = "office-pass-2026"
@@ -41,17 +40,7 @@ def make_account(
 
 def say(app: web.Application, who: str, text: str, room: str = DONGGUAN_ROOM) -> None:
     runtime = app[keys.RUNTIME]
-    with runtime.transaction() as session:
-        sender_id, name = sender_for(session, who)
-    inbound = Inbound(
-        message_id=uuid.uuid4().hex,
-        chat=ChatRef(room, room),
-        sender_id=sender_id,
-        sender_name=name,
-        text=text,
-        at=runtime.clock.now(),
-    )
-    Dispatcher(runtime).handle(inbound)
+    Dispatcher(runtime).handle(inbound_from(runtime, room, who, text))
 
 
 def report(app: web.Application, place: str, description: str = "工地未覆盖，扬尘很大") -> str:
