@@ -111,8 +111,8 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
         transport = simulator
 
     async def on_message(inbound: Inbound) -> None:
-        # Replies the limiter lets go now are begun in the message's own transaction and
-        # sent the moment it commits; the rest wait for the delivery loop.
+        # Replies the limiter lets go now are claimed in the message's own transaction and
+        # sent (begun, then sent) the moment it commits; the rest wait for the delivery loop.
         deliverer: Deliverer | None = app.get(keys.DELIVERER)
         take = deliverer.take if deliverer is not None else None
         try:

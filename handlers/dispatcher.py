@@ -24,7 +24,7 @@ from bot.services.intake import inbound as intake
 from bot.services.intake import texts as intake_texts
 from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue, release
 from bot.services.roster import lookup
-from bot.services.runtime import Runtime
+from bot.services.runtime import Runtime, again_if_disconnected
 from bot.services.tickets.ledger import Origin
 from bot.services.understanding.commands import Command
 from bot.services.understanding.places import looks_like_place
@@ -140,16 +140,10 @@ class Dispatcher:
         if found is None:
             return Handled([], [])
         taken: list[Outgoing] = []
-        for attempt in (1, 2):
-            try:
-                return self._handle(inbound, found, take, taken)
-            except DBAPIError as exc:
-                # The connection broke under the message (the server restarted): once more
-                # on a new one. Safe, as a message id is recorded at most once.
-                if attempt == 2 or not exc.connection_invalidated:
-                    raise
-                log.warning("database connection lost; message %s again", inbound.message_id)
-        raise AssertionError("unreachable")
+        # Safe to repeat, as a message id is recorded at most once.
+        return again_if_disconnected(
+            lambda: self._handle(inbound, found, take, taken), f"message {inbound.message_id}"
+        )
 
     def _handle(
         self, inbound: Inbound, found: Route, take: Take | None, taken: list[Outgoing]

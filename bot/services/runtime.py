@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
@@ -19,6 +21,9 @@ from bot.services.calendar.schedule import Schedule, default_schedule
 from bot.services.calendar.worktime import WorkCalendar
 from bot.services.understanding.reports import Category
 from models.db import transaction
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -88,3 +93,15 @@ def format_duration(delta: timedelta) -> str:
     if hours:
         return f"{hours}小时"
     return f"{mins}分钟"
+
+
+def again_if_disconnected(work: Callable[[], T], what: str) -> T:
+    """`work()`, once more on a new connection if the connection broke under it (the server
+    restarted; see models.db.PING_IDLE_SECONDS). Only for work that is safe to repeat."""
+    try:
+        return work()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        log.warning("database connection lost; %s again", what)
+    return work()

@@ -23,7 +23,7 @@ from bot.core.messages import Outgoing
 from bot.core.outage import Outage
 from bot.core.ports import DeliveryError, Transport
 from bot.services.outbox import queue as outbox
-from bot.services.runtime import Runtime
+from bot.services.runtime import Runtime, again_if_disconnected
 
 log = logging.getLogger(__name__)
 
@@ -229,14 +229,11 @@ class Deliverer:
         # Need not wait for the disk: lost on power loss, the row stays a begun send and
         # becomes 'unknown' (listed, never resent), as for a crash mid-send. Once more on a
         # new connection if the server went away meanwhile: the message did go out.
-        for attempt in (1, 2):
-            try:
-                with self.runtime.transaction(sync_later=True) as session:
-                    outbox.mark_sent(session, outbox_id, self.runtime.clock.now(), platform_id)
-                return
-            except DBAPIError as exc:
-                if attempt == 2 or not exc.connection_invalidated:
-                    raise
+        def mark() -> None:
+            with self.runtime.transaction(sync_later=True) as session:
+                outbox.mark_sent(session, outbox_id, self.runtime.clock.now(), platform_id)
+
+        again_if_disconnected(mark, f"the sent mark of outbox {outbox_id}")
 
     def _failed(self, outbox_id: int, error: str, permanent: bool) -> None:
         with self.runtime.transaction() as session:

@@ -25,6 +25,7 @@ MAX_ATTEMPTS = 8
 CLAIM_LEASE = timedelta(minutes=2)
 # Longer than a send can take in a live process (the transport gives up after 15 s).
 SEND_UNDER_WAY = timedelta(seconds=20)
+_OUTBOX = table_of(Outbox)
 
 
 @dataclass(frozen=True)
@@ -119,9 +120,7 @@ def claim(
     """
     # A batch takes a chat's due messages in order; one whose older message is claimed
     # elsewhere (a reply being sent the moment its message committed) waits for it.
-    query = select(Outbox).where(
-        _claimable(now), ~_older_unsent(table_of(Outbox), now, pending_too=False)
-    )
+    query = select(Outbox).where(_claimable(now), ~_older_unsent(_OUTBOX, now, pending_too=False))
     if only is not None:
         query = query.where(col(Outbox.id).in_(list(only)))
     rows = session.exec(query.order_by(col(Outbox.priority), col(Outbox.id)).limit(limit)).all()
@@ -172,17 +171,13 @@ def take(session: Session, ids: Sequence[int], now: datetime) -> list[Outgoing]:
 def _take_statement() -> Any:
     """UPDATE … RETURNING for `take`, built once (a reply's hot path): the conditions of
     `_claimable`, with the time as a parameter, and nothing older waiting for the chat."""
-    table = table_of(Outbox)
+    table = _OUTBOX
     now: Any = bindparam("now")
     return (
         update(table)
         .where(
             table.c.id.in_(bindparam("ids", expanding=True)),
-            table.c.next_attempt_at <= now,
-            or_(
-                table.c.status == Delivery.PENDING,
-                and_(table.c.status == Delivery.SENDING, table.c.attempt_started_at.is_(None)),
-            ),
+            _claimable(now),
             ~_older_unsent(table, now, pending_too=True),
         )
         .values(
@@ -222,9 +217,6 @@ def _older_unsent(table: Any, now: Any, *, pending_too: bool) -> ColumnElement[b
         )
         .exists()
     )
-
-
-_TAKE = _take_statement()
 
 
 def _outgoing(session: Session, rows: Sequence[Any], token: str) -> list[Outgoing]:
@@ -267,16 +259,16 @@ def _recipients(session: Session, ids: list[int]) -> dict[int, _Recipient]:
     if not ids:
         return {}
 
-    def load(missing: list[int]) -> dict[int, _Recipient]:
-        rows = session.exec(select(Person).where(col(Person.id).in_(missing)))
-        return {p.id: _Recipient(p.name, p.contact_id or p.wechat_id or "") for p in rows if p.id}
+    def load(missing: list[tuple[str, int]]) -> dict[tuple[str, int], _Recipient]:
+        rows = session.exec(select(Person).where(col(Person.id).in_([i for _, i in missing])))
+        return {
+            ("recipient", p.id): _Recipient(p.name, p.contact_id or p.wechat_id or "")
+            for p in rows
+            if p.id
+        }
 
     keys = [("recipient", i) for i in sorted(set(ids))]
-    found = directory.remembered_many(
-        session,
-        keys,
-        lambda missing: {("recipient", k): v for k, v in load([i for _, i in missing]).items()},
-    )
+    found = directory.remembered_many(session, keys, load)
     return {key[1]: value for key, value in found.items() if value is not None}
 
 
@@ -298,14 +290,16 @@ def begin(session: Session, message: Outgoing, now: datetime) -> bool:
     return bool(session.execute(_BEGIN, params).rowcount)  # type: ignore[attr-defined]
 
 
+# Built once: a reply's hot path.
+_TAKE = _take_statement()
 # Built once: every send starts with it.
 _BEGIN = (
-    update(table_of(Outbox))
+    update(_OUTBOX)
     .where(
-        table_of(Outbox).c.id == bindparam("outbox_id"),
-        table_of(Outbox).c.status == Delivery.SENDING,
-        table_of(Outbox).c.claim_token == bindparam("token"),
-        table_of(Outbox).c.attempt_started_at.is_(None),
+        _OUTBOX.c.id == bindparam("outbox_id"),
+        _OUTBOX.c.status == Delivery.SENDING,
+        _OUTBOX.c.claim_token == bindparam("token"),
+        _OUTBOX.c.attempt_started_at.is_(None),
     )
     .values(attempt_started_at=bindparam("now"))
 )
@@ -345,7 +339,6 @@ def mark_sent(session: Session, outbox_id: int, now: datetime, platform_id: str 
     session.execute(_MARK_SENT, {"outbox_id": outbox_id, "now": now, "platform_id": platform_id})
 
 
-_OUTBOX = table_of(Outbox)
 # Built once: every send ends with it.
 _MARK_SENT = (
     update(_OUTBOX)

@@ -79,17 +79,18 @@ class NewTicket(SimpleNamespace):
         return cls(**(_TICKET_DEFAULTS | values))
 
 
+# The columns a new ticket's insert fills, its code apart.
+_OPEN_COLUMNS = [c for c in table_of(Ticket).columns if c.key not in ("id", "code")]
 # What a Ticket row holds when nothing else is said (None where the model has no default).
 _TICKET_DEFAULTS = {
-    name: None if field.is_required() else field.default
-    for name, field in Ticket.model_fields.items()
-    if name not in ("id", "code")
+    c.key: None if (field := Ticket.model_fields[c.key]).is_required() else field.default
+    for c in _OPEN_COLUMNS
 }
 
 
 def _insert(session: Session, runtime: Runtime, ticket: NewTicket) -> None:
     """Number and insert the ticket, one statement each (no ORM flush, no look-up first)."""
-    values = {c.key: getattr(ticket, c.key) for c in table_of(Ticket).columns if c.key != "id"}
+    values = {c.key: getattr(ticket, c.key) for c in _OPEN_COLUMNS}
     while True:
         values["code"] = _next_code(session, runtime, ticket.created_at)
         # A code from the same day of an earlier year is skipped, not reused.
@@ -116,9 +117,12 @@ def _insert_ticket(session: Session) -> Any:
 
 
 def _claim_number(session: Session) -> Any:
+    return _claim_number_in(session.get_bind().dialect.name)
+
+
+def _claim_number_in(dialect: str) -> Any:
     """The day's next number in one round trip: the first of a day inserts its row, the
     rest bump it; the row lock makes two reports at once get two numbers."""
-    dialect = session.get_bind().dialect.name
     if ("sequence", dialect) not in _STATEMENTS:
         table = table_of(TicketSequence)
         insert: Any = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -275,7 +279,7 @@ def _insert_opened(
     patrol: dict[str, Any] | None,
 ) -> None:
     """PostgreSQL: the day's number, the ticket, its first event and the sender's patrol in
-    one statement, where they were four round trips (`_OPEN_STATEMENTS`)."""
+    one statement, where they were four round trips (`_open_statement`)."""
     day = runtime.policy.local(ticket.created_at).date()
     params = {c.key: getattr(ticket, c.key) for c in _OPEN_COLUMNS}
     params |= {"day": day, "prefix": f"{day:%m%d}"}
@@ -290,23 +294,14 @@ def _insert_opened(
             return
 
 
-_OPEN_COLUMNS = [c for c in table_of(Ticket).columns if c.key not in ("id", "code")]
-
-
 def _open_statement(*, with_patrol: bool) -> Any:
     key = ("open", "patrol" if with_patrol else "")
     if key in _STATEMENTS:
         return _STATEMENTS[key]
-    sequence, tickets = table_of(TicketSequence), table_of(Ticket)
-    events, patrols = table_of(TicketEvent), table_of(PatrolRecord)
-    number = (
-        pg_insert(sequence)
-        .values(day=bindparam("day"), last=1)
-        .on_conflict_do_update(index_elements=[sequence.c.day], set_={"last": sequence.c.last + 1})
-        .returning(sequence.c.last)
-        .cte("number")
-    )
+    tickets, events, patrols = table_of(Ticket), table_of(TicketEvent), table_of(PatrolRecord)
+    number = _claim_number_in("postgresql").cte("number")
     last = number.c.last
+    # As `_next_code` writes it: the day, then the number in at least two digits.
     code = bindparam("prefix", type_=String) + case((last < 10, "0"), else_="") + cast(last, String)
     opened = (
         pg_insert(tickets)
