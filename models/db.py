@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from time import monotonic
 from typing import Any
@@ -11,8 +12,10 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Table, event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 from sqlmodel import Session, SQLModel, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -103,19 +106,29 @@ def transaction(engine: Engine, *, sync_later: bool = False) -> Iterator[Session
             if sync_later:
                 _sync_later(session)
             yield session
+            if session.info.pop(_SYNC_LATER_PENDING, False) and session.in_transaction():
+                # Nothing carried the setting (no `Prepared` statement ran): it is read at
+                # the commit, so it may still come now.
+                session.connection().exec_driver_sql(_PG_SYNC_LATER)
             session.commit()
         except BaseException:
             session.rollback()
             raise
 
 
+_SYNC_LATER_PENDING = "gridbot.sync_later_pending"
+_PG_SYNC_LATER = "SET LOCAL synchronous_commit TO OFF"
+
+
 def _sync_later(session: Session) -> None:
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
-        connection.connection.info["sync_later"] = True
+    if session.get_bind().dialect.name == "sqlite":
+        connection = session.connection().connection
+        connection.dbapi_connection.execute("PRAGMA synchronous=NORMAL")  # type: ignore[union-attr]
+        connection.info["sync_later"] = True
     else:
-        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        # PostgreSQL: said with the transaction's first `Prepared` statement, in its round
+        # trip, rather than in one of its own (a round trip costs 0.1-0.3 ms here).
+        session.info[_SYNC_LATER_PENDING] = True
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -136,11 +149,18 @@ def insert_ignore(session: Session, model: type[SQLModel], rows: list[dict[str, 
     if not rows:
         return []
     table = table_of(model)
-    statement = _insert_ignore_statement(table, session.get_bind().dialect.name)
-    # One row (a reply, a patrol) goes as a plain execute: executemany with RETURNING costs
-    # SQLAlchemy its batching machinery even for one.
-    result = session.execute(statement, rows[0] if len(rows) == 1 else rows)
+    dialect = session.get_bind().dialect.name
+    statement = _insert_ignore_statement(table, dialect)
+    if len(rows) == 1:  # a reply, a patrol: on the DBAPI cursor (the chat path)
+        columns = tuple(rows[0])
+        key = (table.name, dialect, columns)
+        prepared = _PREPARED.get(key) or _PREPARED.setdefault(key, Prepared(statement, columns))
+        return [row[0] for row in prepared.rows(session, rows[0])]
+    result = session.execute(statement, rows)
     return [row[0] for row in result] if "id" in table.c else []
+
+
+_PREPARED: dict[tuple[str, str, tuple[str, ...]], Prepared] = {}
 
 
 _STATEMENTS: dict[tuple[str, str], Any] = {}
@@ -162,3 +182,142 @@ def _insert_ignore_statement(table: Table, dialect: str) -> Any:
             stmt = stmt.returning(table.c.id)
         _STATEMENTS[key] = stmt
     return _STATEMENTS[key]
+
+
+class Prepared:
+    """A Core statement run straight on the session's DBAPI cursor: for the few statements
+    every chat message runs, where SQLAlchemy's execution machinery (a context, parameter
+    processing, a result object per statement) cost the dispatcher more than the database.
+
+    Compiled once per dialect (and per length of each list given for an expanding IN),
+    IN lists of constants expanded then. Values go through the column types' own bind
+    processors and Python-side defaults, so a row is written as any other statement writes
+    it. Rows come back as plain tuples, so only columns that need no conversion may be
+    returned (ids, numbers, text): checked when compiled. Errors are SQLAlchemy's
+    (`DBAPIError`, with `connection_invalidated` set and the connection dropped when it was
+    lost), and the work takes part in the session's transaction like any other statement.
+    Engine events (`before_cursor_execute`) do not see it.
+    """
+
+    def __init__(self, statement: ClauseElement, columns: Iterable[str] | None = None) -> None:
+        """`columns`: for an INSERT without values, the columns it is given (as the keys of
+        the parameters given to `Session.execute`)."""
+        self._statement = statement
+        self._columns = None if columns is None else list(columns)
+        self._compiled: dict[tuple[str, tuple[int, ...]], _Compiled] = {}
+
+    def rows(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run it; the rows it returns (none for a statement without RETURNING)."""
+        return self._run(session, params, rows=True)  # type: ignore[no-any-return]
+
+    def first(self, session: Session, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        rows = self.rows(session, params)
+        return rows[0] if rows else None
+
+    def count(self, session: Session, params: Mapping[str, Any]) -> int:
+        """Run it; how many rows it changed."""
+        return self._run(session, params, rows=False)  # type: ignore[no-any-return]
+
+    def _run(self, session: Session, params: Mapping[str, Any], *, rows: bool) -> Any:
+        connection = session.connection()
+        dialect = connection.dialect
+        shape = tuple(len(v) for v in params.values() if isinstance(v, list | tuple))
+        compiled = self._compiled.get((dialect.name, shape)) or self._compile(dialect, params)
+        values = compiled.values(params)
+        sql = compiled.sql
+        if session.info.pop(_SYNC_LATER_PENDING, False):
+            sql = f"{_PG_SYNC_LATER}; {sql}"  # the result is the last statement's
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(sql, values)
+            if not rows:
+                return cursor.rowcount
+            return list(cursor.fetchall()) if cursor.description is not None else []
+        except dialect.loaded_dbapi.Error as exc:
+            gone = dialect.is_disconnect(exc, connection.connection.dbapi_connection, cursor)
+            if gone:
+                connection.invalidate(exc)
+            raise DBAPIError.instance(
+                sql,
+                values,
+                exc,
+                dialect.loaded_dbapi.Error,
+                connection_invalidated=gone,
+                dialect=dialect,
+            ) from exc
+        finally:
+            cursor.close()
+
+    def _compile(self, dialect: Dialect, params: Mapping[str, Any]) -> _Compiled:
+        compiled = self._statement.compile(dialect=dialect, column_keys=self._columns)
+        assert isinstance(compiled, SQLCompiler)
+        for column in getattr(self._statement, "exported_columns", ()):
+            if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
+                raise TypeError(f"Prepared cannot return {column} as it needs converting")
+        binds = compiled.binds
+        required = {key for key, bind in binds.items() if bind.required}
+        lists = {key for key in required if binds[key].expanding}
+        # Columns left out of an INSERT get their Python-side defaults, as SQLAlchemy's own
+        # execution would give them: a constant once, a function's value at each execution.
+        defaults: dict[str, Any] = {}
+        made: dict[str, Callable[[Any], Any]] = {}
+        for column in compiled.insert_prefetch:
+            default = column.default
+            if default is None or not (default.is_scalar or default.is_callable):
+                raise TypeError(f"Prepared cannot fill {column}: no default it can compute")
+            target = defaults if default.is_scalar else made
+            target[column.key] = default.arg  # type: ignore[attr-defined]
+            required.discard(column.key)
+        # Expanded once: an IN list of constants, or of this many values, becomes one
+        # placeholder per value, named after the list (ids_1, ids_2, …).
+        sample: dict[str, Any] = {key: None for key in required - lists}
+        sample |= {key: list(range(len(params[key]))) for key in lists}
+        expanded = compiled.construct_expanded_state(sample | defaults)
+        names = list(expanded.positiontup or expanded.parameters)
+        spread = {key: tuple(f"{key}_{n + 1}" for n in range(len(params[key]))) for key in lists}
+        spread_names = {name for names_ in spread.values() for name in names_}
+        constants = {
+            k: v
+            for k, v in expanded.parameters.items()
+            if k not in required and k not in spread_names
+        }
+        processors: dict[str, Callable[[Any], Any]] = {}
+        for name in names:
+            bind = binds[name] if name in binds else binds[name.rsplit("_", 1)[0]]
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                processors[name] = processor
+        result = _Compiled(
+            expanded.statement,
+            tuple(names) if expanded.positiontup is not None else None,
+            constants,
+            made,
+            spread,
+            processors,
+        )
+        shape = tuple(len(v) for v in params.values() if isinstance(v, list | tuple))
+        self._compiled[dialect.name, shape] = result
+        return result
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    positions: tuple[str, ...] | None  # qmark (SQLite): the order; else named (PostgreSQL)
+    constants: dict[str, Any]
+    made: dict[str, Callable[[Any], Any]]  # column defaults computed at each execution
+    spread: dict[str, tuple[str, ...]]  # a list's values, each under its own name
+    processors: dict[str, Callable[[Any], Any]]
+
+    def values(self, params: Mapping[str, Any]) -> Any:
+        merged = {**self.constants, **params}
+        for name, make in self.made.items():
+            if name not in params:
+                merged[name] = make(None)  # SQLAlchemy's wrapper of a default_factory
+        for name, names in self.spread.items():
+            merged.update(zip(names, merged.pop(name), strict=True))
+        for name, processor in self.processors.items():
+            merged[name] = processor(merged[name])
+        if self.positions is None:
+            return merged
+        return [merged[name] for name in self.positions]

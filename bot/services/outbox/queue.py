@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, update
 from sqlmodel import Session, col, select
@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from bot.core.messages import Outgoing
 from bot.services import memory as directory
 from bot.services.outbox.states import UNSENT, Delivery
-from models.db import insert_ignore, table_of
+from models.db import Prepared, insert_ignore, table_of
 from models.tables import Outbox, Person
 
 PRIORITY_REPLY = 0
@@ -141,16 +141,20 @@ def claim(
     return _outgoing(session, [r for r in rows if r.id in won], token)
 
 
-_TAKE_COLUMNS = (
-    "id",
-    "text",
-    "room_topic",
-    "private_person_id",
-    "mentions",
-    "priority",
-    "attempts",
-    "attachment",
-)
+class _Taken(NamedTuple):
+    """A row `take` claimed: what a send needs of it."""
+
+    id: int
+    text: str
+    room_topic: str | None
+    private_person_id: int | None
+    mentions: str
+    priority: int
+    attempts: int
+    attachment: str | None
+
+
+_TAKE_COLUMNS = _Taken._fields
 
 
 def take(session: Session, ids: Sequence[int], now: datetime) -> list[Outgoing]:
@@ -164,8 +168,8 @@ def take(session: Session, ids: Sequence[int], now: datetime) -> list[Outgoing]:
         return []
     token = uuid.uuid4().hex
     params = {"ids": list(ids), "now": now, "lease_until": now + CLAIM_LEASE, "token": token}
-    rows = sorted(session.execute(_TAKE, params).all(), key=lambda r: (r.priority, r.id))
-    return _outgoing(session, rows, token)
+    rows = [_Taken(*row) for row in _TAKE.rows(session, params)]
+    return _outgoing(session, sorted(rows, key=lambda r: (r.priority, r.id)), token)
 
 
 def _take_statement() -> Any:
@@ -287,13 +291,13 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
 def begin(session: Session, message: Outgoing, now: datetime) -> bool:
     """Record that the send starts, if this delivery still holds the claim."""
     params = {"outbox_id": message.outbox_id, "token": message.claim, "now": now}
-    return bool(session.execute(_BEGIN, params).rowcount)  # type: ignore[attr-defined]
+    return bool(_BEGIN.count(session, params))
 
 
 # Built once: a reply's hot path.
-_TAKE = _take_statement()
+_TAKE = Prepared(_take_statement())
 # Built once: every send starts with it.
-_BEGIN = (
+_BEGIN = Prepared(
     update(_OUTBOX)
     .where(
         _OUTBOX.c.id == bindparam("outbox_id"),
@@ -336,11 +340,11 @@ def expire_started(session: Session, started_before: datetime) -> list[Outbox]:
 
 
 def mark_sent(session: Session, outbox_id: int, now: datetime, platform_id: str | None) -> None:
-    session.execute(_MARK_SENT, {"outbox_id": outbox_id, "now": now, "platform_id": platform_id})
+    _MARK_SENT.count(session, {"outbox_id": outbox_id, "now": now, "platform_id": platform_id})
 
 
 # Built once: every send ends with it.
-_MARK_SENT = (
+_MARK_SENT = Prepared(
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("outbox_id"))
     .values(

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from bot.services.runtime import Runtime
 from bot.services.tickets.states import PENDING
-from models.db import table_of
+from models.db import Prepared, table_of
 from models.tables import Ticket
 
 # Places this alike are one place (「东关街12号院门口」 and 「东关街12号院」).
@@ -66,14 +66,14 @@ def find_duplicate(
         return None
     since = at - runtime.policy.duplicate_window
     params = {"grid_id": grid_id, "category": category, "since": since}
-    candidates = session.execute(_CANDIDATES, params).all()
+    candidates = _CANDIDATES.rows(session, params)
     found = next((id_ for id_, place in candidates if same_place(place, location)), None)
     return None if found is None else session.get(Ticket, found)
 
 
 # Built once (the hot path of every report): the id and place of recent live tickets.
 _TICKET = table_of(Ticket)
-_CANDIDATES = (
+_CANDIDATES = Prepared(
     select(_TICKET.c.id, _TICKET.c.location)
     .where(
         _TICKET.c.grid_id == bindparam("grid_id"),

@@ -25,7 +25,7 @@ from bot.services.tickets.states import Status
 from bot.services.understanding import texts as report_texts
 from bot.services.understanding.categories import Category, index_for
 from bot.services.understanding.reports import ParsedReport
-from models.db import insert_ignore, table_of
+from models.db import Prepared, insert_ignore, table_of
 from models.tables import Alert, Grid, PatrolRecord, Person, Ticket, TicketEvent, TicketSequence
 
 
@@ -67,7 +67,7 @@ class TicketInfo:
 def _next_code(session: Session, runtime: Runtime, at: datetime) -> str:
     """Short, typeable codes: local MMDD plus a per-day number (112201, 112202, ...)."""
     day = runtime.policy.local(at).date()
-    number = session.execute(_claim_number(session), {"day": day}).scalar_one()
+    number = _prepared("sequence", session).rows(session, {"day": day})[0][0]
     return f"{day:%m%d}{number:02d}"
 
 
@@ -94,30 +94,43 @@ def _insert(session: Session, runtime: Runtime, ticket: NewTicket) -> None:
     while True:
         values["code"] = _next_code(session, runtime, ticket.created_at)
         # A code from the same day of an earlier year is skipped, not reused.
-        new_id = session.execute(_insert_ticket(session), values).scalar()
-        if new_id is not None:
-            ticket.code, ticket.id = values["code"], new_id
+        row = _prepared("ticket", session).first(session, values)
+        if row is not None:
+            ticket.code, ticket.id = values["code"], row[0]
             return
 
 
 _STATEMENTS: dict[tuple[str, str], Any] = {}
+_PREPARED: dict[tuple[str, str], Prepared] = {}
 
 
-def _insert_ticket(session: Session) -> Any:
+def _prepared(name: str, session: Session) -> Prepared:
+    """The statements of opening a ticket, run on the DBAPI cursor (`models.db.Prepared`)."""
     dialect = session.get_bind().dialect.name
-    if ("ticket", dialect) not in _STATEMENTS:
+    if (name, dialect) not in _PREPARED:
+        _PREPARED[name, dialect] = _build(name, dialect)
+    return _PREPARED[name, dialect]
+
+
+def _build(name: str, dialect: str) -> Prepared:
+    insert: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+    if name == "sequence":
+        return Prepared(_claim_number_in(dialect))
+    if name == "ticket":
         table = table_of(Ticket)
-        insert: Any = pg_insert if dialect == "postgresql" else sqlite_insert
-        _STATEMENTS["ticket", dialect] = (
+        return Prepared(
             insert(table)
             .on_conflict_do_nothing(index_elements=[table.c.code])
-            .returning(table.c.id)
+            .returning(table.c.id),
+            columns=["code", *(c.key for c in _OPEN_COLUMNS)],
         )
-    return _STATEMENTS["ticket", dialect]
+    if name == "event":
+        return Prepared(table_of(TicketEvent).insert(), columns=_EVENT_COLUMNS)
+    with_patrol = name == "open+patrol"
+    return Prepared(_open_statement(with_patrol=with_patrol))
 
 
-def _claim_number(session: Session) -> Any:
-    return _claim_number_in(session.get_bind().dialect.name)
+_EVENT_COLUMNS = ["ticket_id", "at", "actor_id", "kind", "detail", "message_id"]
 
 
 def _claim_number_in(dialect: str) -> Any:
@@ -131,12 +144,6 @@ def _claim_number_in(dialect: str) -> Any:
             index_elements=[table.c.day], set_={"last": table.c.last + 1}
         ).returning(table.c.last)
     return _STATEMENTS["sequence", dialect]
-
-
-def _insert_event() -> Any:
-    if ("event", "") not in _STATEMENTS:
-        _STATEMENTS["event", ""] = table_of(TicketEvent).insert()
-    return _STATEMENTS["event", ""]
 
 
 # What the schema holds (Ticket.location, Ticket.description, TicketEvent.detail); checked here
@@ -265,7 +272,7 @@ def open_ticket(
         _insert_opened(session, runtime, ticket, event, patrol)
     else:  # SQLite: no round trips to save, and no data-modifying CTEs
         _insert(session, runtime, ticket)
-        session.execute(_insert_event(), {"ticket_id": ticket.id, **event})
+        _prepared("event", session).rows(session, {"ticket_id": ticket.id, **event})
         if patrol is not None:
             insert_ignore(session, PatrolRecord, [patrol])
     return replace(_info(ticket, grid, head), notes=tuple(notes))
@@ -286,11 +293,11 @@ def _insert_opened(
     params |= {f"ev_{key}": value for key, value in event.items()}
     if patrol is not None:
         params |= {f"pr_{key}": value for key, value in patrol.items()}
-    statement = _open_statement(with_patrol=patrol is not None)
+    statement = _prepared("open+patrol" if patrol is not None else "open", session)
     while True:
-        row = session.execute(statement, params).first()
+        row = statement.first(session, params)
         if row is not None:  # else: a code from the same day of an earlier year; next number
-            ticket.id, ticket.code = row.id, row.code
+            ticket.id, ticket.code = row
             return
 
 
@@ -315,7 +322,7 @@ def _open_statement(*, with_patrol: bool) -> Any:
         .returning(tickets.c.id, tickets.c.code)
         .cte("opened")
     )
-    event_columns = ["at", "actor_id", "kind", "detail", "message_id"]
+    event_columns = _EVENT_COLUMNS[1:]  # the ticket id comes from `opened`
     first_event = (
         events.insert()
         .from_select(

@@ -1,0 +1,158 @@
+"""`models.db`: statements on the DBAPI cursor, and commits that sync later."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import bindparam, event, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session
+
+from models.db import Prepared, insert_ignore, table_of, transaction
+from models.tables import InboundMessage, Outbox
+from tests.harness import end_connections
+
+INBOUND = table_of(InboundMessage)
+OUTBOX = table_of(Outbox)
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+def claim(engine: Engine) -> Prepared:
+    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    return Prepared(
+        insert(INBOUND).on_conflict_do_nothing().returning(INBOUND.c.id),
+        columns=["message_id", "received_at", "sender_id"],
+    )
+
+
+def test_a_prepared_insert_writes_what_the_orm_reads_back(engine: Engine) -> None:
+    at = datetime(2026, 11, 23, 8, 30, tzinfo=SHANGHAI)
+    with transaction(engine) as session:
+        (new_id,) = claim(engine).rows(
+            session, {"message_id": "m1", "received_at": at, "sender_id": "wx"}
+        )[0]
+    with transaction(engine) as session:
+        row = session.get(InboundMessage, new_id)
+        assert row is not None
+        assert (row.message_id, row.sender_id, row.room_topic) == ("m1", "wx", None)
+        assert row.received_at == at and row.received_at.tzinfo == UTC
+
+
+def test_a_repeated_key_returns_nothing_and_the_first_row_stays(engine: Engine) -> None:
+    at = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+    prepared = claim(engine)
+    with transaction(engine) as session:
+        first = prepared.first(session, {"message_id": "m1", "received_at": at, "sender_id": "a"})
+        again = prepared.first(session, {"message_id": "m1", "received_at": at, "sender_id": "b"})
+    assert first is not None and again is None
+    with transaction(engine) as session:
+        assert session.execute(select(INBOUND.c.sender_id)).all() == [("a",)]
+
+
+def test_columns_left_out_get_the_models_defaults(engine: Engine) -> None:
+    now = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+    with transaction(engine) as session:
+        (new_id,) = insert_ignore(
+            session,
+            Outbox,
+            [{"dedupe_key": "k", "text": "你好", "created_at": now, "next_attempt_at": now}],
+        )
+    with transaction(engine) as session:
+        row = session.get(Outbox, new_id)
+        assert row is not None
+        assert (row.kind, row.status, row.priority, row.attempts, row.mentions) == (
+            "reply",
+            "pending",
+            1,
+            0,
+            "",
+        )
+
+
+def test_a_list_of_constants_is_expanded_once_and_filters(engine: Engine) -> None:
+    now = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+    rows = [
+        {
+            "dedupe_key": f"k{n}",
+            "text": "t",
+            "status": status,
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        for n, status in enumerate(["pending", "sent", "sending", "failed"])
+    ]
+    waiting = Prepared(
+        select(OUTBOX.c.dedupe_key)
+        .where(OUTBOX.c.status.in_(["pending", "sending"]), OUTBOX.c.created_at <= bindparam("at"))
+        .order_by(OUTBOX.c.dedupe_key)
+    )
+    with transaction(engine) as session:
+        insert_ignore(session, Outbox, rows)
+        assert waiting.rows(session, {"at": now}) == [("k0",), ("k2",)]
+        assert waiting.rows(session, {"at": now - timedelta(seconds=1)}) == []
+
+
+def test_a_column_that_needs_converting_cannot_be_returned(engine: Engine) -> None:
+    prepared = Prepared(select(INBOUND.c.received_at))
+    with transaction(engine) as session, pytest.raises(TypeError, match="received_at"):
+        prepared.rows(session, {})
+
+
+def test_a_constraint_failure_is_sqlalchemys_and_undoes_the_transaction(engine: Engine) -> None:
+    at = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+    plain = Prepared(INBOUND.insert(), columns=["message_id", "received_at", "sender_id"])
+    with pytest.raises(IntegrityError), transaction(engine) as session:
+        plain.rows(session, {"message_id": "m1", "received_at": at, "sender_id": "a"})
+        plain.rows(session, {"message_id": "m1", "received_at": at, "sender_id": "b"})
+    with transaction(engine) as session:
+        assert session.execute(select(INBOUND.c.id)).all() == []  # the first insert went too
+        plain.rows(session, {"message_id": "m2", "received_at": at, "sender_id": "c"})
+    with transaction(engine) as session:
+        assert session.execute(select(INBOUND.c.message_id)).all() == [("m2",)]
+
+
+def test_a_lost_server_connection_is_reported_as_invalidated(pg_engine: Engine) -> None:
+    at = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+    prepared = claim(pg_engine)
+    with pytest.raises(DBAPIError) as raised, transaction(pg_engine) as session:
+        session.execute(text("select 1"))
+        assert end_connections(pg_engine) >= 1
+        prepared.rows(session, {"message_id": "m1", "received_at": at, "sender_id": "a"})
+    assert raised.value.connection_invalidated
+    with transaction(pg_engine) as session:  # the pool hands out a new connection
+        assert prepared.first(session, {"message_id": "m1", "received_at": at, "sender_id": "a"})
+
+
+def synchronous_commit(session: Session) -> str:
+    return str(session.execute(text("show synchronous_commit")).scalar_one())
+
+
+def test_sync_later_rides_on_the_first_prepared_statement(pg_engine: Engine) -> None:
+    at = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+    sent: list[str] = []
+    event.listen(pg_engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    with transaction(pg_engine, sync_later=True) as session:
+        claim(pg_engine).rows(session, {"message_id": "m1", "received_at": at, "sender_id": "a"})
+        assert synchronous_commit(session) == "off"
+    # No statement of its own was sent for it, and it ended with its transaction.
+    assert not any("synchronous_commit TO OFF" in s for s in sent)
+    with transaction(pg_engine) as session:
+        assert synchronous_commit(session) == "on"
+
+
+def test_sync_later_without_a_prepared_statement_is_set_before_the_commit(
+    pg_engine: Engine,
+) -> None:
+    sent: list[str] = []
+    event.listen(pg_engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    with transaction(pg_engine, sync_later=True) as session:
+        session.execute(text("select 1"))
+    assert sent[-1] == "SET LOCAL synchronous_commit TO OFF"
+    sent.clear()
+    with transaction(pg_engine, sync_later=True):
+        pass  # nothing ran, nothing to set
+    assert sent == []
