@@ -136,6 +136,8 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
         health.database.recovered()
         if waiting:
             wake()
+            if deliverer is not None:
+                deliverer.note_waiting()
 
     app[keys.TRANSPORT] = transport
     await transport.start(on_message)

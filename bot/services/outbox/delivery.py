@@ -94,6 +94,10 @@ class Deliverer:
         self.wake = wake or asyncio.Event()
         self.stopping = False
         self._in_flight: set[asyncio.Task[int]] = set()
+        # Something queued was left for the loop while sends were under way: it may be
+        # waiting for one of them (its chat's older message), so each one's end wakes the
+        # loop, not only the next poll.
+        self._waiting = False
         self._finished = False
         self._outage = Outage(
             log,
@@ -178,8 +182,17 @@ class Deliverer:
             self._in_flight.add(task)
             task.add_done_callback(self._sent_soon)
 
+    def note_waiting(self) -> None:
+        """A message's queued replies were not all taken: wake the loop when the sends under
+        way end too (a reply held back for its chat's older one may go then)."""
+        if self._in_flight:
+            self._waiting = True
+
     def _sent_soon(self, task: asyncio.Task[int]) -> None:
         self._in_flight.discard(task)
+        if self._waiting:
+            self.wake.set()
+            self._waiting = bool(self._in_flight)
         if task.cancelled() or task.exception() is None:
             return
         exc = task.exception()

@@ -242,3 +242,31 @@ async def test_a_send_cut_off_by_a_crash_holds_its_group_back_only_briefly(setup
     bot.clock.advance(timedelta(seconds=16))  # no live send takes this long
     assert await deliverer.run_once() == 1
     assert [line.text for line in chat.history()] == ["乙"]
+
+
+async def test_a_reply_held_back_for_its_groups_older_one_wakes_the_loop_when_that_is_sent(
+    setup: Setup,
+) -> None:
+    bot, chat, deliverer = setup
+    first = reported(bot, deliverer, "幸福路1号")
+    deliverer.send_soon(first.sending)  # under way
+    bot.clock.advance(timedelta(seconds=2))  # the group's gap has passed
+    second = reported(bot, deliverer, "幸福路2号")
+    assert second.sending == []  # 1号's reply is still on its way: 2号's may not overtake it
+    deliverer.wake.clear()
+    deliverer.note_waiting()
+    assert not deliverer.wake.is_set()
+    await deliverer.settle()
+    # 1号's reply is recorded as sent: the loop is woken for 2号's, not left to its poll.
+    assert deliverer.wake.is_set()
+    assert await deliverer.run_once() == 1
+    assert [p for line in chat.history() for p in ("1号", "2号") if p in line.text] == [
+        "1号",
+        "2号",
+    ]
+    # A reply sent with nothing left waiting wakes nothing (no empty pass after each).
+    deliverer.wake.clear()
+    bot.clock.advance(timedelta(seconds=2))
+    deliverer.send_soon(reported(bot, deliverer, "幸福路3号", room="二村群").sending)
+    await deliverer.settle()
+    assert not deliverer.wake.is_set()
