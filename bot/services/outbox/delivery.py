@@ -171,14 +171,30 @@ class Deliverer:
         outbox.release(session, [m.outbox_id for m in taken if m not in allowed], now)
         return allowed
 
-    def send_soon(self, messages: list[Outgoing]) -> None:
-        """Send messages claimed by `take`, each in a task of its own (begun, then sent);
-        the delivery loop waits for them before it ends. Once it has ended, they are left
-        claimed: the next start puts them back and sends them."""
+    def begin_taken(self, messages: list[Outgoing]) -> list[Outgoing]:
+        """Begin the messages `take` claimed, in the thread that handled their message,
+        right after its commit (no hop to the event loop and back before the send): an
+        ordinary commit, as every send starts with (see `_begin`). Hand what it returns to
+        `send_soon(…, begun=True)`. Nothing is begun once stopping: the claims stay, and
+        the next start puts them back and sends them."""
+        if self.stopping or not messages:
+            return []
+        with self.runtime.transaction() as session:
+            now = self.runtime.clock.now()
+            return [m for m in messages if outbox.begin(session, m, now)]
+
+    def send_soon(self, messages: list[Outgoing], *, begun: bool = False) -> None:
+        """Send messages claimed by `take` (`begun`: and begun by `begin_taken`), each in a
+        task of its own; the delivery loop waits for them before it ends. Once it has ended,
+        claims not begun are left (the next start puts them back and sends them), and begun
+        ones are put back here, as they were certainly not sent."""
         if self._finished:
+            if begun and messages:
+                with self.runtime.transaction() as session:
+                    outbox.unbegin(session, messages, self.runtime.clock.now())
             return
         for message in messages:
-            task = asyncio.create_task(self._send(message))
+            task = asyncio.create_task(self._send(message, begun=begun))
             self._in_flight.add(task)
             task.add_done_callback(self._sent_soon)
 

@@ -309,6 +309,30 @@ _BEGIN = Prepared(
 )
 
 
+def unbegin(session: Session, messages: Sequence[Outgoing], now: datetime) -> None:
+    """Put back messages this delivery began but certainly did not send (it stopped first)."""
+    for message in messages:
+        _UNBEGIN.count(
+            session, {"outbox_id": message.outbox_id, "token": message.claim, "now": now}
+        )
+
+
+_UNBEGIN = Prepared(
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("outbox_id"),
+        _OUTBOX.c.status == Delivery.SENDING,
+        _OUTBOX.c.claim_token == bindparam("token"),
+    )
+    .values(
+        status=Delivery.PENDING,
+        next_attempt_at=bindparam("now"),
+        claim_token=None,
+        attempt_started_at=None,
+    )
+)
+
+
 def release_unstarted(session: Session, now: datetime) -> None:
     """After a restart: claims whose send never started go back at once (not after the
     lease); a live process that still holds one finds its claim gone and skips it."""

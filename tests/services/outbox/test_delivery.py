@@ -270,3 +270,46 @@ async def test_a_reply_held_back_for_its_groups_older_one_wakes_the_loop_when_th
     deliverer.send_soon(reported(bot, deliverer, "幸福路3号", room="二村群").sending)
     await deliverer.settle()
     assert not deliverer.wake.is_set()
+
+
+async def test_a_reply_begun_in_the_handling_thread_is_sent_once(
+    setup: Setup, engine: Engine
+) -> None:
+    bot, chat, deliverer = setup
+    handled = reported(bot, deliverer, "幸福路6号")
+    begun = deliverer.begin_taken(handled.sending)
+    assert len(begun) == 1 and statuses(engine) == [("sending", True)]
+    deliverer.send_soon(begun, begun=True)
+    await deliverer.settle()
+    assert [line.text.count("幸福路6号") for line in chat.history()] == [1]
+    assert statuses(engine) == [("sent", True)]
+
+
+async def test_a_begun_reply_the_stopped_loop_will_not_send_is_put_back_and_sent_after_restart(
+    setup: Setup, engine: Engine
+) -> None:
+    bot, chat, deliverer = setup
+    begun = deliverer.begin_taken(reported(bot, deliverer, "幸福路7号").sending)
+    deliverer.stop()
+    await deliverer.run_forever()  # the loop ends before the reply is handed over
+    deliverer.send_soon(begun, begun=True)
+    # Certainly not sent, so not left as a send of unknown fate: back to pending.
+    assert statuses(engine) == [("pending", False)]
+    assert chat.history() == []
+    restarted = Deliverer(bot.runtime, chat, RateLimiter(bot.clock, 20, 1.0))
+    assert await restarted.run_once() == 1
+    assert [line.text.count("幸福路7号") for line in chat.history()] == [1]
+
+
+async def test_nothing_is_begun_once_stopping_and_the_claim_goes_out_after_restart(
+    setup: Setup, engine: Engine
+) -> None:
+    bot, chat, deliverer = setup
+    handled = reported(bot, deliverer, "幸福路8号")
+    deliverer.stop()
+    assert deliverer.begin_taken(handled.sending) == []
+    assert statuses(engine) == [("sending", False)]
+    restarted = Deliverer(bot.runtime, chat, RateLimiter(bot.clock, 20, 1.0))
+    restarted.recover()
+    assert await restarted.run_once() == 1
+    assert [line.text.count("幸福路8号") for line in chat.history()] == [1]
