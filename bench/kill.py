@@ -29,10 +29,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import and_, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from bot.core.clock import SystemClock
+from bot.services.outbox.queue import SEND_UNDER_WAY
 from bot.services.roster import importer
 from models.db import make_engine, migrate
 from models.tables import Outbox, Ticket
@@ -64,12 +66,26 @@ def logged_in(port: int) -> bool:
 
 
 def settled(engine: Engine) -> bool:
-    """Nothing due is waiting in the outbox."""
+    """Nothing due is waiting in the outbox, and nothing claimed is still to be sent (a
+    pass's batch goes one by one; stopped midway, the rest would go back to pending). A
+    send begun longer than `SEND_UNDER_WAY` ago was cut off by a kill: it will never finish."""
+    now = CLOCK.now()
     with Session(engine) as session:
         waiting = session.exec(
             select(func.count())
             .select_from(Outbox)
-            .where(col(Outbox.status) == "pending", col(Outbox.next_attempt_at) <= CLOCK.now())
+            .where(
+                or_(
+                    and_(col(Outbox.status) == "pending", col(Outbox.next_attempt_at) <= now),
+                    and_(
+                        col(Outbox.status) == "sending",
+                        or_(
+                            col(Outbox.attempt_started_at).is_(None),
+                            col(Outbox.attempt_started_at) > now - SEND_UNDER_WAY,
+                        ),
+                    ),
+                )
+            )
         ).one()
     return int(waiting) == 0
 
@@ -130,7 +146,10 @@ async def main() -> None:
                 bot = start_bot(env, workdir / "bot.log")
                 await wait(lambda: logged_in(port))
         # Let the last replies go out: until nothing due waits (a send cut off by the last
-        # kill holds its group back for 20 s), or 60 s.
+        # kill holds its group back for 20 s), or 60 s. The last report needs a moment to
+        # be recorded first: checked at once, its reply was not yet waiting, and the bot was
+        # stopped with it still to go (put back, sent at the next start, but not counted).
+        await asyncio.sleep(1.0)
         deadline = time.monotonic() + 60
         while not await asyncio.to_thread(settled, engine) and time.monotonic() < deadline:
             await asyncio.sleep(0.5)
