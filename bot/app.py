@@ -123,9 +123,19 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
             # Begun in this thread once the message has committed: one hop fewer.
             return replace(handled, sending=deliverer.begin_taken(handled.sending))
 
+        # Text, photos and files alike: the dispatcher decides, off the event loop.
+        work = asyncio.ensure_future(asyncio.to_thread(handle))
         try:
-            # Text, photos and files alike: the dispatcher decides, off the event loop.
-            handled = await asyncio.to_thread(handle)
+            try:
+                handled = await asyncio.shield(work)
+            except asyncio.CancelledError:
+                # Stopping: the message's thread runs on, and replies it has begun would be
+                # left begun and never sent; they go back to pending for the next start.
+                with contextlib.suppress(Exception):
+                    unsent = await work
+                    if deliverer is not None:
+                        deliverer.put_back(unsent.sending)
+                raise
             if deliverer is not None and handled.sending:
                 deliverer.send_soon(handled.sending, begun=True)
             waiting = len(handled.queued) - len(handled.sending)

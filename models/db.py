@@ -204,7 +204,7 @@ class Prepared:
         the parameters given to `Session.execute`)."""
         self._statement = statement
         self._columns = None if columns is None else list(columns)
-        self._compiled: dict[tuple[str, tuple[int, ...]], _Compiled] = {}
+        self._compiled: dict[tuple[str, tuple[tuple[str, int], ...]], _Compiled] = {}
 
     def rows(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run it; the rows it returns (none for a statement without RETURNING)."""
@@ -219,10 +219,13 @@ class Prepared:
         return self._run(session, params, rows=False)  # type: ignore[no-any-return]
 
     def _run(self, session: Session, params: Mapping[str, Any], *, rows: bool) -> Any:
+        if session.autoflush:
+            session.flush()  # as Session.execute would; at once when nothing is pending
         connection = session.connection()
         dialect = connection.dialect
-        shape = tuple(len(v) for v in params.values() if isinstance(v, list | tuple))
-        compiled = self._compiled.get((dialect.name, shape)) or self._compile(dialect, params)
+        compiled = self._compiled.get((dialect.name, _shape(params))) or self._compile(
+            dialect, params
+        )
         values = compiled.values(params)
         sql = compiled.sql
         if session.info.pop(_SYNC_LATER_PENDING, False):
@@ -234,8 +237,13 @@ class Prepared:
                 return cursor.rowcount
             return list(cursor.fetchall()) if cursor.description is not None else []
         except dialect.loaded_dbapi.Error as exc:
-            gone = dialect.is_disconnect(exc, connection.connection.dbapi_connection, cursor)
+            fairy = connection.connection
+            gone = dialect.is_disconnect(exc, fairy.dbapi_connection, cursor)
             if gone:
+                # As SQLAlchemy does for its own statements: every pooled connection as old
+                # as this one goes (the server restarted), not only this one, or the
+                # message's second attempt would get the next dead one.
+                connection.engine.pool._invalidate(fairy, exc)
                 connection.invalidate(exc)
             raise DBAPIError.instance(
                 sql,
@@ -261,6 +269,8 @@ class Prepared:
         # execution would give them: a constant once, a function's value at each execution.
         defaults: dict[str, Any] = {}
         made: dict[str, Callable[[Any], Any]] = {}
+        if compiled.update_prefetch:
+            raise TypeError(f"Prepared cannot run the onupdate of {compiled.update_prefetch}")
         for column in compiled.insert_prefetch:
             default = column.default
             if default is None or not (default.is_scalar or default.is_callable):
@@ -295,9 +305,13 @@ class Prepared:
             spread,
             processors,
         )
-        shape = tuple(len(v) for v in params.values() if isinstance(v, list | tuple))
-        self._compiled[dialect.name, shape] = result
+        self._compiled[dialect.name, _shape(params)] = result
         return result
+
+
+def _shape(params: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
+    """The lists among the parameters and their lengths: one compiled form each."""
+    return tuple(sorted((k, len(v)) for k, v in params.items() if isinstance(v, list | tuple)))
 
 
 @dataclass(frozen=True)

@@ -156,3 +156,28 @@ def test_sync_later_without_a_prepared_statement_is_set_before_the_commit(
     with transaction(pg_engine, sync_later=True):
         pass  # nothing ran, nothing to set
     assert sent == []
+
+
+def test_a_lost_server_drops_every_pooled_connection_not_only_the_failed_one(
+    pg_engine: Engine,
+) -> None:
+    at = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+    prepared = claim(pg_engine)
+    # Two connections in the pool, both used just now (so neither is pinged when handed out).
+    with transaction(pg_engine) as first, transaction(pg_engine) as second:
+        first.execute(text("select 1"))
+        second.execute(text("select 1"))
+    assert end_connections(pg_engine) >= 2
+    with pytest.raises(DBAPIError) as raised, transaction(pg_engine) as session:
+        prepared.rows(session, {"message_id": "m1", "received_at": at, "sender_id": "a"})
+    assert raised.value.connection_invalidated
+    # The second attempt (as the dispatcher makes) gets a new connection, not the other dead one.
+    with transaction(pg_engine) as session:
+        assert prepared.first(session, {"message_id": "m1", "received_at": at, "sender_id": "a"})
+
+
+def test_what_the_session_holds_is_flushed_before_a_prepared_statement(engine: Engine) -> None:
+    at = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+    with transaction(engine) as session:
+        session.add(InboundMessage(message_id="m0", received_at=at, sender_id="a"))
+        assert Prepared(select(INBOUND.c.message_id)).rows(session, {}) == [("m0",)]

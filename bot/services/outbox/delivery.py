@@ -179,9 +179,17 @@ class Deliverer:
         the next start puts them back and sends them."""
         if self.stopping or not messages:
             return []
-        with self.runtime.transaction() as session:
-            now = self.runtime.clock.now()
-            return [m for m in messages if outbox.begin(session, m, now)]
+        try:
+            with self.runtime.transaction() as session:
+                now = self.runtime.clock.now()
+                return [m for m in messages if outbox.begin(session, m, now)]
+        except DBAPIError as exc:
+            # Their message has committed: put the claims back for the delivery pass, so
+            # they go once the database answers rather than after the claim's lease.
+            log.warning("replies could not be begun, left for the delivery pass: %s", exc)
+            with contextlib.suppress(DBAPIError):
+                self._release([m.outbox_id for m in messages])
+            return []
 
     def send_soon(self, messages: list[Outgoing], *, begun: bool = False) -> None:
         """Send messages claimed by `take` (`begun`: and begun by `begin_taken`), each in a
@@ -189,14 +197,20 @@ class Deliverer:
         claims not begun are left (the next start puts them back and sends them), and begun
         ones are put back here, as they were certainly not sent."""
         if self._finished:
-            if begun and messages:
-                with self.runtime.transaction() as session:
-                    outbox.unbegin(session, messages, self.runtime.clock.now())
+            if begun:
+                self.put_back(messages)
             return
         for message in messages:
             task = asyncio.create_task(self._send(message, begun=begun))
             self._in_flight.add(task)
             task.add_done_callback(self._sent_soon)
+
+    def put_back(self, messages: list[Outgoing]) -> None:
+        """Messages `begin_taken` began that will certainly not be sent (the bot is
+        stopping): back to pending, for the next start, not left as sends of unknown fate."""
+        if messages:
+            with self.runtime.transaction() as session:
+                outbox.unbegin(session, messages, self.runtime.clock.now())
 
     def note_waiting(self) -> None:
         """A message's queued replies were not all taken: wake the loop when the sends under

@@ -167,7 +167,13 @@ def take(session: Session, ids: Sequence[int], now: datetime) -> list[Outgoing]:
     if not ids:
         return []
     token = uuid.uuid4().hex
-    params = {"ids": list(ids), "now": now, "lease_until": now + CLAIM_LEASE, "token": token}
+    params = {
+        "ids": list(ids),
+        "now": now,
+        "under_way_since": now - SEND_UNDER_WAY,
+        "lease_until": now + CLAIM_LEASE,
+        "token": token,
+    }
     rows = [_Taken(*row) for row in _TAKE.rows(session, params)]
     return _outgoing(session, sorted(rows, key=lambda r: (r.priority, r.id)), token)
 
@@ -182,7 +188,11 @@ def _take_statement() -> Any:
         .where(
             table.c.id.in_(bindparam("ids", expanding=True)),
             _claimable(now),
-            ~_older_unsent(table, now, pending_too=True),
+            # The time a send may still be under way from comes as a value: subtracted in
+            # SQL, SQLite subtracted two strings (and held a chat back 90 s, not 20 s).
+            ~_older_unsent(
+                table, now, pending_too=True, under_way_since=bindparam("under_way_since")
+            ),
         )
         .values(
             status=Delivery.SENDING,
@@ -194,17 +204,21 @@ def _take_statement() -> Any:
     )
 
 
-def _older_unsent(table: Any, now: Any, *, pending_too: bool) -> ColumnElement[bool]:
+def _older_unsent(
+    table: Any, now: Any, *, pending_too: bool, under_way_since: Any = None
+) -> ColumnElement[bool]:
     """An older message for the same chat, at least as urgent, not sent yet: claimed and
     not begun, or begun less than `SEND_UNDER_WAY` ago (its send may be under way), or with
     `pending_too` also due and waiting. Replies reach a group in the order they were queued,
     whichever path sends them; a send cut off by a crash holds its chat back that long."""
     older = table.alias("older")
+    if under_way_since is None:  # `now` is a value: the subtraction is Python's
+        under_way_since = now - SEND_UNDER_WAY
     unsent = and_(
         older.c.status == Delivery.SENDING,
         or_(
             older.c.attempt_started_at.is_(None),
-            older.c.attempt_started_at > now - SEND_UNDER_WAY,
+            older.c.attempt_started_at > under_way_since,
         ),
     )
     if pending_too:

@@ -8,6 +8,7 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col
 
 from bot.adapters.simulator import SimulatorTransport
@@ -313,3 +314,39 @@ async def test_nothing_is_begun_once_stopping_and_the_claim_goes_out_after_resta
     restarted.recover()
     assert await restarted.run_once() == 1
     assert [line.text.count("幸福路8号") for line in chat.history()] == [1]
+
+
+async def test_a_reply_taken_with_its_message_waits_only_briefly_behind_a_cut_off_send(
+    setup: Setup, engine: Engine
+) -> None:
+    bot, _, deliverer = setup
+    with bot.runtime.transaction() as session:
+        ids = outbox.enqueue(
+            session, [Draft(key="a", text="甲", room_topic="一村群")], bot.clock.now()
+        )
+        [cut] = deliverer.take(session, ids)
+        assert outbox.begin(session, cut, bot.clock.now())  # begun; then the process died
+    bot.clock.advance(timedelta(seconds=21))  # no live send takes this long
+    handled = reported(bot, deliverer, "幸福路10号")
+    # Not held for the 90 s until 甲 is declared unknown (SQLite subtracted two strings).
+    assert len(handled.sending) == 1
+
+
+async def test_replies_that_could_not_be_begun_go_back_to_the_delivery_pass(
+    setup: Setup, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot, chat, deliverer = setup
+    handled = reported(bot, deliverer, "幸福路11号")
+
+    def fails(*_: object) -> bool:
+        raise OperationalError("update outbox", {}, Exception("database is locked"))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(outbox, "begin", fails)
+        assert deliverer.begin_taken(handled.sending) == []
+    # Not left claimed until the lease runs out: pending, and a pass sends it (after the
+    # group's gap, which the take already counted).
+    assert statuses(engine) == [("pending", False)]
+    bot.clock.advance(timedelta(seconds=1))
+    assert await deliverer.run_once() == 1
+    assert [line.text.count("幸福路11号") for line in chat.history()] == [1]
