@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -362,3 +363,39 @@ async def test_a_report_chart_is_a_line_with_a_file_behind_the_token(
     assert (await client.get(chart["attachment"])).status == 401  # the token guards it
     missing = await client.get("/api/files/..%2Fgridbot.db", headers=AUTH)
     assert missing.status == 404
+
+
+async def test_a_reply_begun_as_the_bot_stops_under_its_message_is_still_sent_once(
+    client: Client, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deliverer = client.app[keys.DELIVERER]
+    simulator = client.app[keys.SIMULATOR]
+    zhang_wei = await person(client, DONGGUAN_ROOM, "张伟")
+    begun, go_on = threading.Event(), threading.Event()
+    begin_taken = deliverer.begin_taken
+
+    def slow_begin(messages: list[Any]) -> list[Any]:
+        result = begin_taken(messages)
+        begun.set()
+        go_on.wait(10)
+        return result
+
+    monkeypatch.setattr(deliverer, "begin_taken", slow_begin)
+    before = (await lines_after(client, 0))["last"]
+    task = asyncio.create_task(
+        simulator.post(DONGGUAN_ROOM, f"roster:{zhang_wei}", "张伟", report_texts.REPORT_TEMPLATE)
+    )
+    assert await asyncio.to_thread(begun.wait, 10)
+    # The transport stops the message's task while its thread has begun the reply.
+    task.cancel()
+    await asyncio.sleep(0)
+    go_on.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # Put back rather than left begun and never sent: the delivery loop sends it, once
+    # (after the group's gap, which its take had counted).
+    clock.advance(timedelta(seconds=1))
+    replies = await bot_lines_after(client, before)
+    assert len(replies) == 1 and TICKET_CODE.search(replies[0]["text"])
+    later = await lines_after(client, replies[0]["id"], wait=1.5)
+    assert [line for line in later["lines"] if line["from_bot"]] == []
