@@ -204,7 +204,7 @@ class Prepared:
         the parameters given to `Session.execute`)."""
         self._statement = statement
         self._columns = None if columns is None else list(columns)
-        self._compiled: dict[tuple[str, tuple[tuple[str, int], ...]], _Compiled] = {}
+        self._compiled: dict[tuple[str, _Shape], _Compiled] = {}
 
     def rows(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run it; the rows it returns (none for a statement without RETURNING)."""
@@ -223,9 +223,8 @@ class Prepared:
             session.flush()  # as Session.execute would; at once when nothing is pending
         connection = session.connection()
         dialect = connection.dialect
-        compiled = self._compiled.get((dialect.name, _shape(params))) or self._compile(
-            dialect, params
-        )
+        key = (dialect.name, _shape(params))
+        compiled = self._compiled.get(key) or self._compile(dialect, params, key)
         values = compiled.values(params)
         sql = compiled.sql
         if session.info.pop(_SYNC_LATER_PENDING, False):
@@ -256,7 +255,9 @@ class Prepared:
         finally:
             cursor.close()
 
-    def _compile(self, dialect: Dialect, params: Mapping[str, Any]) -> _Compiled:
+    def _compile(
+        self, dialect: Dialect, params: Mapping[str, Any], key: tuple[str, _Shape]
+    ) -> _Compiled:
         compiled = self._statement.compile(dialect=dialect, column_keys=self._columns)
         assert isinstance(compiled, SQLCompiler)
         for column in getattr(self._statement, "exported_columns", ()):
@@ -305,11 +306,14 @@ class Prepared:
             spread,
             processors,
         )
-        self._compiled[dialect.name, _shape(params)] = result
+        self._compiled[key] = result
         return result
 
 
-def _shape(params: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
+_Shape = tuple[tuple[str, int], ...]
+
+
+def _shape(params: Mapping[str, Any]) -> _Shape:
     """The lists among the parameters and their lengths: one compiled form each."""
     return tuple(sorted((k, len(v)) for k, v in params.items() if isinstance(v, list | tuple)))
 

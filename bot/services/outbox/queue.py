@@ -310,15 +310,16 @@ def begin(session: Session, message: Outgoing, now: datetime) -> bool:
 
 # Built once: a reply's hot path.
 _TAKE = Prepared(_take_statement())
+# The message `outbox_id`, still claimed by the delivery holding `token`.
+_STILL_CLAIMED = and_(
+    _OUTBOX.c.id == bindparam("outbox_id"),
+    _OUTBOX.c.status == Delivery.SENDING,
+    _OUTBOX.c.claim_token == bindparam("token"),
+)
 # Built once: every send starts with it.
 _BEGIN = Prepared(
     update(_OUTBOX)
-    .where(
-        _OUTBOX.c.id == bindparam("outbox_id"),
-        _OUTBOX.c.status == Delivery.SENDING,
-        _OUTBOX.c.claim_token == bindparam("token"),
-        _OUTBOX.c.attempt_started_at.is_(None),
-    )
+    .where(_STILL_CLAIMED, _OUTBOX.c.attempt_started_at.is_(None))
     .values(attempt_started_at=bindparam("now"))
 )
 
@@ -333,11 +334,7 @@ def unbegin(session: Session, messages: Sequence[Outgoing], now: datetime) -> No
 
 _UNBEGIN = Prepared(
     update(_OUTBOX)
-    .where(
-        _OUTBOX.c.id == bindparam("outbox_id"),
-        _OUTBOX.c.status == Delivery.SENDING,
-        _OUTBOX.c.claim_token == bindparam("token"),
-    )
+    .where(_STILL_CLAIMED)
     .values(
         status=Delivery.PENDING,
         next_attempt_at=bindparam("now"),

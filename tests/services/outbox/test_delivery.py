@@ -127,6 +127,15 @@ def statuses(engine: Engine) -> list[tuple[str, bool]]:
     return [(status, started is not None) for status, started in rows]
 
 
+async def sent_once_after_a_restart(bot: Harness, chat: SimulatorTransport, place: str) -> None:
+    """A new deliverer starts as the bot does (recovering claims) and sends the reply to
+    the report of `place`, which reaches the chat exactly once."""
+    restarted = Deliverer(bot.runtime, chat, RateLimiter(bot.clock, 20, 1.0))
+    restarted.recover()
+    assert await restarted.run_once() == 1
+    assert [line.text.count(place) for line in chat.history()] == [1]
+
+
 def reported(bot: Harness, deliverer: Deliverer, place: str, room: str = "一村群") -> Handled:
     who = "巡查员辛" if room == "一村群" else "巡查员寅"
     return Dispatcher(bot.runtime).handle_taking(report_in(bot, room, who, place), deliverer.take)
@@ -181,10 +190,7 @@ async def test_a_claim_cut_off_before_its_send_goes_out_after_a_restart(
     handled = reported(bot, deliverer, "幸福路5号")
     assert len(handled.sending) == 1
     # The process dies here: committed and claimed, never begun. The next start:
-    restarted = Deliverer(bot.runtime, chat, RateLimiter(bot.clock, 20, 1.0))
-    restarted.recover()
-    assert await restarted.run_once() == 1
-    assert [line.text.count("幸福路5号") for line in chat.history()] == [1]
+    await sent_once_after_a_restart(bot, chat, "幸福路5号")
     assert statuses(engine) == [("sent", True)]
 
 
@@ -297,9 +303,7 @@ async def test_a_begun_reply_the_stopped_loop_will_not_send_is_put_back_and_sent
     # Certainly not sent, so not left as a send of unknown fate: back to pending.
     assert statuses(engine) == [("pending", False)]
     assert chat.history() == []
-    restarted = Deliverer(bot.runtime, chat, RateLimiter(bot.clock, 20, 1.0))
-    assert await restarted.run_once() == 1
-    assert [line.text.count("幸福路7号") for line in chat.history()] == [1]
+    await sent_once_after_a_restart(bot, chat, "幸福路7号")
 
 
 async def test_nothing_is_begun_once_stopping_and_the_claim_goes_out_after_restart(
@@ -310,10 +314,7 @@ async def test_nothing_is_begun_once_stopping_and_the_claim_goes_out_after_resta
     deliverer.stop()
     assert deliverer.begin_taken(handled.sending) == []
     assert statuses(engine) == [("sending", False)]
-    restarted = Deliverer(bot.runtime, chat, RateLimiter(bot.clock, 20, 1.0))
-    restarted.recover()
-    assert await restarted.run_once() == 1
-    assert [line.text.count("幸福路8号") for line in chat.history()] == [1]
+    await sent_once_after_a_restart(bot, chat, "幸福路8号")
 
 
 async def test_a_reply_taken_with_its_message_waits_only_briefly_behind_a_cut_off_send(
