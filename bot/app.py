@@ -11,7 +11,6 @@ import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
 from pathlib import Path
 
 from aiohttp import web
@@ -33,7 +32,7 @@ from bot.web import keys
 from bot.web.console_auth import session_secret
 from bot.web.routes import setup_routes
 from config.settings import Settings
-from handlers.dispatcher import Dispatcher, Handled
+from handlers.dispatcher import Dispatcher
 from scheduler.setup import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -112,19 +111,13 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
         transport = simulator
 
     async def on_message(inbound: Inbound) -> None:
-        # Replies the limiter lets go now are claimed in the message's own transaction and
-        # sent (begun, then sent) the moment it commits; the rest wait for the delivery loop.
+        # Replies the limiter lets go now are claimed and begun in the message's own
+        # transaction and sent the moment it commits; the rest wait for the delivery loop.
         deliverer: Deliverer | None = app.get(keys.DELIVERER)
 
-        def handle() -> Handled:
-            if deliverer is None:
-                return dispatcher.handle_taking(inbound, None)
-            handled = dispatcher.handle_taking(inbound, deliverer.take)
-            # Begun in this thread once the message has committed: one hop fewer.
-            return replace(handled, sending=deliverer.begin_taken(handled.sending))
-
+        take = deliverer.take if deliverer is not None else None
         # Text, photos and files alike: the dispatcher decides, off the event loop.
-        work = asyncio.ensure_future(asyncio.to_thread(handle))
+        work = asyncio.ensure_future(asyncio.to_thread(dispatcher.handle_taking, inbound, take))
         try:
             try:
                 handled = await asyncio.shield(work)
@@ -137,7 +130,7 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
                         deliverer.put_back(unsent.sending)
                 raise
             if deliverer is not None and handled.sending:
-                deliverer.send_soon(handled.sending, begun=True)
+                deliverer.send_soon(handled.sending)
             waiting = len(handled.queued) - len(handled.sending)
             if inbound.attachment is not Attachment.NONE:
                 waiting += len(

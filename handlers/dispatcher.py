@@ -22,7 +22,7 @@ from bot.core.messages import Attachment, Inbound, Outgoing, Reply
 from bot.services import memory as directory
 from bot.services.intake import inbound as intake
 from bot.services.intake import texts as intake_texts
-from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue, release
+from bot.services.outbox.queue import PRIORITY_REPLY, Draft, enqueue, unbegin
 from bot.services.roster import lookup
 from bot.services.runtime import Runtime, again_if_disconnected
 from bot.services.tickets.ledger import Origin
@@ -126,7 +126,8 @@ class Dispatcher:
     # A message's commit need not wait for the disk: whatever it acknowledges goes out
     # through the outbox, and a send starts with a commit that does wait (the claim's start
     # mark), flushing this one with it. So a report that got its reply is on disk, power
-    # loss included.
+    # loss included. A reply begun in the message's own transaction (`take`) makes that
+    # commit the one that waits.
     sync_later: bool = True
 
     def handle(self, inbound: Inbound) -> list[int]:
@@ -148,9 +149,12 @@ class Dispatcher:
     def _handle(
         self, inbound: Inbound, found: Route, take: Take | None, taken: list[Outgoing]
     ) -> Handled:
-        """One attempt. `taken`: what an earlier attempt claimed; if that attempt did commit
-        (its commit's answer was lost), its claims go back to the delivery pass."""
-        with self.runtime.transaction(sync_later=self.sync_later) as session:
+        """One attempt. `taken`: what an earlier attempt claimed and began; if that attempt
+        did commit (its commit's answer was lost), those go back to the delivery pass, as
+        they were certainly not sent."""
+        with self.runtime.transaction(
+            sync_later=self.sync_later, may_sync_now=take is not None
+        ) as session:
             try:
                 queued = self._queue(session, inbound, found)
             except _Refused as refused:
@@ -160,9 +164,8 @@ class Dispatcher:
                 session.rollback()
                 queued = self._queue(session, inbound, found, refused.replies)
             if not queued and taken:
-                earlier = [m.outbox_id for m in taken]
-                release(session, earlier, self.runtime.clock.now())
-                return Handled(earlier, [])
+                unbegin(session, taken, self.runtime.clock.now())
+                return Handled([m.outbox_id for m in taken], [])
             sending = take(session, queued) if take is not None and queued else []
             taken[:] = sending
         return Handled(queued, sending)

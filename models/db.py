@@ -92,7 +92,9 @@ def migrate(engine: Engine) -> None:
 
 
 @contextmanager
-def transaction(engine: Engine, *, sync_later: bool = False) -> Iterator[Session]:
+def transaction(
+    engine: Engine, *, sync_later: bool = False, may_sync_now: bool = False
+) -> Iterator[Session]:
     """A session whose work is committed on success and rolled back on any exception.
 
     `sync_later`: the commit does not wait for the disk (SQLite in WAL with
@@ -100,35 +102,63 @@ def transaction(engine: Engine, *, sync_later: bool = False) -> Iterator[Session
     process at once; on power loss it is safe from the next ordinary commit on, which
     flushes the log with everything before it. Only for work whose acknowledgement waits for
     such a commit: a chat reply goes out through the outbox, whose send begins with one.
+
+    `may_sync_now`: the work may find partway that its commit must wait for the disk after
+    all (`sync_now`: it begins a send). PostgreSQL reads the setting at the commit, so it is
+    said then; SQLite cannot change it within a transaction, so there such a transaction
+    waits for the disk from the start (a wait of about 0.05 ms on this machine's disk).
     """
     with Session(engine, expire_on_commit=False) as session:
         try:
             if sync_later:
-                _sync_later(session)
+                _sync_later(session, may_sync_now=may_sync_now)
             yield session
-            if session.info.pop(_SYNC_LATER_PENDING, False) and session.in_transaction():
-                # Nothing carried the setting (no `Prepared` statement ran): it is read at
-                # the commit, so it may still come now.
-                session.connection().exec_driver_sql(_PG_SYNC_LATER)
+            pending = session.info.pop(_PG_PENDING, None)
+            if pending and session.in_transaction():
+                # Nothing carried the setting (no `Prepared` statement ran since): it is read
+                # at the commit, so it may still come now.
+                session.connection().exec_driver_sql(pending)
             session.commit()
         except BaseException:
             session.rollback()
             raise
 
 
-_SYNC_LATER_PENDING = "gridbot.sync_later_pending"
+# A PostgreSQL SET LOCAL not yet sent: it rides on the next `Prepared` statement.
+_PG_PENDING = "gridbot.pg_pending"
 _PG_SYNC_LATER = "SET LOCAL synchronous_commit TO OFF"
+_PG_SYNC_NOW = "SET LOCAL synchronous_commit TO ON"
+# The transaction was opened with `sync_later` (PostgreSQL: it may still change).
+_SYNC_LATER = "gridbot.sync_later"
 
 
-def _sync_later(session: Session) -> None:
+def _sync_later(session: Session, *, may_sync_now: bool) -> None:
     if session.get_bind().dialect.name == "sqlite":
+        if may_sync_now:
+            return  # the setting cannot change within the transaction: it waits throughout
         connection = session.connection().connection
         connection.dbapi_connection.execute("PRAGMA synchronous=NORMAL")  # type: ignore[union-attr]
         connection.info["sync_later"] = True
     else:
         # PostgreSQL: said with the transaction's first `Prepared` statement, in its round
         # trip, rather than in one of its own (a round trip costs 0.1-0.3 ms here).
-        session.info[_SYNC_LATER_PENDING] = True
+        session.info[_PG_PENDING] = _PG_SYNC_LATER
+        session.info[_SYNC_LATER] = True
+
+
+def sync_now(session: Session, now: bool = True) -> None:
+    """Make this transaction's commit wait for the disk (`now`), or no longer (`now=False`,
+    back to `sync_later`), when it was opened with `sync_later` and `may_sync_now`; a no-op
+    otherwise. On PostgreSQL it rides on the next `Prepared` statement, or comes just
+    before the commit."""
+    if session.info.get(_SYNC_LATER):
+        session.info[_PG_PENDING] = _PG_SYNC_NOW if now else _PG_SYNC_LATER
+    elif (
+        now
+        and session.get_bind().dialect.name == "sqlite"
+        and session.connection().connection.info.get("sync_later")
+    ):
+        raise RuntimeError("a sync-later SQLite transaction cannot wait: open it may_sync_now")
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -227,8 +257,9 @@ class Prepared:
         compiled = self._compiled.get(key) or self._compile(dialect, params, key)
         values = compiled.values(params)
         sql = compiled.sql
-        if session.info.pop(_SYNC_LATER_PENDING, False):
-            sql = f"{_PG_SYNC_LATER}; {sql}"  # the result is the last statement's
+        pending = session.info.pop(_PG_PENDING, None)
+        if pending:
+            sql = f"{pending}; {sql}"  # the result is the last statement's
         cursor = connection.connection.cursor()
         try:
             cursor.execute(sql, values)

@@ -78,8 +78,10 @@ class Runtime:
         return True
 
     @contextmanager
-    def transaction(self, *, sync_later: bool = False) -> Iterator[Session]:
-        with transaction(self.engine, sync_later=sync_later) as session:
+    def transaction(
+        self, *, sync_later: bool = False, may_sync_now: bool = False
+    ) -> Iterator[Session]:
+        with transaction(self.engine, sync_later=sync_later, may_sync_now=may_sync_now) as session:
             yield session
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import bindparam, event, select, text
@@ -12,7 +13,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
-from models.db import Prepared, insert_ignore, table_of, transaction
+from models.db import (
+    Prepared,
+    insert_ignore,
+    make_engine,
+    migrate,
+    sync_now,
+    table_of,
+    transaction,
+)
 from models.tables import InboundMessage, Outbox
 from tests.harness import end_connections
 
@@ -156,6 +165,50 @@ def test_sync_later_without_a_prepared_statement_is_set_before_the_commit(
     with transaction(pg_engine, sync_later=True):
         pass  # nothing ran, nothing to set
     assert sent == []
+
+
+def test_a_sync_later_commit_may_be_made_to_wait_partway(pg_engine: Engine) -> None:
+    at = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+    prepared = claim(pg_engine)
+    sent: list[str] = []
+    event.listen(pg_engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    with transaction(pg_engine, sync_later=True, may_sync_now=True) as session:
+        prepared.rows(session, {"message_id": "m1", "received_at": at, "sender_id": "a"})
+        assert synchronous_commit(session) == "off"
+        sync_now(session)  # a send begins in it: this commit waits for the disk
+        prepared.rows(session, {"message_id": "m2", "received_at": at, "sender_id": "a"})
+        assert synchronous_commit(session) == "on"
+        sync_now(session, False)  # nothing was begun after all
+    # With no statement left to ride on, said just before the commit.
+    assert sent[-1] == "SET LOCAL synchronous_commit TO OFF"
+    with transaction(pg_engine) as session:
+        sync_now(session)  # an ordinary transaction waits already: nothing to say
+        assert synchronous_commit(session) == "on"
+    assert sent[-1] == "show synchronous_commit"
+
+
+def synchronous(session: Session) -> int:
+    return int(session.execute(text("PRAGMA synchronous")).scalar_one())
+
+
+def test_sqlite_cannot_change_within_a_transaction_so_it_waits_from_the_start(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'sync.db'}")
+    migrate(engine)
+    full, normal = 2, 1
+    with transaction(engine, sync_later=True, may_sync_now=True) as session:
+        assert synchronous(session) == full
+        sync_now(session)
+        session.execute(select(OUTBOX.c.id))
+    with transaction(engine, sync_later=True) as session:
+        assert synchronous(session) == normal
+        # Too late to wait here: refused, rather than a begun send left off the disk.
+        with pytest.raises(RuntimeError):
+            sync_now(session)
+    with transaction(engine) as session:
+        assert synchronous(session) == full  # the connection is back to waiting
+    engine.dispose()
 
 
 def test_a_lost_server_drops_every_pooled_connection_not_only_the_failed_one(

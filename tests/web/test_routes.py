@@ -372,15 +372,15 @@ async def test_a_reply_begun_as_the_bot_stops_under_its_message_is_still_sent_on
     simulator = client.app[keys.SIMULATOR]
     zhang_wei = await person(client, DONGGUAN_ROOM, "张伟")
     begun, go_on = threading.Event(), threading.Event()
-    begin_taken = deliverer.begin_taken
+    take = deliverer.take
 
-    def slow_begin(messages: list[Any]) -> list[Any]:
-        result = begin_taken(messages)
+    def slow_take(session: Any, ids: list[int]) -> list[Any]:
+        result = take(session, ids)  # claimed and begun, in the message's transaction
         begun.set()
         go_on.wait(10)
         return result
 
-    monkeypatch.setattr(deliverer, "begin_taken", slow_begin)
+    monkeypatch.setattr(deliverer, "take", slow_take)
     before = (await lines_after(client, 0))["last"]
     task = asyncio.create_task(
         simulator.post(DONGGUAN_ROOM, f"roster:{zhang_wei}", "张伟", report_texts.REPORT_TEMPLATE)

@@ -24,6 +24,7 @@ from bot.core.outage import Outage
 from bot.core.ports import DeliveryError, Transport
 from bot.services.outbox import queue as outbox
 from bot.services.runtime import Runtime, again_if_disconnected
+from models.db import sync_now
 
 log = logging.getLogger(__name__)
 
@@ -157,57 +158,39 @@ class Deliverer:
         return [(row.id or 0, row.room_topic, row.text) for row in stuck], batch, begun
 
     def take(self, session: Session, ids: list[int]) -> list[Outgoing]:
-        """In the caller's transaction (a message's), claim the messages it just queued
-        that the limiter lets go now; hand them to `send_soon` once it has committed.
+        """In the caller's transaction (a message's, opened with `may_sync_now`), claim and
+        begin the messages it just queued that the limiter lets go now; hand them to
+        `send_soon` once it has committed.
 
-        The rest stay pending for the delivery pass. This saves a reply the wake-up and the
-        pass's own transaction of several statements between being queued and being sent.
+        The rest stay pending for the delivery pass. This saves a reply the wake-up, the
+        pass's own transaction of several statements, and any commit but its message's
+        between being queued and being sent. Nothing is taken once stopping.
         """
         if self.stopping or self._finished or not self.transport.is_ready():
             return []
         now = self.runtime.clock.now()
         taken = outbox.take(session, ids, now)
         allowed = [m for m in taken if self.limiter.allow(chat_key(m))]
-        outbox.release(session, [m.outbox_id for m in taken if m not in allowed], now)
+        outbox.unbegin(session, [m for m in taken if m not in allowed], now)
+        if not allowed:
+            sync_now(session, False)  # nothing begun: the commit need not wait after all
         return allowed
 
-    def begin_taken(self, messages: list[Outgoing]) -> list[Outgoing]:
-        """Begin the messages `take` claimed, in the thread that handled their message,
-        right after its commit (no hop to the event loop and back before the send): an
-        ordinary commit, as every send starts with (see `_begin`). Hand what it returns to
-        `send_soon(…, begun=True)`. Nothing is begun once stopping: the claims stay, and
-        the next start puts them back and sends them."""
-        if self.stopping or not messages:
-            return []
-        try:
-            with self.runtime.transaction() as session:
-                now = self.runtime.clock.now()
-                return [m for m in messages if outbox.begin(session, m, now)]
-        except DBAPIError as exc:
-            # Their message has committed: put the claims back for the delivery pass, so
-            # they go once the database answers rather than after the claim's lease.
-            log.warning("replies could not be begun, left for the delivery pass: %s", exc)
-            with contextlib.suppress(DBAPIError):
-                self._release([m.outbox_id for m in messages])
-            return []
-
-    def send_soon(self, messages: list[Outgoing], *, begun: bool = False) -> None:
-        """Send messages claimed by `take` (`begun`: and begun by `begin_taken`), each in a
-        task of its own; the delivery loop waits for them before it ends. Once it has ended,
-        claims not begun are left (the next start puts them back and sends them), and begun
-        ones are put back here, as they were certainly not sent."""
+    def send_soon(self, messages: list[Outgoing]) -> None:
+        """Send messages `take` claimed and began, each in a task of its own; the delivery
+        loop waits for them before it ends. Once it has ended they are put back, as they
+        were certainly not sent."""
         if self._finished:
-            if begun:
-                self.put_back(messages)
+            self.put_back(messages)
             return
         for message in messages:
-            task = asyncio.create_task(self._send(message, begun=begun))
+            task = asyncio.create_task(self._send(message, begun=True))
             self._in_flight.add(task)
             task.add_done_callback(self._sent_soon)
 
     def put_back(self, messages: list[Outgoing]) -> None:
-        """Messages `begin_taken` began that will certainly not be sent (the bot is
-        stopping): back to pending, for the next start, not left as sends of unknown fate."""
+        """Messages `take` began that will certainly not be sent (the bot is stopping):
+        back to pending, for the next start, not left as sends of unknown fate."""
         if messages:
             with self.runtime.transaction() as session:
                 outbox.unbegin(session, messages, self.runtime.clock.now())

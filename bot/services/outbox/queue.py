@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from bot.core.messages import Outgoing
 from bot.services import memory as directory
 from bot.services.outbox.states import UNSENT, Delivery
-from models.db import Prepared, insert_ignore, table_of
+from models.db import Prepared, insert_ignore, sync_now, table_of
 from models.tables import Outbox, Person
 
 PRIORITY_REPLY = 0
@@ -158,12 +158,14 @@ _TAKE_COLUMNS = _Taken._fields
 
 
 def take(session: Session, ids: Sequence[int], now: datetime) -> list[Outgoing]:
-    """Claim the given messages in one statement (a message's own replies, in its own
-    transaction), so they are sent as soon as it commits instead of on the next delivery
-    pass. Each is claimed as a pass claims (`claim`): begun only just before its send, so a
-    claim that never got that far goes back to pending at the next start or after its
-    lease. A message is left for the pass when an older one for the same chat, at least as
-    urgent, is still waiting: replies reach a group in the order they were queued."""
+    """Claim and begin the given messages in one statement (a message's own replies, in its
+    own transaction), so they are sent as soon as it commits instead of on the next
+    delivery pass, with no commit of their own first. Begun, so that commit waits for the
+    disk (`sync_now`): a reply sent is on disk with the report it answers. A crash between
+    it and the send leaves a send of unknown fate, as a crash just after any send's start
+    mark does. A message is left for the pass when an older one for the same chat, at
+    least as urgent, is still waiting: replies reach a group in the order they were
+    queued. Those the caller will not send now go back with `unbegin`."""
     if not ids:
         return []
     token = uuid.uuid4().hex
@@ -174,13 +176,15 @@ def take(session: Session, ids: Sequence[int], now: datetime) -> list[Outgoing]:
         "lease_until": now + CLAIM_LEASE,
         "token": token,
     }
+    sync_now(session)  # on PostgreSQL it rides on this statement
     rows = [_Taken(*row) for row in _TAKE.rows(session, params)]
     return _outgoing(session, sorted(rows, key=lambda r: (r.priority, r.id)), token)
 
 
 def _take_statement() -> Any:
     """UPDATE … RETURNING for `take`, built once (a reply's hot path): the conditions of
-    `_claimable`, with the time as a parameter, and nothing older waiting for the chat."""
+    `_claimable`, with the time as a parameter, and nothing older waiting for the chat;
+    claimed and begun at once."""
     table = _OUTBOX
     now: Any = bindparam("now")
     return (
@@ -198,7 +202,7 @@ def _take_statement() -> Any:
             status=Delivery.SENDING,
             next_attempt_at=bindparam("lease_until"),
             claim_token=bindparam("token"),
-            attempt_started_at=None,
+            attempt_started_at=now,
         )
         .returning(*(table.c[name] for name in _TAKE_COLUMNS))
     )
@@ -325,7 +329,8 @@ _BEGIN = Prepared(
 
 
 def unbegin(session: Session, messages: Sequence[Outgoing], now: datetime) -> None:
-    """Put back messages this delivery began but certainly did not send (it stopped first)."""
+    """Put back messages this delivery began but certainly did not send: held by the
+    limiter, or it stopped first."""
     for message in messages:
         _UNBEGIN.count(
             session, {"outbox_id": message.outbox_id, "token": message.claim, "now": now}
