@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, event, select, text
+from sqlalchemy import bindparam, event, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -209,6 +210,30 @@ def test_sqlite_cannot_change_within_a_transaction_so_it_waits_from_the_start(
     with transaction(engine) as session:
         assert synchronous(session) == full  # the connection is back to waiting
     engine.dispose()
+
+
+def server_prepared(session: Session) -> list[str]:
+    rows = session.execute(text("select statement from pg_prepared_statements")).scalars()
+    return [str(statement) for statement in rows]
+
+
+def test_postgresql_prepares_a_statement_once_per_connection(pg_engine: Engine) -> None:
+    at = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+    prepared = claim(pg_engine)
+    # A percent sign of the statement's own (escaped for psycopg2) reaches the server as one.
+    starts_m: Any = literal_column("'m%'")
+    like = Prepared(select(INBOUND.c.message_id).where(INBOUND.c.message_id.like(starts_m)))
+    with transaction(pg_engine) as session:
+        assert prepared.first(session, {"message_id": "m1", "received_at": at, "sender_id": "a"})
+        session.rollback()  # a rollback does not undo a PREPARE
+        assert prepared.first(session, {"message_id": "m1", "received_at": at, "sender_id": "a"})
+        assert like.rows(session, {}) == [("m1",)]
+        statements = server_prepared(session)
+    assert len(statements) == 2 and any("LIKE 'm%'" in s for s in statements)
+    assert all("$1" in s for s in statements if "INSERT" in s)
+    with transaction(pg_engine) as session:  # the same connection, nothing prepared again
+        assert prepared.first(session, {"message_id": "m2", "received_at": at, "sender_id": "a"})
+        assert len(server_prepared(session)) == 2
 
 
 def test_a_lost_server_drops_every_pooled_connection_not_only_the_failed_one(
