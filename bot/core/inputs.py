@@ -22,7 +22,8 @@ _KEPT_CONTROLS = frozenset("\n\t")
 def clean_text(text: str) -> str:
     """The text without lone surrogates and control characters (line breaks and tabs kept)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if text.isascii() and text.isprintable():
+    # Printable but for line breaks and tabs: no control character or surrogate to drop.
+    if text.isprintable() or text.replace("\n", "").replace("\t", "").isprintable():
         return text
     return "".join(
         char

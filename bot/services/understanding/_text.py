@@ -23,11 +23,19 @@ def fold(text: str) -> str:
     Equal length lets a match found in the folded copy slice the original, so values keep
     their text exactly as written while keys and punctuation match in any width.
     """
-    folded = []
-    for char in text:
-        normal = unicodedata.normalize("NFKC", char)
-        folded.append(" " if is_decoration(char) else normal if len(normal) == 1 else char)
-    return "".join(folded)
+    if text.isascii():  # NFKC leaves ASCII as it is, and it holds no emoji
+        return text
+    return "".join(map(_fold_char, text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_char(char: str) -> str:
+    """One character folded (each report folds its text several times, in Chinese: the
+    same few thousand characters)."""
+    if is_decoration(char):
+        return " "
+    normal = unicodedata.normalize("NFKC", char)
+    return normal if len(normal) == 1 else char
 
 
 def trim(value: str) -> str | None:
