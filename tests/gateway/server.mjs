@@ -4,8 +4,8 @@
 // python-wechaty client talks to the real TypeScript stack; only WeChat itself is mocked.
 // A small HTTP JSON control API on a second loopback port lets a test create contacts and
 // rooms, make mock members talk, and read back what the bot sent.
-// Besides the routes in README.md: `/say` and `/file` also answer the message's timestamp
-// (`at`, ms); `POST /redeliver {id}` emits an existing message's event again; `GET
+// Besides the routes in README.md: `/say` and `/file` also answer when the message was posted
+// (`at`, ms on the gateway's clock; `/say` to the microsecond, as is each sent message's `at`); `POST /redeliver {id}` emits an existing message's event again; `GET
 // /wait?after=N&timeout=MS` long-polls for the bot's sends after its first N.
 //
 //   node server.mjs --port 8788 --control-port 8789 [--token T] [--spec spec.json]
@@ -74,7 +74,7 @@ class GatewayPuppet extends PuppetMock {
       roomId: conversationId.includes('@') ? conversationId : null,
       text,
       mentionIds: [...mentionIdList],
-      at: Date.now(),
+      at: preciseNow(),
     })
     notifyWaiters()
     return id
@@ -93,7 +93,7 @@ class GatewayPuppet extends PuppetMock {
       text: '',
       file: { name: fileBox.name, size: data.length, sha256: createHash('sha256').update(data).digest('hex') },
       mentionIds: [],
-      at: Date.now(),
+      at: preciseNow(),
     })
     notifyWaiters()
     return id
@@ -147,6 +147,12 @@ function newMessageId (say) {
   return [...mocker.cacheMessagePayload.keys()].find(k => !before.has(k))
 }
 
+// Milliseconds on the gateway's clock to the microsecond (a message's own timestamp is whole
+// milliseconds, too coarse for replies of a few milliseconds).
+function preciseNow () {
+  return performance.timeOrigin + performance.now()
+}
+
 // Long-polls waiting for the bot's sends: each resolves once more than `after` messages were
 // sent, or when its timeout passes (the answer is then empty).
 const waiters = new Set()
@@ -183,8 +189,9 @@ const routes = {
     const talker = mocker.ContactMock.load(body.from)
     const mentions = (body.mentions || []).map(id => mocker.ContactMock.load(id))
     const conversation = conversationOf(body)
+    const at = preciseNow()
     const id = newMessageId(() => talker.say(body.text, mentions).to(conversation))
-    return { id, at: timestampOf(id) }
+    return { id, at }
   },
   // {from, room?|to?, path, name?}: the extension (.jpg .png .mp4 .pdf ...) decides the type
   'POST /file': body => {
