@@ -253,6 +253,24 @@ class Prepared:
         """Run it; how many rows it changed."""
         return self._run(session, params, rows=False)  # type: ignore[no-any-return]
 
+    def plan(self, session: Session, params: Mapping[str, Any]) -> str:
+        """The database's plan for it with these values (SQLite's EXPLAIN QUERY PLAN, or
+        PostgreSQL's EXPLAIN of the prepared statement), one line per step: what the plan
+        tests read."""
+        connection = session.connection()
+        dialect = connection.dialect
+        key = (dialect.name, _shape(params))
+        compiled = self._compiled.get(key) or self._compile(dialect, params, key)
+        cursor = connection.connection.cursor()
+        try:
+            if compiled.prepare is not None:
+                _prepare_once(connection.connection.info, cursor, compiled.prepare)
+            explain = "EXPLAIN QUERY PLAN" if dialect.name == "sqlite" else "EXPLAIN"
+            cursor.execute(f"{explain} {compiled.sql}", compiled.values(params))
+            return "\n".join(str(row[-1]) for row in cursor.fetchall())
+        finally:
+            cursor.close()
+
     def _run(self, session: Session, params: Mapping[str, Any], *, rows: bool) -> Any:
         if session.autoflush:
             session.flush()  # as Session.execute would; at once when nothing is pending
