@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -32,7 +33,7 @@ from bot.web import keys
 from bot.web.console_auth import session_secret
 from bot.web.routes import setup_routes
 from config.settings import Settings
-from handlers.dispatcher import Dispatcher
+from handlers.dispatcher import Dispatcher, Handled
 from scheduler.setup import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -116,18 +117,22 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
         deliverer: Deliverer | None = app.get(keys.DELIVERER)
 
         take = deliverer.take if deliverer is not None else None
+        abandon = deliverer.abandon if deliverer is not None else None
         # Text, photos and files alike: the dispatcher decides, off the event loop.
-        work = asyncio.ensure_future(asyncio.to_thread(dispatcher.handle_taking, inbound, take))
+        work = asyncio.ensure_future(
+            asyncio.to_thread(dispatcher.handle_taking, inbound, take, abandon)
+        )
         try:
             try:
                 handled = await asyncio.shield(work)
             except asyncio.CancelledError:
-                # Stopping: the message's thread runs on, and replies it has begun would be
-                # left begun and never sent; they go back to pending for the next start.
-                with contextlib.suppress(Exception):
-                    unsent = await work
-                    if deliverer is not None:
-                        deliverer.put_back(unsent.sending)
+                # Stopping: the message's thread runs on, and replies it begins would be
+                # left begun and never sent; they go back to pending once it is done, however
+                # often the stop cancels this task meanwhile.
+                if deliverer is not None:
+                    work.add_done_callback(functools.partial(_put_back_begun, deliverer))
+                with contextlib.suppress(BaseException):
+                    await asyncio.shield(work)  # the thread ends before the stop goes on
                 raise
             if deliverer is not None and handled.sending:
                 deliverer.send_soon(handled.sending)
@@ -159,6 +164,15 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await recovery
     await transport.stop()
+
+
+def _put_back_begun(deliverer: Deliverer, work: asyncio.Future[Handled]) -> None:
+    """A message's replies its thread began after its task was cancelled: not to be sent."""
+    if not work.cancelled() and work.exception() is None:
+        try:
+            deliverer.put_back(work.result().sending)
+        except Exception:
+            log.exception("begun replies could not be put back")
 
 
 async def _collect_claimed(

@@ -134,17 +134,29 @@ class Dispatcher:
         """Handle one message; return the ids of the outbox messages it queued."""
         return self.handle_taking(inbound, None).queued
 
-    def handle_taking(self, inbound: Inbound, take: Take | None) -> Handled:
-        """Handle one message; `take` may claim its replies for sending at once."""
+    def handle_taking(
+        self,
+        inbound: Inbound,
+        take: Take | None,
+        abandon: Callable[[list[Outgoing]], None] | None = None,
+    ) -> Handled:
+        """Handle one message; `take` may claim and begin its replies for sending at once.
+        `abandon` gets those an attempt began if handling it fails in the end (an attempt
+        may have committed them, its answer lost): certainly not sent."""
         inbound = clean_inbound(inbound)
         found = route(inbound, self.runtime, self.router)
         if found is None:
             return Handled([], [])
         taken: list[Outgoing] = []
-        # Safe to repeat, as a message id is recorded at most once.
-        return again_if_disconnected(
-            lambda: self._handle(inbound, found, take, taken), f"message {inbound.message_id}"
-        )
+        try:
+            # Safe to repeat, as a message id is recorded at most once.
+            return again_if_disconnected(
+                lambda: self._handle(inbound, found, take, taken), f"message {inbound.message_id}"
+            )
+        except BaseException:
+            if taken and abandon is not None:
+                abandon(list(taken))
+            raise
 
     def _handle(
         self, inbound: Inbound, found: Route, take: Take | None, taken: list[Outgoing]

@@ -129,7 +129,8 @@ def transaction(
 # A PostgreSQL SET LOCAL not yet sent: it rides on the next `Prepared` statement.
 _PG_PENDING = "gridbot.pg_pending"
 _PG_SYNC_LATER = "SET LOCAL synchronous_commit TO OFF"
-_PG_SYNC_NOW = "SET LOCAL synchronous_commit TO ON"
+# The server's own setting (on, or a stricter remote_apply), not merely on.
+_PG_SYNC_NOW = "SET LOCAL synchronous_commit TO DEFAULT"
 # The transaction was opened with `sync_later` (PostgreSQL: it may still change).
 _SYNC_LATER = "gridbot.sync_later"
 
@@ -293,7 +294,9 @@ class Prepared:
             return list(cursor.fetchall()) if cursor.description is not None else []
         except dialect.loaded_dbapi.Error as exc:
             fairy = connection.connection
-            gone = dialect.is_disconnect(exc, fairy.dbapi_connection, cursor)
+            # A connection whose prepared statements are gone is as good as lost: a new one
+            # prepares them afresh, and the work is handled again there like after a restart.
+            gone = _prepared_lost(exc) or dialect.is_disconnect(exc, fairy.dbapi_connection, cursor)
             if gone:
                 # As SQLAlchemy does for its own statements: every pooled connection as old
                 # as this one goes (the server restarted), not only this one, or the
@@ -375,6 +378,16 @@ class Prepared:
 # connection, they are parsed and analysed once and, after a few runs, planned once too.
 _PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s")
 _PREPARED_ON = "gridbot.prepared"
+
+
+# The server no longer has this connection's statements (DEALLOCATE ALL, DISCARD ALL), or
+# a table changed under one ("cached plan must not change result type"): the connection
+# is dropped as a lost one is.
+def _prepared_lost(exc: Exception) -> bool:
+    code = getattr(exc, "pgcode", None)
+    return code == "26000" or (code == "0A000" and "cached plan" in str(exc))
+
+
 _server_names = itertools.count(1)
 
 

@@ -236,6 +236,36 @@ def test_postgresql_prepares_a_statement_once_per_connection(pg_engine: Engine) 
         assert len(server_prepared(session)) == 2
 
 
+def test_a_statement_prepared_on_a_lost_connection_is_prepared_again_on_the_next(
+    pg_engine: Engine,
+) -> None:
+    at = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+    prepared = claim(pg_engine)
+    with transaction(pg_engine) as session:
+        assert prepared.first(session, {"message_id": "m1", "received_at": at, "sender_id": "a"})
+    assert end_connections(pg_engine) >= 1
+    with pytest.raises(DBAPIError) as raised, transaction(pg_engine) as session:
+        prepared.first(session, {"message_id": "m2", "received_at": at, "sender_id": "a"})
+    assert raised.value.connection_invalidated
+    with transaction(pg_engine) as session:
+        assert prepared.first(session, {"message_id": "m3", "received_at": at, "sender_id": "a"})
+        assert len(server_prepared(session)) == 1
+
+
+def test_statements_the_server_dropped_count_as_a_lost_connection(pg_engine: Engine) -> None:
+    at = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+    prepared = claim(pg_engine)
+    with transaction(pg_engine) as session:
+        assert prepared.first(session, {"message_id": "m1", "received_at": at, "sender_id": "a"})
+        session.execute(text("DEALLOCATE ALL"))  # as a pooler's DISCARD ALL would
+    with pytest.raises(DBAPIError) as raised, transaction(pg_engine) as session:
+        prepared.first(session, {"message_id": "m2", "received_at": at, "sender_id": "a"})
+    # Handled again on a new connection, as after a restart, not failing on this one for good.
+    assert raised.value.connection_invalidated
+    with transaction(pg_engine) as session:
+        assert prepared.first(session, {"message_id": "m2", "received_at": at, "sender_id": "a"})
+
+
 def test_a_lost_server_drops_every_pooled_connection_not_only_the_failed_one(
     pg_engine: Engine,
 ) -> None:

@@ -100,6 +100,7 @@ class Deliverer:
         # loop, not only the next poll.
         self._waiting = False
         self._finished = False
+        self._abandoned: deque[Outgoing] = deque()
         self._outage = Outage(
             log,
             "delivery paused, database unreachable",
@@ -113,6 +114,8 @@ class Deliverer:
         expires stuck sends: one commit (an ordinary one, waiting for the disk) and one
         thread hop between a reply being queued and its send.
         """
+        if self._abandoned:
+            await asyncio.to_thread(self._put_back_abandoned)
         ready = self.transport.is_ready()
         budget = self.limiter.budget() if ready else 0
         now = self.runtime.clock.now()
@@ -190,10 +193,33 @@ class Deliverer:
 
     def put_back(self, messages: list[Outgoing]) -> None:
         """Messages `take` began that will certainly not be sent (the bot is stopping):
-        back to pending, for the next start, not left as sends of unknown fate."""
-        if messages:
+        back to pending, for the next start, not left as sends of unknown fate. If the
+        database does not answer, the next delivery pass tries again (`abandon`)."""
+        if not messages:
+            return
+        try:
             with self.runtime.transaction() as session:
                 outbox.unbegin(session, messages, self.runtime.clock.now())
+        except DBAPIError as exc:
+            log.warning("%d begun replies not put back yet: %s", len(messages), exc)
+            self.abandon(messages)
+
+    def abandon(self, messages: list[Outgoing]) -> None:
+        """Messages `take` began whose message then failed to be handled (its commit's
+        answer was lost, and handling it again failed too): certainly not sent, and maybe
+        begun on disk. The next delivery pass puts them back to pending (the database may
+        be what failed), so they go out once, not become sends of unknown fate. Safe from
+        any thread."""
+        self._abandoned.extend(messages)
+
+    def _put_back_abandoned(self) -> None:
+        batch = [self._abandoned.popleft() for _ in range(len(self._abandoned))]
+        try:
+            with self.runtime.transaction() as session:
+                outbox.unbegin(session, batch, self.runtime.clock.now())
+        except BaseException:
+            self._abandoned.extendleft(reversed(batch))
+            raise
 
     def note_waiting(self) -> None:
         """A message's queued replies were not all taken: wake the loop when the sends under
@@ -292,8 +318,12 @@ class Deliverer:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(idle_seconds):
                     await self.wake.wait()
-        await self.settle()
-        self._finished = True
+        try:
+            await self.settle()
+        finally:
+            # Also when cancelled (the shutdown's grace ran out): from now on a message's
+            # begun replies are put back rather than sent by a task nobody waits for.
+            self._finished = True
         await self.settle()  # a take that was under way when the loop ended
 
     def stop(self) -> None:

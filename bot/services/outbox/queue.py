@@ -315,32 +315,36 @@ def begin(session: Session, message: Outgoing, now: datetime) -> bool:
 
 # Built once: a reply's hot path.
 _TAKE = Prepared(_take_statement())
-# The message `outbox_id`, still claimed by the delivery holding `token`.
-_STILL_CLAIMED = and_(
-    _OUTBOX.c.id == bindparam("outbox_id"),
-    _OUTBOX.c.status == Delivery.SENDING,
-    _OUTBOX.c.claim_token == bindparam("token"),
-)
-# Built once: every send starts with it.
+# Built once: every send of the delivery pass starts with it (if it still holds the claim).
 _BEGIN = Prepared(
     update(_OUTBOX)
-    .where(_STILL_CLAIMED, _OUTBOX.c.attempt_started_at.is_(None))
+    .where(
+        _OUTBOX.c.id == bindparam("outbox_id"),
+        _OUTBOX.c.status == Delivery.SENDING,
+        _OUTBOX.c.claim_token == bindparam("token"),
+        _OUTBOX.c.attempt_started_at.is_(None),
+    )
     .values(attempt_started_at=bindparam("now"))
 )
 
 
 def unbegin(session: Session, messages: Sequence[Outgoing], now: datetime) -> None:
     """Put back messages this delivery began but certainly did not send: held by the
-    limiter, or it stopped first."""
+    limiter, or it stopped first. One statement per claim (a take's messages share one)."""
+    claims: dict[str | None, list[int]] = {}
     for message in messages:
-        _UNBEGIN.count(
-            session, {"outbox_id": message.outbox_id, "token": message.claim, "now": now}
-        )
+        claims.setdefault(message.claim, []).append(message.outbox_id)
+    for token, ids in claims.items():
+        _UNBEGIN.count(session, {"ids": ids, "token": token, "now": now})
 
 
 _UNBEGIN = Prepared(
     update(_OUTBOX)
-    .where(_STILL_CLAIMED)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.status == Delivery.SENDING,
+        _OUTBOX.c.claim_token == bindparam("token"),
+    )
     .values(
         status=Delivery.PENDING,
         next_attempt_at=bindparam("now"),

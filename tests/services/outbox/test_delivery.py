@@ -7,13 +7,13 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from bot.adapters.simulator import SimulatorTransport
-from bot.core.messages import Inbound
+from bot.core.messages import Inbound, Outgoing
 from bot.services.outbox import queue as outbox
 from bot.services.outbox.delivery import STUCK_AFTER, Deliverer, RateLimiter
 from bot.services.outbox.queue import PRIORITY_BRIEFING, PRIORITY_REPLY, Draft
@@ -341,3 +341,59 @@ async def test_replies_begun_by_a_commit_whose_answer_was_lost_go_out_once(
     bot.clock.advance(timedelta(seconds=1))
     assert await deliverer.run_once() == 1
     assert [line.text.count("幸福路12号") for line in chat.history()] == [1]
+
+
+async def test_replies_begun_by_a_lost_commit_go_out_once_even_if_handling_again_fails(
+    setup: Setup, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot, chat, deliverer = setup
+    handle = Dispatcher._handle
+    attempts: list[Handled] = []
+
+    def lost_then_down(self: Dispatcher, *args: Any) -> Handled:
+        if not attempts:  # commits, but the connection breaks before the answer comes
+            attempts.append(handle(self, *args))
+        # ... and the server is still down when the message is handled again
+        raise OperationalError("COMMIT", {}, Exception("closed"), connection_invalidated=True)
+
+    monkeypatch.setattr(Dispatcher, "_handle", lost_then_down)
+    inbound = report_in(bot, "一村群", "巡查员辛", "幸福路13号")
+    with pytest.raises(OperationalError):
+        Dispatcher(bot.runtime).handle_taking(inbound, deliverer.take, deliverer.abandon)
+    # Begun on disk and certainly not sent: left so, it would become unknown, never sent.
+    assert len(attempts[0].sending) == 1 and statuses(engine) == [("sending", True)]
+    # The next delivery pass (the database answers again) puts it back and sends it, once.
+    bot.clock.advance(timedelta(seconds=1))
+    assert await deliverer.run_once() == 1
+    assert [line.text.count("幸福路13号") for line in chat.history()] == [1]
+    assert statuses(engine) == [("sent", True)]
+
+
+async def test_a_message_whose_reply_is_begun_commits_waiting_for_the_disk(
+    setup: Setup, engine: Engine
+) -> None:
+    bot, _, deliverer = setup
+    sqlite = engine.dialect.name == "sqlite"
+    settings: list[object] = []
+
+    def take(session: Session, ids: list[int]) -> list[Outgoing]:
+        taken = deliverer.take(session, ids)
+        show = "PRAGMA synchronous" if sqlite else "show synchronous_commit"
+        settings.append(session.execute(text(show)).scalar_one())
+        return taken
+
+    dispatcher = Dispatcher(bot.runtime)
+    handled = dispatcher.handle_taking(report_in(bot, "一村群", "巡查员辛", "幸福路14号"), take)
+    assert len(handled.sending) == 1
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    # Within the group's gap: the limiter holds this reply back, so nothing is begun.
+    handled = dispatcher.handle_taking(report_in(bot, "一村群", "巡查员辛", "幸福路15号"), take)
+    assert handled.sending == []
+    if sqlite:
+        # It cannot change within a transaction: a message that may take waits throughout.
+        assert settings == [2, 2]  # FULL
+    else:
+        assert settings == ["on", "on"]
+        # Nothing begun after all: the commit need not wait, said just before it.
+        assert statements[-1] == "SET LOCAL synchronous_commit TO OFF"
