@@ -385,7 +385,10 @@ _PREPARED_ON = "gridbot.prepared"
 # is dropped as a lost one is.
 def _prepared_lost(exc: Exception) -> bool:
     code = getattr(exc, "pgcode", None)
-    return code == "26000" or (code == "0A000" and "cached plan" in str(exc))
+    if code == "0A000":  # told by where it was raised: the message may be in Chinese
+        diag = getattr(exc, "diag", None)
+        return getattr(diag, "source_function", None) == "RevalidateCachedQuery"
+    return code == "26000"
 
 
 _server_names = itertools.count(1)

@@ -7,7 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, event, literal_column, select, text
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    bindparam,
+    event,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -264,6 +274,31 @@ def test_statements_the_server_dropped_count_as_a_lost_connection(pg_engine: Eng
     assert raised.value.connection_invalidated
     with transaction(pg_engine) as session:
         assert prepared.first(session, {"message_id": "m2", "received_at": at, "sender_id": "a"})
+
+
+def test_a_statement_whose_table_changed_under_it_counts_as_a_lost_connection(
+    pg_engine: Engine,
+) -> None:
+    probe = Table("gridbot_plan_probe", MetaData(), Column("x", Integer))
+    with pg_engine.begin() as connection:
+        connection.exec_driver_sql("create table gridbot_plan_probe (x integer)")
+        connection.exec_driver_sql("insert into gridbot_plan_probe values (1)")
+    prepared = Prepared(select(probe.c.x))
+    try:
+        with transaction(pg_engine) as session:
+            assert prepared.rows(session, {}) == [(1,)]
+        with pg_engine.begin() as connection:
+            connection.exec_driver_sql("alter table gridbot_plan_probe alter column x type bigint")
+        # "cached plan must not change result type", told apart by where the server raised
+        # it (its text depends on the server's language).
+        with pytest.raises(DBAPIError) as raised, transaction(pg_engine) as session:
+            prepared.rows(session, {})
+        assert raised.value.connection_invalidated
+        with transaction(pg_engine) as session:
+            assert prepared.rows(session, {}) == [(1,)]
+    finally:
+        with pg_engine.begin() as connection:
+            connection.exec_driver_sql("drop table gridbot_plan_probe")
 
 
 def test_a_lost_server_drops_every_pooled_connection_not_only_the_failed_one(

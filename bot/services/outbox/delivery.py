@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
 from bot.core.clock import Clock
@@ -200,7 +200,7 @@ class Deliverer:
         try:
             with self.runtime.transaction() as session:
                 outbox.unbegin(session, messages, self.runtime.clock.now())
-        except DBAPIError as exc:
+        except SQLAlchemyError as exc:
             log.warning("%d begun replies not put back yet: %s", len(messages), exc)
             self.abandon(messages)
 
@@ -325,6 +325,12 @@ class Deliverer:
             # begun replies are put back rather than sent by a task nobody waits for.
             self._finished = True
         await self.settle()  # a take that was under way when the loop ended
+        if self._abandoned:  # a last try: after this, nothing would put them back
+            try:
+                await asyncio.to_thread(self._put_back_abandoned)
+            except SQLAlchemyError as exc:
+                ids = [m.outbox_id for m in self._abandoned]
+                log.error("begun replies %s not put back, so unknown: %s", ids, exc)
 
     def stop(self) -> None:
         """Finish the message in flight, put the rest back, and leave the loop.

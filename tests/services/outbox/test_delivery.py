@@ -397,3 +397,26 @@ async def test_a_message_whose_reply_is_begun_commits_waiting_for_the_disk(
         assert settings == ["on", "on"]
         # Nothing begun after all: the commit need not wait, said just before it.
         assert statements[-1] == "SET LOCAL synchronous_commit TO OFF"
+
+
+async def test_begun_replies_the_database_would_not_take_back_go_back_before_the_loop_ends(
+    setup: Setup, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot, chat, deliverer = setup
+    begun = reported(bot, deliverer, "幸福路16号").sending
+    unbegin = outbox.unbegin
+    refused: list[int] = []
+
+    def refuses_once(session: Session, messages: list[Outgoing], now: Any) -> None:
+        if not refused:
+            refused.append(len(messages))
+            raise OperationalError("UPDATE outbox", {}, Exception("database is locked"))
+        unbegin(session, messages, now)
+
+    monkeypatch.setattr(outbox, "unbegin", refuses_once)
+    deliverer.put_back(begun)  # the bot is stopping; the database does not answer
+    assert refused == [1] and statuses(engine) == [("sending", True)]
+    deliverer.stop()
+    await deliverer.run_forever()  # its last act: put them back, now that it answers
+    assert statuses(engine) == [("pending", False)]
+    await sent_once_after_a_restart(bot, chat, "幸福路16号")
