@@ -260,8 +260,7 @@ class Prepared:
         tests read."""
         connection = session.connection()
         dialect = connection.dialect
-        key = (dialect.name, _shape(params))
-        compiled = self._compiled.get(key) or self._compile(dialect, params, key)
+        compiled = self._form(dialect, params)
         cursor = connection.connection.cursor()
         try:
             if compiled.prepare is not None:
@@ -277,8 +276,7 @@ class Prepared:
             session.flush()  # as Session.execute would; at once when nothing is pending
         connection = session.connection()
         dialect = connection.dialect
-        key = (dialect.name, _shape(params))
-        compiled = self._compiled.get(key) or self._compile(dialect, params, key)
+        compiled = self._form(dialect, params)
         values = compiled.values(params)
         sql = compiled.sql
         pending = session.info.pop(_PG_PENDING, None)
@@ -313,6 +311,11 @@ class Prepared:
             ) from exc
         finally:
             cursor.close()
+
+    def _form(self, dialect: Dialect, params: Mapping[str, Any]) -> _Compiled:
+        """The compiled form for this dialect and these lists' lengths, made once."""
+        key = (dialect.name, _shape(params))
+        return self._compiled.get(key) or self._compile(dialect, params, key)
 
     def _compile(
         self, dialect: Dialect, params: Mapping[str, Any], key: tuple[str, _Shape]

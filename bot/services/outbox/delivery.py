@@ -198,8 +198,7 @@ class Deliverer:
         if not messages:
             return
         try:
-            with self.runtime.transaction() as session:
-                outbox.unbegin(session, messages, self.runtime.clock.now())
+            self._unbegin(messages)
         except SQLAlchemyError as exc:
             log.warning("%d begun replies not put back yet: %s", len(messages), exc)
             self.abandon(messages)
@@ -215,11 +214,14 @@ class Deliverer:
     def _put_back_abandoned(self) -> None:
         batch = [self._abandoned.popleft() for _ in range(len(self._abandoned))]
         try:
-            with self.runtime.transaction() as session:
-                outbox.unbegin(session, batch, self.runtime.clock.now())
+            self._unbegin(batch)
         except BaseException:
             self._abandoned.extendleft(reversed(batch))
             raise
+
+    def _unbegin(self, messages: list[Outgoing]) -> None:
+        with self.runtime.transaction() as session:
+            outbox.unbegin(session, messages, self.runtime.clock.now())
 
     def note_waiting(self) -> None:
         """A message's queued replies were not all taken: wake the loop when the sends under

@@ -315,13 +315,16 @@ def begin(session: Session, message: Outgoing, now: datetime) -> bool:
 
 # Built once: a reply's hot path.
 _TAKE = Prepared(_take_statement())
+# Still claimed by the delivery holding `token`.
+_CLAIMED_BY_TOKEN = and_(
+    _OUTBOX.c.status == Delivery.SENDING, _OUTBOX.c.claim_token == bindparam("token")
+)
 # Built once: every send of the delivery pass starts with it (if it still holds the claim).
 _BEGIN = Prepared(
     update(_OUTBOX)
     .where(
         _OUTBOX.c.id == bindparam("outbox_id"),
-        _OUTBOX.c.status == Delivery.SENDING,
-        _OUTBOX.c.claim_token == bindparam("token"),
+        _CLAIMED_BY_TOKEN,
         _OUTBOX.c.attempt_started_at.is_(None),
     )
     .values(attempt_started_at=bindparam("now"))
@@ -340,11 +343,7 @@ def unbegin(session: Session, messages: Sequence[Outgoing], now: datetime) -> No
 
 _UNBEGIN = Prepared(
     update(_OUTBOX)
-    .where(
-        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
-        _OUTBOX.c.status == Delivery.SENDING,
-        _OUTBOX.c.claim_token == bindparam("token"),
-    )
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _CLAIMED_BY_TOKEN)
     .values(
         status=Delivery.PENDING,
         next_attempt_at=bindparam("now"),
