@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -246,34 +247,31 @@ def test_postgresql_prepares_a_statement_once_per_connection(pg_engine: Engine) 
         assert len(server_prepared(session)) == 2
 
 
-def test_a_statement_prepared_on_a_lost_connection_is_prepared_again_on_the_next(
-    pg_engine: Engine,
+def end_the_connection(pg_engine: Engine) -> None:
+    assert end_connections(pg_engine) >= 1  # as a server restart would
+
+
+def drop_its_statements(pg_engine: Engine) -> None:
+    with transaction(pg_engine) as session:  # the pool's one connection, used just now
+        session.execute(text("DEALLOCATE ALL"))  # as a pooler's DISCARD ALL would
+
+
+@pytest.mark.parametrize("lose", [end_the_connection, drop_its_statements])
+def test_a_connection_that_lost_its_statements_is_dropped_and_the_next_prepares_afresh(
+    pg_engine: Engine, lose: Callable[[Engine], None]
 ) -> None:
     at = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
     prepared = claim(pg_engine)
     with transaction(pg_engine) as session:
         assert prepared.first(session, {"message_id": "m1", "received_at": at, "sender_id": "a"})
-    assert end_connections(pg_engine) >= 1
-    with pytest.raises(DBAPIError) as raised, transaction(pg_engine) as session:
-        prepared.first(session, {"message_id": "m2", "received_at": at, "sender_id": "a"})
-    assert raised.value.connection_invalidated
-    with transaction(pg_engine) as session:
-        assert prepared.first(session, {"message_id": "m3", "received_at": at, "sender_id": "a"})
-        assert len(server_prepared(session)) == 1
-
-
-def test_statements_the_server_dropped_count_as_a_lost_connection(pg_engine: Engine) -> None:
-    at = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
-    prepared = claim(pg_engine)
-    with transaction(pg_engine) as session:
-        assert prepared.first(session, {"message_id": "m1", "received_at": at, "sender_id": "a"})
-        session.execute(text("DEALLOCATE ALL"))  # as a pooler's DISCARD ALL would
+    lose(pg_engine)
     with pytest.raises(DBAPIError) as raised, transaction(pg_engine) as session:
         prepared.first(session, {"message_id": "m2", "received_at": at, "sender_id": "a"})
     # Handled again on a new connection, as after a restart, not failing on this one for good.
     assert raised.value.connection_invalidated
     with transaction(pg_engine) as session:
         assert prepared.first(session, {"message_id": "m2", "received_at": at, "sender_id": "a"})
+        assert len(server_prepared(session)) == 1
 
 
 def test_a_statement_whose_table_changed_under_it_counts_as_a_lost_connection(

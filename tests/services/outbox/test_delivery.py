@@ -317,21 +317,29 @@ async def test_a_reply_taken_with_its_message_waits_only_briefly_behind_a_cut_of
     assert len(handled.sending) == 1
 
 
+def commit_answer_lost(monkeypatch: pytest.MonkeyPatch, *, again_too: bool) -> list[Handled]:
+    """The first attempt at a message commits, but the connection breaks before the answer
+    comes (`again_too`: and the server is still down when it is handled again). Returns
+    what that first attempt committed, once it has run."""
+    handle = Dispatcher._handle
+    committed: list[Handled] = []
+
+    def answer_lost(self: Dispatcher, *args: Any) -> Handled:
+        if committed and not again_too:
+            return handle(self, *args)
+        if not committed:
+            committed.append(handle(self, *args))
+        raise OperationalError("COMMIT", {}, Exception("closed"), connection_invalidated=True)
+
+    monkeypatch.setattr(Dispatcher, "_handle", answer_lost)
+    return committed
+
+
 async def test_replies_begun_by_a_commit_whose_answer_was_lost_go_out_once(
     setup: Setup, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bot, chat, deliverer = setup
-    handle = Dispatcher._handle
-    answers: list[Handled] = []
-
-    def answer_lost(self: Dispatcher, *args: Any) -> Handled:
-        handled = handle(self, *args)
-        if not answers:  # committed, but the connection broke before the answer came
-            answers.append(handled)
-            raise OperationalError("COMMIT", {}, Exception("closed"), connection_invalidated=True)
-        return handled
-
-    monkeypatch.setattr(Dispatcher, "_handle", answer_lost)
+    answers = commit_answer_lost(monkeypatch, again_too=False)
     handled = reported(bot, deliverer, "幸福路12号")
     # Handled again: recorded already, and the reply the first attempt began was certainly
     # not sent, so it goes back to the delivery pass rather than being lost as unknown.
@@ -347,16 +355,7 @@ async def test_replies_begun_by_a_lost_commit_go_out_once_even_if_handling_again
     setup: Setup, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bot, chat, deliverer = setup
-    handle = Dispatcher._handle
-    attempts: list[Handled] = []
-
-    def lost_then_down(self: Dispatcher, *args: Any) -> Handled:
-        if not attempts:  # commits, but the connection breaks before the answer comes
-            attempts.append(handle(self, *args))
-        # ... and the server is still down when the message is handled again
-        raise OperationalError("COMMIT", {}, Exception("closed"), connection_invalidated=True)
-
-    monkeypatch.setattr(Dispatcher, "_handle", lost_then_down)
+    attempts = commit_answer_lost(monkeypatch, again_too=True)
     inbound = report_in(bot, "一村群", "巡查员辛", "幸福路13号")
     with pytest.raises(OperationalError):
         Dispatcher(bot.runtime).handle_taking(inbound, deliverer.take, deliverer.abandon)
