@@ -20,6 +20,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 from sqlmodel import Session, SQLModel, create_engine
 
+from models import checkpoints
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # A pooled server connection unused for longer than this is pinged before it is handed out
 # (the server may have restarted meanwhile); one in steady use is not, saving a round trip
@@ -37,6 +39,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "checkin", _sqlite_sync_again)
+        if path and path != ":memory:" and not path.startswith("file:"):
+            _checkpoint_elsewhere(engine, Path(path).resolve())
         return engine
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
@@ -71,6 +75,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Every commit waits for the disk unless its transaction asked to sync later.
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+def _checkpoint_elsewhere(engine: Engine, path: Path) -> None:
+    """WAL checkpoints in the checkpoint thread, not in the commit that fills the log
+    (`models.checkpoints`); the connections' own automatic checkpoint stays as a backstop."""
+
+    @event.listens_for(engine, "connect")
+    def _backstop(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={checkpoints.BACKSTOP_PAGES}")
+
+    @event.listens_for(engine, "commit")
+    def _note(_connection: Any) -> None:
+        checkpoints.CHECKPOINTER.note(path)
 
 
 def _sqlite_sync_again(dbapi_connection: Any, record: Any) -> None:
