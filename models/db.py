@@ -39,8 +39,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "checkin", _sqlite_sync_again)
-        if path and path != ":memory:" and not path.startswith("file:"):
-            _checkpoint_elsewhere(engine, Path(path).resolve())
+        database = engine.url.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            _checkpoint_elsewhere(engine, Path(database).resolve())
         return engine
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
@@ -86,8 +87,16 @@ def _checkpoint_elsewhere(engine: Engine, path: Path) -> None:
         dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={checkpoints.BACKSTOP_PAGES}")
 
     @event.listens_for(engine, "commit")
-    def _note(_connection: Any) -> None:
-        checkpoints.CHECKPOINTER.note(path)
+    def _note(connection: Any) -> None:
+        # Only a commit that wrote rows (a sweep's read-only transaction has nothing to copy).
+        fairy = connection.connection
+        changes = fairy.dbapi_connection.total_changes
+        if fairy.info.get(_CHANGES) != changes:
+            fairy.info[_CHANGES] = changes
+            checkpoints.CHECKPOINTER.note(path)
+
+
+_CHANGES = "gridbot.total_changes"
 
 
 def _sqlite_sync_again(dbapi_connection: Any, record: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -59,6 +60,11 @@ def test_the_engine_hands_its_commits_to_the_checkpoint_thread(
     engine = make_engine(f"sqlite:///{db}")
     with engine.begin() as c:
         c.exec_driver_sql("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+    with engine.begin() as c:
+        c.exec_driver_sql("SELECT count(*) FROM t")  # a commit that wrote nothing is not noted
+    assert not done.is_set()
+    with engine.begin() as c:
+        c.exec_driver_sql("INSERT INTO t DEFAULT VALUES")
     assert done.wait(WAIT)
     assert seen[0] == db.resolve()
     # Idle, the thread ends; the next commit starts another.
@@ -90,6 +96,53 @@ def test_a_burst_of_commits_is_one_checkpoint_after_another_not_one_each(tmp_pat
     release.set()
     assert keeper.join(WAIT)
     assert sorted(runs) == [a, a, b]  # the first, then one for all the rest
+
+
+def test_a_long_log_starts_again_from_its_beginning_under_steady_writes(tmp_path: Path) -> None:
+    """With a writer committing all the time, the log is never all copied when its next
+    commit comes, so it would only grow; a checkpoint of a long log restarts it."""
+    db = tmp_path / "long.db"
+    setup = sqlite3.connect(db, isolation_level=None)
+    setup.execute("PRAGMA journal_mode=WAL")
+    setup.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, pad TEXT)")
+    setup.close()
+    stop, long, written = threading.Event(), threading.Event(), [0]
+
+    def writer() -> None:
+        connection = sqlite3.connect(db, isolation_level=None, timeout=30)
+        connection.execute("PRAGMA wal_autocheckpoint=0")  # only the checkpoints below
+        while not stop.is_set():
+            connection.execute("INSERT INTO t (pad) VALUES (?)", ("x" * 3000,))
+            written[0] += 1
+            if written[0] == checkpoints.RESTART_PAGES:
+                long.set()
+        connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert long.wait(WAIT * 3)
+        restarted = False
+        for _ in range(200):  # the writer holds its lock only part of the time
+            result = checkpoint(db)
+            if result is not None and result[0] == 0 and result[1] >= checkpoints.RESTART_PAGES:
+                restarted = True
+                break
+        assert restarted
+        restart = written[0]
+        for _ in range(100):  # the writer's next commits, after the restart
+            with sqlite3.connect(db, isolation_level=None) as look:
+                look.execute("SELECT count(*) FROM t").fetchone()
+            if written[0] > restart + 20:
+                break
+    finally:
+        stop.set()
+        thread.join(WAIT)
+    frames = db.with_name("long.db-wal").stat().st_size  # the file keeps its length …
+    probe = sqlite3.connect(db, isolation_level=None)
+    _, pages, _ = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    probe.close()
+    assert frames > 0 and pages < checkpoints.RESTART_PAGES // 2  # … but was begun again
 
 
 def test_a_deleted_database_is_not_created_again(tmp_path: Path) -> None:
