@@ -45,6 +45,8 @@ class Route:
 
     handler: Handler
     tentative: bool = False
+    # A read the handler will make, to ride with the message's claim (`intake.Along`).
+    along: Callable[[Session], intake.Along | None] | None = None
 
 
 # The whole bot's commands, in the order 「帮助」 and the README list them.
@@ -88,7 +90,10 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
         return None
     if meaning.reports:
         found = list(meaning.reports)
-        return Route(lambda ctx: reports.report(ctx, found))
+        return Route(
+            lambda ctx: reports.report(ctx, found),
+            along=lambda session: reports.along(session, runtime, inbound, found),
+        )
     command = meaning.command
     if command is None:
         return Route(lambda ctx: help.show_help(ctx, HELP_COMMAND))
@@ -186,7 +191,17 @@ class Dispatcher:
         self, session: Session, inbound: Inbound, found: Route, refusal: list[Reply] | None = None
     ) -> list[int]:
         """Record the message and queue its replies: the handler's, or `refusal` instead."""
-        sighting = intake.first_sight(session, inbound)
+        along = found.along(session) if found.along is not None and refusal is None else None
+        try:
+            sighting = intake.first_sight(session, inbound, along)
+        except DBAPIError as exc:
+            if along is None or exc.connection_invalidated:
+                raise
+            # The read that came with the claim failed, not the claim: without it, as
+            # before, so the handler reads (and a failure there is refused in words).
+            log.exception("claim with a read failed on message %s", inbound.message_id)
+            session.rollback()
+            sighting = intake.first_sight(session, inbound)
         if sighting is None:
             log.info("duplicate message %s ignored", inbound.message_id)
             return []

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.core.messages import Reply
-from bot.services.tickets import drafts, ledger
+from sqlmodel import Session
+
+from bot.core.messages import Inbound, Reply
+from bot.services.intake.inbound import Along
+from bot.services.runtime import Runtime
+from bot.services.tickets import drafts, duplicates, ledger
 from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.ledger import TicketInfo
 from bot.services.tickets.states import Access
@@ -29,6 +33,16 @@ def report(ctx: Context, parsed: list[ParsedReport]) -> list[Reply]:
     if not complete:
         return [Reply(_ask(ctx, parsed[0]))]
     return _open(ctx, parsed, complete)
+
+
+def along(
+    session: Session, runtime: Runtime, inbound: Inbound, parsed: list[ParsedReport]
+) -> Along | None:
+    """The first complete report's duplicate check, read with the message's claim."""
+    complete = next((p for p in parsed if p.location is not None), None)
+    if complete is None:
+        return None
+    return duplicates.candidates_along(session, runtime, inbound.sender_id, complete, inbound.at)
 
 
 def place_given(ctx: Context, place: str) -> list[Reply]:

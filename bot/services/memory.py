@@ -41,6 +41,11 @@ class Directory:
                 self._version = version
             return self._entries.get(key, _MISSING)
 
+    def latest(self, key: Hashable) -> Any:
+        """What is held for `key` under the last version seen, whatever it is now."""
+        with self._lock:
+            return self._entries.get(key, _MISSING)
+
     def put(self, version: int, key: Hashable, value: Any) -> None:
         with self._lock:
             if version == self._version:
@@ -86,6 +91,14 @@ def remembered(session: Session, key: Hashable, load: Callable[[], T]) -> T:
         if not session.info.get(_WROTE):
             directory.put(version, key, value)
     return value  # type: ignore[no-any-return]
+
+
+def guessed(session: Session, key: Hashable) -> Any | None:
+    """What the memory held for `key` when the roster was last read, before this transaction
+    has read its version: only a guess, for a read whose own parameters say what it read
+    (`intake.Along`), never for anything the message acts on. None when nothing is held."""
+    value = _directory(session).latest(key)
+    return None if value is _MISSING else value
 
 
 K = TypeVar("K", bound=Hashable)

@@ -11,14 +11,20 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import literal_column
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.services.roster import importer
-from bot.services.tickets import handover
+from bot.services.intake.inbound import Along
+from bot.services.roster import importer, lookup
+from bot.services.tickets import duplicates, handover
 from bot.services.tickets import texts as t
+from handlers.dispatcher import Dispatcher
+from models.db import Prepared
 from models.tables import Ticket, TicketEvent, TicketRequest
 from tests.harness import TEST_ROSTER, Harness, Sent
 
@@ -484,6 +490,95 @@ def test_the_same_report_twice_joins_the_first_ticket(bot: Harness, engine: Engi
     other = one(bot.say("一村群", "片长庚", "新问题"))
     assert other.text.startswith("已登记工单 112202")
     assert one(bot.say("一村群", "片长庚", "新问题")).text == t.NO_DUPLICATE_WAITING
+    assert len(bot.tickets()) == 2
+
+
+class _CountedReads:
+    """The duplicate check's own read of the candidates, counted."""
+
+    def __init__(self, real: Prepared) -> None:
+        self.real, self.params = real, list[dict[str, Any]]()
+
+    def rows(self, session: Session, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        self.params.append(params)
+        return self.real.rows(session, params)
+
+
+def test_the_duplicate_check_read_with_the_claim_finds_the_first_ticket(
+    bot: Harness, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = _CountedReads(duplicates._CANDIDATES)
+    monkeypatch.setattr(duplicates, "_CANDIDATES", reads)
+    code = bot.report("一村群", "巡查员辛", location="一村3号楼东侧")
+    bot.report("一村群", "巡查员辛", location="一村9号楼东侧")  # now the memory holds 辛's grid
+    reads.params.clear()
+    again = one(
+        bot.say("一村群", "巡查员辛", "【问题上报】类型：散煤 地点：一村3号楼东侧 描述：还在烧")
+    )
+    assert again.text.startswith(f"该问题已有工单 {code}")
+    assert len(bot.tickets()) == 2
+    # PostgreSQL read the candidates in the claim's round trip; SQLite has no round trip to
+    # save and reads them itself.
+    assert len(reads.params) == (0 if engine.dialect.name == "postgresql" else 1)
+    # The same message delivered again: nothing, whichever way its claim went.
+    inbound = bot.inbound("一村群", "巡查员辛", "【问题上报】类型：散煤 地点：一村5号楼 描述：冒烟")
+    assert Dispatcher(bot.runtime).handle(inbound) != []
+    assert Dispatcher(bot.runtime).handle(inbound) == []
+    assert len(bot.tickets()) == 3
+
+
+def test_a_message_reporting_the_same_place_twice_opens_one_ticket(bot: Harness) -> None:
+    """Its second report is checked against the first one's new ticket (not only against
+    what the claim's read saw before it)."""
+    bot.report("一村群", "巡查员辛", location="一村9号楼东侧")
+    bot.report("一村群", "巡查员辛", location="一村8号楼东侧")  # now the memory holds 辛's grid
+    replies = bot.say(
+        "一村群",
+        "巡查员辛",
+        "【问题上报】\n1. 类型：散煤 地点：一村3号楼东侧\n2. 类型：散煤 地点：一村3号楼东侧门口",
+    )
+    assert len(bot.tickets()) == 3
+    assert [r.text[:6] for r in replies] == ["已登记工单 ", "该问题已有工"]
+
+
+def test_the_newest_of_several_matching_tickets_is_the_one_joined(bot: Harness) -> None:
+    first = bot.report("一村群", "巡查员辛", location="一村3号楼东侧")
+    report = "【问题上报】类型：散煤 地点：一村3号楼东侧"
+    for _ in range(2):  # the same place, filed apart (「新问题」) five minutes later
+        bot.clock.advance(timedelta(minutes=5))
+        assert one(bot.say("一村群", "巡查员辛", report)).text.startswith("该问题已有工单")
+        newer = one(bot.say("一村群", "巡查员辛", "新问题")).text.split()[1]
+    bot.clock.advance(timedelta(minutes=5))
+    again = one(bot.say("一村群", "巡查员辛", report))
+    assert newer != first and again.text.startswith(f"该问题已有工单 {newer}")
+
+
+def test_a_read_with_the_claim_that_fails_leaves_the_report_to_its_own(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A read the server refuses (division by zero): the message is claimed without it.
+    failing = Along("broken", sa_select(literal_column("1 / 0").label("n")))
+    monkeypatch.setattr(duplicates, "candidates_along", lambda *args: failing)
+    code = bot.report("一村群", "巡查员辛", location="一村3号楼东侧")
+    assert [t["code"] for t in bot.tickets()] == [code]
+
+
+def test_a_wrong_guess_of_the_grid_costs_only_the_read(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim's read assumed another grid (the roster changed meanwhile): the report is
+    checked against its own grid's tickets, not that grid's."""
+    elsewhere = bot.report("二村群", "村书记丑", location="一村3号楼东侧")
+    with bot.runtime.transaction() as session:
+        other = session.exec(select(Ticket.grid_id).where(Ticket.code == elsewhere)).one()
+    monkeypatch.setattr(lookup, "guessed_home_grid", lambda session, sender_id: other)
+    reads = _CountedReads(duplicates._CANDIDATES)
+    monkeypatch.setattr(duplicates, "_CANDIDATES", reads)
+    first = bot.report("一村群", "巡查员辛", location="一村3号楼东侧")
+    assert first != elsewhere  # not a duplicate of the other grid's ticket
+    again = one(bot.say("一村群", "片长庚", "【问题上报】类型：散煤 地点：一村3号楼东侧"))
+    assert again.text.startswith(f"该问题已有工单 {first}")
+    assert len(reads.params) == 2  # each read its own grid's candidates after all
     assert len(bot.tickets()) == 2
 
 

@@ -107,6 +107,16 @@ def home_grid(session: Session, person_id: int) -> Grid | None:
     return directory.attached(session, directory.remembered(session, ("home", person_id), load))
 
 
+def guessed_home_grid(session: Session, sender_id: str) -> int | None:
+    """The home grid's id of the sender of a message not yet claimed, as the memory last
+    held it (`memory.guessed`): what a read taken along with the claim may assume."""
+    person = directory.guessed(session, ("contact", sender_id))
+    if not isinstance(person, Person) or person.id is None:
+        return None
+    grid = directory.guessed(session, ("home", person.id))
+    return grid.id if isinstance(grid, Grid) else None
+
+
 def find_grid(session: Session, text: str) -> Grid | None:
     """A grid by code (case-insensitive) or exact name."""
     text = text.strip()

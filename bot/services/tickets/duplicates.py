@@ -16,8 +16,12 @@ from functools import lru_cache
 from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
+from bot.services.intake import inbound
+from bot.services.intake.inbound import Along
+from bot.services.roster import lookup
 from bot.services.runtime import Runtime
 from bot.services.tickets.states import PENDING
+from bot.services.understanding.reports import ParsedReport
 from models.db import Prepared, table_of
 from models.tables import Ticket
 
@@ -67,15 +71,41 @@ def find_duplicate(
     if runtime.policy.duplicate_window.total_seconds() <= 0:
         return None
     since = at - runtime.policy.duplicate_window
-    params = {"grid_id": grid_id, "category": category, "since": since}
-    candidates = _CANDIDATES.rows(session, params)
+    candidates = inbound.along_rows(session, _key(grid_id, category, since))
+    if candidates is None:
+        params = {"grid_id": grid_id, "category": category, "since": since}
+        candidates = _CANDIDATES.rows(session, params)
     found = next((id_ for id_, place in candidates if same_place(place, location)), None)
     return None if found is None else session.get(Ticket, found)
 
 
+def candidates_along(
+    session: Session, runtime: Runtime, sender_id: str, report: ParsedReport, at: datetime
+) -> Along | None:
+    """The duplicate check's read, to ride with the message's claim (PostgreSQL): for a
+    report from a sender whose home grid the memory holds, filed under that grid (it names
+    none) and a known category, as `find_duplicate` will ask for it."""
+    window = runtime.policy.duplicate_window
+    if window.total_seconds() <= 0 or report.location is None or report.category is None:
+        return None
+    if report.grid_text or session.get_bind().dialect.name != "postgresql":
+        return None
+    grid_id = lookup.guessed_home_grid(session, sender_id)
+    if grid_id is None:
+        return None
+    category, since = report.category.name, at - window
+    params = {"grid_id": grid_id, "category": category, "since": since}
+    return Along(_key(grid_id, category, since), _CANDIDATE_SELECT, params, _NEWEST_FIRST)
+
+
+def _key(grid_id: int, category: str, since: datetime) -> tuple[str, int, str, datetime]:
+    return ("duplicates", grid_id, category, since)
+
+
 # Built once (the hot path of every report): the id and place of recent live tickets.
 _TICKET = table_of(Ticket)
-_CANDIDATES = Prepared(
+_NEWEST_FIRST = (_TICKET.c.created_at.desc(),)
+_CANDIDATE_SELECT = (
     select(_TICKET.c.id, _TICKET.c.location)
     .where(
         _TICKET.c.grid_id == bindparam("grid_id"),
@@ -83,6 +113,7 @@ _CANDIDATES = Prepared(
         _TICKET.c.category == bindparam("category"),
         _TICKET.c.created_at >= bindparam("since"),
     )
-    .order_by(_TICKET.c.created_at.desc())
+    .order_by(*_NEWEST_FIRST)
     .limit(50)
 )
+_CANDIDATES = Prepared(_CANDIDATE_SELECT)
