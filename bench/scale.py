@@ -285,6 +285,10 @@ def forget_intake(engine: Engine) -> None:
         c.execute(table_of(Outbox).delete().where(table_of(Outbox).c.kind == "reply"))
         c.execute(table_of(InboundMessage).delete())
         c.execute(table_of(TicketSequence).delete())
+    if engine.dialect.name == "postgresql":  # as autovacuum would, before the next run
+        tables = "ticket, ticket_event, patrol_record, outbox, inbound_message, ticket_sequence"
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text(f"VACUUM ANALYZE {tables}"))
 
 
 def clear_briefings(engine: Engine) -> None:
