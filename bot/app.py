@@ -156,6 +156,7 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
                 deliverer.note_waiting()
 
     app[keys.TRANSPORT] = transport
+    await asyncio.to_thread(dispatcher.warm_up)
     await transport.start(on_message)
     # Attachments claimed before a crash or restart are fetched now, not lost.
     recovery = asyncio.create_task(_collect_claimed(runtime, transport, wake))

@@ -66,6 +66,12 @@ ACKNOWLEDGED = re.compile(r"(?:@\S+\s*)*(?:已)?收到[了啦]?[!！。.，,~\s]
 # 「收到了吗？」 asks; it confirms nothing.
 ASKS = re.compile(r"[吗没？?]|没有")
 HELP_COMMAND = Command("show_help", None, "")
+# What `Dispatcher.warm_up` reads at start: a report and two commands.
+WARM_UP = (
+    "【问题上报】\n类型：散煤\n地点：一村3号楼东侧\n描述：居民烧煤取暖，冒黑烟",
+    "办结 112201 已处理",
+    "帮助",
+)
 # A reply to 「请补充问题地点」 is short; longer place-like messages are chat.
 PLACE_REPLY_LIMIT = 60
 
@@ -134,6 +140,13 @@ class Dispatcher:
     # loss included. A reply begun in the message's own transaction (`take`) makes that
     # commit the one that waits.
     sync_later: bool = True
+
+    def warm_up(self) -> None:
+        """Read a report and two commands once, touching no database: the reader builds
+        its tables and caches now, at start, not under the first message after a restart
+        (0.3 s here, while the messages behind it wait in memory)."""
+        for text in WARM_UP:
+            understand(text, self.runtime.policy.categories, self.router.grammar)
 
     def handle(self, inbound: Inbound) -> list[int]:
         """Handle one message; return the ids of the outbox messages it queued."""

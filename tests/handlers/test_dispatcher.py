@@ -363,3 +363,19 @@ def test_a_connection_lost_inside_the_handler_is_not_an_apology(
     [reply] = bot.flush()
     assert reply.text.startswith("已登记工单 112201")
     assert cut and count(pg_engine, Ticket) == 1
+
+
+def test_the_warm_up_at_start_reads_a_report_and_commands_and_records_nothing(
+    bot: Harness, engine: Engine
+) -> None:
+    from bot.services.understanding.reader import understand
+    from handlers.dispatcher import ROOT, WARM_UP
+
+    grammar, categories = ROOT.grammar, bot.runtime.policy.categories
+    meanings = [understand(text, categories, grammar) for text in WARM_UP]
+    assert meanings[0] is not None and meanings[0].reports  # the reader's report path
+    assert all(m is not None and m.command is not None for m in meanings[1:])
+    Dispatcher(bot.runtime).warm_up()
+    with engine.connect() as c:
+        assert c.execute(select(func.count()).select_from(InboundMessage)).scalar() == 0
+        assert c.execute(select(func.count()).select_from(Outbox)).scalar() == 0

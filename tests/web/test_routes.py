@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import pytest
 from aiohttp import ClientSession, web
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.adapters.simulator import SimulatorTransport
 from bot.app import build_app
@@ -399,3 +399,21 @@ async def test_a_reply_begun_as_the_bot_stops_under_its_message_is_still_sent_on
     assert len(replies) == 1 and TICKET_CODE.search(replies[0]["text"])
     later = await lines_after(client, replies[0]["id"], wait=1.5)
     assert [line for line in later["lines"] if line["from_bot"]] == []
+
+
+async def test_the_reader_is_warmed_up_before_the_transport_takes_messages(
+    settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handlers.dispatcher import Dispatcher
+
+    order: list[str] = []
+    real_start = SimulatorTransport.start
+
+    async def start(self: SimulatorTransport, on_message: Any) -> None:
+        order.append("transport")
+        await real_start(self, on_message)
+
+    monkeypatch.setattr(Dispatcher, "warm_up", lambda self: order.append("warm-up"))
+    monkeypatch.setattr(SimulatorTransport, "start", start)
+    async with TestClient(TestServer(build_app(settings, clock))):
+        assert order == ["warm-up", "transport"]
