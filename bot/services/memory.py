@@ -1,10 +1,11 @@
 """The roster kept in memory, per process: chat-path look-ups without a query each.
 
-A message's transaction reads the roster version (migration 0012: triggers change it on every
-write to grid, grid_closure, person, membership and room, whoever writes) together with its
-inbound-id claim; what was looked up under the same version is still true. A transaction
-that wrote the roster itself neither reads nor fills the memory, so nothing it saw before a
-rollback can stay behind. Without a version (sweeps, web routes) every look-up queries.
+A message's transaction reads the roster version (migrations 0012 and 0013: triggers change
+it on every write to grid, grid_closure, person, membership and room, whoever writes)
+together with its inbound-id claim; what was looked up under the same version is still
+true. A transaction that wrote the roster itself neither reads nor fills the memory, so
+nothing it saw before a rollback can stay behind. Without a version (sweeps, web routes)
+every look-up queries.
 """
 
 from __future__ import annotations
