@@ -32,6 +32,9 @@ BACKSTOP_PAGES = 10_000
 # A log this long (about 16 MB) is made to start again from its beginning.
 RESTART_PAGES = 4_000
 RESTART_WAIT_MS = 100
+# Seconds before a RESTART that found a reader in the way is tried again.
+RESTART_BACKOFF = 5.0
+_restart_after: dict[Path, float] = {}
 # Seconds between two checkpoints of the same burst of writes.
 PAUSE = 0.2
 # The thread ends after this many idle seconds; the next commit starts it again.
@@ -110,14 +113,22 @@ def checkpoint(path: Path) -> tuple[int, int, int] | None:
         return None
     try:
         row = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        if row is not None and int(row[1]) >= RESTART_PAGES:
+        if (
+            row is not None
+            and int(row[1]) >= RESTART_PAGES
+            and int(row[1]) == int(row[2])  # all copied: no reader holds an older page
+            and time.monotonic() >= _restart_after.get(path, 0.0)
+        ):
             # The log starts again from its beginning only when a writer finds it all
             # copied back, which under steady writes it never is at that moment: RESTART
-            # waits for the commit under way (up to RESTART_WAIT_MS; busy, it is tried
-            # again next time), holds new ones back while it copies the last few pages,
-            # and makes it so. Once per 16 MB of log, a commit waits a millisecond or two.
+            # waits for the commit under way (up to RESTART_WAIT_MS), holds new ones back
+            # while it copies the last few pages, and makes it so: once per 16 MB of log a
+            # commit waits a millisecond or two. While it waits for readers it holds every
+            # commit back, so a busy answer (a long read) is not tried again for a while.
             connection.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
             row = connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+            if row is not None and int(row[0]):
+                _restart_after[path] = time.monotonic() + RESTART_BACKOFF
         return None if row is None else (int(row[0]), int(row[1]), int(row[2]))
     except sqlite3.Error as exc:
         log.debug("checkpoint of %s skipped: %s", path, exc)

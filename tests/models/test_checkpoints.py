@@ -98,9 +98,12 @@ def test_a_burst_of_commits_is_one_checkpoint_after_another_not_one_each(tmp_pat
     assert sorted(runs) == [a, a, b]  # the first, then one for all the rest
 
 
-def test_a_long_log_starts_again_from_its_beginning_under_steady_writes(tmp_path: Path) -> None:
+def test_a_long_log_starts_again_from_its_beginning_under_steady_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With a writer committing all the time, the log is never all copied when its next
     commit comes, so it would only grow; a checkpoint of a long log restarts it."""
+    monkeypatch.setattr(checkpoints, "RESTART_BACKOFF", 0.0)  # every attempt below tries
     db = tmp_path / "long.db"
     setup = sqlite3.connect(db, isolation_level=None)
     setup.execute("PRAGMA journal_mode=WAL")
@@ -116,33 +119,56 @@ def test_a_long_log_starts_again_from_its_beginning_under_steady_writes(tmp_path
             written[0] += 1
             if written[0] == checkpoints.RESTART_PAGES:
                 long.set()
+            stop.wait(0.0002)  # one commit after another, as messages come, not a flood
         connection.close()
 
     thread = threading.Thread(target=writer)
     thread.start()
     try:
         assert long.wait(WAIT * 3)
+
+        def log_pages() -> int:
+            probe = sqlite3.connect(db, isolation_level=None, timeout=30)
+            try:
+                return int(probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1])
+            finally:
+                probe.close()
+
         restarted = False
-        for _ in range(200):  # the writer holds its lock only part of the time
-            result = checkpoint(db)
-            if result is not None and result[0] == 0 and result[1] >= checkpoints.RESTART_PAGES:
+        for _ in range(100):  # the writer holds its lock only part of the time
+            checkpoint(db)
+            started_at = written[0]
+            for _ in range(1000):  # the writer's next commits (a second at most)
+                if written[0] >= started_at + 5:
+                    break
+                stop.wait(0.001)
+            if log_pages() < checkpoints.RESTART_PAGES // 2:  # it wrote from the beginning
                 restarted = True
                 break
         assert restarted
-        restart = written[0]
-        for _ in range(100):  # the writer's next commits, after the restart
-            with sqlite3.connect(db, isolation_level=None) as look:
-                look.execute("SELECT count(*) FROM t").fetchone()
-            if written[0] > restart + 20:
-                break
     finally:
         stop.set()
         thread.join(WAIT)
-    frames = db.with_name("long.db-wal").stat().st_size  # the file keeps its length …
-    probe = sqlite3.connect(db, isolation_level=None)
-    _, pages, _ = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    probe.close()
-    assert frames > 0 and pages < checkpoints.RESTART_PAGES // 2  # … but was begun again
+
+
+def test_a_reader_on_an_older_snapshot_is_left_alone(tmp_path: Path) -> None:
+    """A RESTART would hold every commit back while it waits for that reader: with pages
+    the reader still needs, only the passive copy is made."""
+    db = tmp_path / "read.db"
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, pad TEXT)")
+    reader = sqlite3.connect(db, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM t").fetchone()  # a snapshot from before the rows
+    for _ in range(checkpoints.RESTART_PAGES + 10):
+        writer.execute("INSERT INTO t (pad) VALUES (?)", ("x" * 3000,))
+    busy, pages, copied = checkpoint(db) or (1, 0, 0)
+    assert busy == 0 and copied < pages  # the passive answer: no RESTART was tried
+    reader.execute("COMMIT")
+    reader.close()
+    writer.close()
 
 
 def test_a_deleted_database_is_not_created_again(tmp_path: Path) -> None:
