@@ -156,7 +156,10 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
                 deliverer.note_waiting()
 
     app[keys.TRANSPORT] = transport
-    await asyncio.to_thread(dispatcher.warm_up)
+    try:
+        await asyncio.to_thread(dispatcher.warm_up)
+    except Exception:  # only a cost saved: the messages get the same reader anyway
+        log.exception("warming the reader up failed")
     await transport.start(on_message)
     # Attachments claimed before a crash or restart are fetched now, not lost.
     recovery = asyncio.create_task(_collect_claimed(runtime, transport, wake))

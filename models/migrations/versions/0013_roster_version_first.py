@@ -12,6 +12,13 @@ holds the row and waits for roster_version). `bench/kill.py` on PostgreSQL hit i
 restart: the report got an apology instead of its ticket. Before the statement, the lock on
 roster_version always comes first, so such writers queue behind one another instead.
 SQLite has no row locks (one writer at a time): its triggers stay as they are.
+
+What this rests on: a transaction writes the roster before it locks any roster row otherwise
+(SELECT … FOR UPDATE or FOR KEY SHARE on person, grid or room, as a foreign-key check of an
+insert elsewhere takes). The message, the import, the console and the binding all do; a new
+writer that locked a roster row first and wrote the roster later could deadlock again.
+A TRUNCATE of roster_version with the roster tables (the tests do) empties it: its triggers
+fire before it; the next roster write puts the row back.
 """
 
 from alembic import op

@@ -35,40 +35,50 @@ def test_a_message_binding_a_member_while_the_login_binds_all_waits_instead_of_d
     with pg_engine.connect() as c:
         person = c.execute(text("SELECT id FROM person ORDER BY id LIMIT 1")).scalar_one()
     login = pg_engine.connect()
+    login.execute(text("SET lock_timeout = '20s'"))  # a failure here ends, never hangs
     login.execute(text("UPDATE room SET platform_id = 'r-' || id"))  # the groups first
     errors: list[BaseException] = []
-    started = threading.Event()
+    pids: list[int] = []
 
     def message() -> None:  # the member's first message binds their contact id
         try:
             with pg_engine.begin() as c:
-                started.set()
+                c.execute(text("SET LOCAL lock_timeout = '20s'"))
+                pids.append(c.execute(text("SELECT pg_backend_pid()")).scalar_one())
                 c.execute(
                     text("UPDATE person SET contact_id = 'wx-new' WHERE id = :id"), {"id": person}
                 )
         except BaseException as exc:
             errors.append(exc)
 
-    writer = threading.Thread(target=message)
-    writer.start()
-    assert started.wait(10)
-    # Until the message's UPDATE waits for a lock (bounded: a few seconds at most).
-    with pg_engine.connect() as probe:
-        for _ in range(200):
-            waiting = probe.execute(
-                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-            ).scalar_one()
-            if waiting:
-                break
-            time.sleep(0.01)
-        assert waiting
-    # The login's binding goes on to that member: with the lock taken after the statement
-    # the message would hold the member's row while waiting for the version, and one of
-    # the two would be aborted as a deadlock.
-    login.execute(text("UPDATE person SET contact_id = 'wx-login' WHERE id = :id"), {"id": person})
-    login.commit()
-    login.close()
-    writer.join(10)
+    writer = threading.Thread(target=message, daemon=True)
+    try:
+        writer.start()
+        # Until the message's UPDATE waits for a lock (bounded: a few seconds at most).
+        with pg_engine.connect() as probe:
+            waiting = False
+            for _ in range(500):
+                if pids:
+                    waiting = bool(
+                        probe.execute(
+                            text("SELECT cardinality(pg_blocking_pids(:pid)) > 0"),
+                            {"pid": pids[0]},
+                        ).scalar_one()
+                    )
+                if waiting:
+                    break
+                time.sleep(0.01)
+            assert waiting
+        # The login's binding goes on to that member: with the lock taken after the
+        # statement the message would hold the member's row while waiting for the version,
+        # and one of the two would be aborted as a deadlock.
+        login.execute(
+            text("UPDATE person SET contact_id = 'wx-login' WHERE id = :id"), {"id": person}
+        )
+        login.commit()
+    finally:
+        login.close()
+        writer.join(30)
     assert not writer.is_alive() and errors == []
     with pg_engine.connect() as c:
         final = c.execute(text("SELECT contact_id FROM person WHERE id = :id"), {"id": person})
