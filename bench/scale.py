@@ -276,19 +276,22 @@ def forget_intake(engine: Engine) -> None:
     """Take back what earlier intake runs added (their tickets, events, patrols, replies and
     message ids), so every run of a kept database starts from its seeded ledger: else each
     run left ten more live tickets per group for the next run's duplicate check to read."""
-    ticket, event = table_of(Ticket), table_of(TicketEvent)
+    ticket, event, outbox = table_of(Ticket), table_of(TicketEvent), table_of(Outbox)
+    patrols, messages, sequence = (
+        table_of(m) for m in (PatrolRecord, InboundMessage, TicketSequence)
+    )
     added = ticket.c.created_at >= NOW  # seeded tickets are all older
     with engine.begin() as c:
         c.execute(event.delete().where(event.c.ticket_id.in_(select(ticket.c.id).where(added))))
         c.execute(ticket.delete().where(added))
-        c.execute(table_of(PatrolRecord).delete())
-        c.execute(table_of(Outbox).delete().where(table_of(Outbox).c.kind == "reply"))
-        c.execute(table_of(InboundMessage).delete())
-        c.execute(table_of(TicketSequence).delete())
+        c.execute(patrols.delete())
+        c.execute(outbox.delete().where(outbox.c.kind == "reply"))
+        c.execute(messages.delete())
+        c.execute(sequence.delete())
     if engine.dialect.name == "postgresql":  # as autovacuum would, before the next run
-        tables = "ticket, ticket_event, patrol_record, outbox, inbound_message, ticket_sequence"
+        touched = ", ".join(t.name for t in (ticket, event, patrols, outbox, messages, sequence))
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.execute(text(f"VACUUM ANALYZE {tables}"))
+            c.execute(text(f"VACUUM ANALYZE {touched}"))
 
 
 def clear_briefings(engine: Engine) -> None:
