@@ -5,7 +5,9 @@ Runs the official gateway with the mock puppet on loopback and `gridbot run` as 
 own on a SQLite file (or the PostgreSQL database given). Mock members post reports one by one;
 the bot is killed with SIGKILL at random moments and started again. At the end it prints: the
 reports posted, tickets on the ledger, replies that reached WeChat, replies that reached it
-twice (must be 0), and outbox rows whose send was cut off mid-way (`unknown`, never resent).
+twice (must be 0), outbox rows whose send was cut off mid-way (`unknown`, never resent),
+the reports after which it killed the bot and the reports that got no ticket (so a loss can be
+told from the report in flight at a kill), and where the bot's log is.
 Reports posted while the bot was down never reach it (the gateway delivers events only to a
 connected client), as the README says.
 """
@@ -48,6 +50,7 @@ TOKEN = "gridbot-kill-bench"
 ADMIN = "kill-bench-admin-token-0001"
 GRIDBOT = Path(sys.executable).parent / "gridbot"
 CODE = re.compile(r"已登记工单 (\d+)")
+PLACE = "一村{n}号楼东侧"
 
 
 def start_bot(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -129,12 +132,13 @@ async def main() -> None:
         "GRIDBOT_SWEEP_SECONDS": "1",
     }
     kill_at = sorted(rng.sample(range(10, args.reports - 10), args.kills))
+    killed_after = list(kill_at)
     bot = start_bot(env, workdir / "bot.log")
     posted = kills = 0
     try:
         await wait(lambda: logged_in(port))
         for n in range(args.reports):
-            text = f"【问题上报】\n类型：散煤\n地点：一村{n}号楼东侧\n描述：烧煤取暖"
+            text = f"【问题上报】\n类型：散煤\n地点：{PLACE.format(n=n)}\n描述：烧煤取暖"
             await gateway.say("wx_a_member", text, room=ROOM_IDS["一村群"])
             posted += 1
             await asyncio.sleep(rng.uniform(0.0, 0.03))
@@ -165,6 +169,7 @@ async def main() -> None:
         statuses = dict(
             session.exec(select(Outbox.status, func.count()).group_by(Outbox.status)).all()
         )
+        places = set(session.exec(select(Ticket.location)).all())
     engine.dispose()
     print(f"database: {engine.url.get_backend_name()}; kill -9: {kills} times")
     print(f"reports posted: {posted}; tickets on the ledger: {tickets}")
@@ -174,6 +179,9 @@ async def main() -> None:
     print(f"any message sent twice to the same group: {doubled}")
     cut = statuses.get("sending", 0) + statuses.get("unknown", 0)
     print(f"outbox: {statuses} ({cut} cut off mid-send: unknown, never resent, admins told)")
+    missing = [n for n in range(posted) if PLACE.format(n=n) not in places]
+    print(f"killed after reports: {killed_after}; reports without a ticket: {missing}")
+    print(f"the bot's log: {workdir / 'bot.log'}")
 
 
 if __name__ == "__main__":
