@@ -123,6 +123,7 @@ def ticket_rows(count: int, grids: list[int], rnd: random.Random) -> Iterator[di
             due = created + timedelta(days=2)
             status = "resolved" if kind < 0.12 else "closed"
             step, nxt, resolved = 0, None, created + timedelta(hours=rnd.uniform(1, 40))
+        closed = None if status != "closed" else resolved + timedelta(hours=rnd.uniform(1, 72))
         yield {
             "code": f"S{n:08d}",
             "grid_id": grid,
@@ -134,6 +135,7 @@ def ticket_rows(count: int, grids: list[int], rnd: random.Random) -> Iterator[di
             "opened_at": created,
             "due_at": due,
             "resolved_at": resolved,
+            "closed_at": closed,
             "escalation_step": step,
             "escalation_base": 0,
             "next_escalation_at": nxt,

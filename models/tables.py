@@ -95,6 +95,25 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_created_grid", "created_at", "grid_id"),
         # The duplicate check: recent tickets of one grid and category (migration 0012).
         Index("ix_ticket_grid_category_created", "grid_id", "category", "created_at"),
+        # Tickets resolved or closed within a period, per grid, from the index alone; only
+        # tickets that have the time, so a new ticket writes neither (migration 0014).
+        Index(
+            "ix_ticket_resolved_grid",
+            "resolved_at",
+            "grid_id",
+            "status",
+            "due_at",
+            sqlite_where=text("resolved_at IS NOT NULL"),
+            postgresql_where=text("resolved_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_ticket_closed_grid",
+            "closed_at",
+            "grid_id",
+            "status",
+            sqlite_where=text("closed_at IS NOT NULL"),
+            postgresql_where=text("closed_at IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -110,7 +129,7 @@ class Ticket(SQLModel, table=True):
     created_at: datetime = _utc(index=True)  # type: ignore[assignment]
     due_at: datetime = _utc()  # type: ignore[assignment]
     accepted_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
-    resolved_at: datetime | None = _utc(nullable=True, index=True)  # type: ignore[assignment]
+    resolved_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
     closed_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
     escalation_step: int = 0
     # Steps sent before the chain last started again (退回, 延期, 上报上级, 交办, 转办): the

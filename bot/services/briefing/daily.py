@@ -22,6 +22,7 @@ from bot.services.outbox.queue import PRIORITY_BRIEFING, Draft, enqueue
 from bot.services.patrols.records import ZERO_KINDS, patrol_grids, patrol_status
 from bot.services.roster import lookup
 from bot.services.runtime import Runtime, format_duration
+from bot.services.tickets import counts as ticket_counts
 from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.states import LIVE, Status
 from models.db import insert_ignore, table_of
@@ -46,29 +47,6 @@ class Figures:
         return not (self.new or self.resolved or self.open or self.waiting)
 
 
-def _count_by_root(session: Session, roots: list[int], *where: object) -> dict[int, int]:
-    """Matching tickets under each root: counted per grid first, then summed up the closure.
-
-    Counting per grid touches each matching ticket once (joining tickets to the closure
-    first touched each once per ancestor). The closure is joined by descendant, a handful of
-    rows per grid; a filter on the roots there made SQLite probe the closure's key once per
-    grid per root instead, so the roots are picked out afterwards.
-    """
-    per_grid = (
-        select(col(Ticket.grid_id).label("grid_id"), func.count().label("n"))
-        .where(*where)  # type: ignore[arg-type]
-        .group_by(col(Ticket.grid_id))
-        .subquery()
-    )
-    rows = session.exec(
-        select(GridClosure.ancestor_id, func.sum(per_grid.c.n))
-        .join(per_grid, per_grid.c.grid_id == GridClosure.descendant_id)
-        .group_by(col(GridClosure.ancestor_id))
-    ).all()
-    wanted = set(roots)
-    return {root: int(count) for root, count in rows if root in wanted}
-
-
 # A listing order: (ticket column, descending), ending with the id so that ties are stable.
 Order = tuple[tuple[str, bool], ...]
 
@@ -81,7 +59,7 @@ def _listed(
     A root's first `top` are among the first `top` of each grid under it, so tickets are
     ranked once per grid, and only those few climb the closure to be ranked per root: the
     sort is over the matching tickets once, not once per ancestor, and only the listed
-    tickets become objects. As in `_count_by_root`, the closure is reached by descendant and
+    tickets become objects. As in `ticket_counts.by_root`, the closure is reached by descendant and
     the roots picked out afterwards (ranks are per root, so this changes none of them).
     """
     table = table_of(Ticket)
@@ -126,7 +104,7 @@ def _listed(
     listed: dict[int, list[Ticket]] = {}
     for r, ticket_id in rows:
         listed.setdefault(r, []).append(tickets[ticket_id])
-    return _count_by_root(session, roots, *where), listed
+    return ticket_counts.by_root(session, roots, *where), listed
 
 
 def figures(
@@ -140,7 +118,7 @@ def figures(
         "open": (col(Ticket.status).in_(LIVE),),
     }
     for name, where in counts.items():
-        for root, count in _count_by_root(session, roots, *where).items():
+        for root, count in ticket_counts.by_root(session, roots, *where).items():
             setattr(result[root], name, count)
     # 督办 tickets first, then the longest overdue.
     overdue, overdue_listed = _listed(

@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from bot.core.errors import UserError
 from bot.services.roster import lookup
 from bot.services.runtime import Runtime, format_duration
-from bot.services.tickets import texts
+from bot.services.tickets import counts, texts
 from bot.services.tickets.lifecycle import LEADER_LEVEL
 from bot.services.tickets.requests import APPEAL_KIND, EXTENSION, PENDING
 from bot.services.tickets.states import LIVE, Status
@@ -280,31 +280,29 @@ def _stats_line(name: str, f: Figures | None) -> str:
 def _figures(
     session: Session, roots: list[int], since: datetime, until: datetime, now: datetime
 ) -> dict[int, Figures]:
-    """One grouped query over the closure: every figure of every root at once."""
-
-    def count(*conditions: object) -> object:
-        return func.sum(case((and_(*conditions), 1), else_=0))  # type: ignore[arg-type]
-
+    """Every figure of every root: one grouped count each, per grid first and then summed
+    up the closure (`counts.by_root`), each read from an index that holds what it filters
+    on. One pass over the whole subtree computing all five at once read every ticket under
+    the root, closed ones included: 33 s on SQLite for a province's 1M tickets."""
     counted = col(Ticket.status) != Status.DISMISSED
-    resolved = and_(col(Ticket.resolved_at) >= since, col(Ticket.resolved_at) < until, counted)
-    rows = session.exec(
-        select(  # type: ignore[call-overload]
-            GridClosure.ancestor_id,
-            count(col(Ticket.created_at) >= since, col(Ticket.created_at) < until),
-            count(resolved),
-            count(
-                col(Ticket.closed_at) >= since,
-                col(Ticket.closed_at) < until,
-                col(Ticket.status) == Status.CLOSED,
-            ),
-            count(col(Ticket.status).in_(LIVE), col(Ticket.due_at) < now),
-            count(resolved, col(Ticket.resolved_at) <= col(Ticket.due_at)),
-        )
-        .join(Ticket, col(Ticket.grid_id) == GridClosure.descendant_id)
-        .where(col(GridClosure.ancestor_id).in_(roots))
-        .group_by(col(GridClosure.ancestor_id))
-    ).all()
-    return {
-        root: Figures(int(n or 0), int(r or 0), int(c or 0), int(o or 0), int(t or 0))
-        for root, n, r, c, o, t in rows
+    resolved = (col(Ticket.resolved_at) >= since, col(Ticket.resolved_at) < until, counted)
+    found = {
+        "new": counts.by_root(
+            session, roots, col(Ticket.created_at) >= since, col(Ticket.created_at) < until
+        ),
+        "resolved": counts.by_root(session, roots, *resolved),
+        "closed": counts.by_root(
+            session,
+            roots,
+            col(Ticket.closed_at) >= since,
+            col(Ticket.closed_at) < until,
+            only=col(Ticket.status) == Status.CLOSED,  # not dismissed (both are closed_at)
+        ),
+        "overdue": counts.by_root(
+            session, roots, col(Ticket.status).in_(LIVE), col(Ticket.due_at) < now
+        ),
+        "on_time": counts.by_root(
+            session, roots, *resolved, col(Ticket.resolved_at) <= col(Ticket.due_at)
+        ),
     }
+    return {root: Figures(**{k: got.get(root, 0) for k, got in found.items()}) for root in roots}
