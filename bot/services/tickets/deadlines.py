@@ -13,10 +13,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
-
 from bot.core.errors import UserError
-from bot.services.calendar.worktime import WorkCalendar
+from bot.services.calendar.worktime import WorkCalendar, official_workday
 from bot.services.runtime import Policy
 from bot.services.tickets import texts
 from bot.services.understanding.categories import Category, index_for
@@ -137,13 +135,9 @@ def add_working_days(today: date, count: int) -> date:
 
 
 def is_working_day(day: date) -> bool:
-    """Per the State Council holiday calendar, including make-up working weekends (调休)."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        # The package only knows years whose calendar has been published; Mon–Fri is the
-        # best guess for later ones and errs on a slightly early deadline at holidays.
-        return day.weekday() < 5
+    """Per the State Council holiday calendar, including make-up working weekends (调休);
+    Mon–Fri for a year whose calendar is not published yet (`worktime.official_workday`)."""
+    return official_workday(day)
 
 
 def _duration(core: str, now: datetime) -> datetime | None:
