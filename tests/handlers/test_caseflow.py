@@ -582,6 +582,24 @@ def test_a_wrong_guess_of_the_grid_costs_only_the_read(
     assert len(bot.tickets()) == 2
 
 
+def test_places_on_other_sides_are_other_places(bot: Harness) -> None:
+    """One character apart, yet elsewhere: neither report may be folded into the other."""
+    pairs = [
+        ("村西垃圾站", "村东垃圾站"),
+        ("东关小学南门", "东关小学北门"),
+        ("一村前街", "一村后街"),
+    ]
+    for first, second in pairs:
+        a = bot.report("一村群", "巡查员辛", location=first)
+        b = bot.report("一村群", "巡查员辛", location=second)
+        assert a != b, (first, second)
+    assert len(bot.tickets()) == 6
+    again = bot.say(
+        "一村群", "巡查员辛", "【问题上报】\n类型：散煤\n地点：村东垃圾站门口\n描述：冒黑烟"
+    )
+    assert one(again).text.startswith("该问题已有工单")
+
+
 def test_another_place_category_or_a_closed_ticket_is_a_new_ticket(bot: Harness) -> None:
     code = bot.report("一村群", "巡查员辛", category="道路扬尘", location="一村3号楼东侧")
     bot.report("一村群", "巡查员辛", category="道路扬尘", location="一村4号楼东侧")

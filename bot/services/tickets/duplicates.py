@@ -31,27 +31,31 @@ _NOISE = re.compile(r"[\s\W_]+")
 
 
 _NUMBER = re.compile(r"\d+")
+# Sides and directions: 「村东垃圾站」 and 「村西垃圾站」, 「南门」 and 「北门」, 「前街」 and
+# 「后街」 are two places one character apart.
+_SIDES = frozenset("东南西北前后左右")
 
 
 @lru_cache(maxsize=1 << 15)
-def _place(text: str) -> tuple[str, tuple[str, ...]]:
-    """A place reduced for comparison, and its numbers; the live tickets of a grid are
-    compared with every new report there, so each is reduced once. Room for the recent
-    live tickets of a province (up to 50 candidates in each of 1,000 grids' categories
-    seen lately; a few MB), where 4,096 was churned through at 1M tickets."""
+def _place(text: str) -> tuple[str, tuple[str, ...], str]:
+    """A place reduced for comparison, its numbers and its sides; the live tickets of a
+    grid are compared with every new report there, so each is reduced once. Room for the
+    recent live tickets of a province (up to 50 candidates in each of 1,000 grids'
+    categories seen lately; a few MB), where 4,096 was churned through at 1M tickets."""
     key = _NOISE.sub("", text).lower()
-    return key, tuple(_NUMBER.findall(key))
+    return key, tuple(_NUMBER.findall(key)), "".join(sorted(c for c in key if c in _SIDES))
 
 
 def same_place(a: str, b: str) -> bool:
     """Near-identical places: the same, one within the other, or a typo apart. House
-    numbers must agree: 「3号楼」 and 「4号楼」 are two places however alike they read."""
-    (x, x_numbers), (y, y_numbers) = _place(a), _place(b)
+    numbers and sides must agree: 「3号楼」 and 「4号楼」, 「村东」 and 「村西」 are two places
+    however alike they read."""
+    (x, x_numbers, x_sides), (y, y_numbers, y_sides) = _place(a), _place(b)
     if not x or not y:
         return False
     if x == y:
         return True
-    if x_numbers != y_numbers:
+    if x_numbers != y_numbers or x_sides != y_sides:
         return False
     short, long = sorted((x, y), key=len)
     if short in long and len(short) >= 0.6 * len(long) and len(short) >= 3:
