@@ -65,7 +65,7 @@ def transfer(ctx: Context, command: Command) -> list[Reply]:
     args=Args.CODE_REASON_DEADLINE,
     access=Access.VERIFIER,
     example="退回 112201 煤炉未拆除 2天",
-    phrases=("核查不通过", "核查未通过", "不合格"),
+    phrases=("核查不通过", "核查未通过", "不合格", "不通过", "未通过", "没通过"),
 )
 def send_back(ctx: Context, command: Command) -> list[Reply]:
     """核查不合格，退回返工并给新期限"""

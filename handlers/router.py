@@ -186,7 +186,7 @@ class Router:
         words = [verb.word for verb in verbs]
         if len(set(words)) != len(words):
             raise ValueError(f"a verb is declared twice in router {self.name}: {words}")
-        return Grammar(verbs)
+        return Grammar(verbs, asked="query" if "query" in self.by_name else None)
 
 
 def help_text(router: Router, reach: set[Access] | None = None) -> str:

@@ -16,7 +16,10 @@ router = Router("tickets")
 
 
 @router.command(
-    "受理", access=Access.STAFF, example="受理 112201", phrases=("已受理", "接单", "签收")
+    "受理",
+    access=Access.STAFF,
+    example="受理 112201",
+    phrases=("已受理", "接单", "签收", "收到", "正在处理", "处理中", "马上处理"),
 )
 def accept(ctx: Context, command: Command) -> list[Reply]:
     """确认收到并开始处置"""
@@ -45,6 +48,9 @@ def accept(ctx: Context, command: Command) -> list[Reply]:
         "已经处理",
         "已清理",
         "已拆除",
+        "已完成",
+        "完成",
+        "已解决",
     ),
 )
 def resolve(ctx: Context, command: Command) -> list[Reply]:
@@ -61,7 +67,7 @@ def resolve(ctx: Context, command: Command) -> list[Reply]:
     args=Args.CODE_NOTE,
     access=Access.VERIFIER,
     example="核查通过 112201",
-    phrases=("同意销号", "已核查", "验收通过", "复核通过", "核查合格"),
+    phrases=("同意销号", "已核查", "验收通过", "复核通过", "核查合格", "合格", "通过"),
 )
 def close(ctx: Context, command: Command) -> list[Reply]:
     """核查合格，销号结案"""
@@ -90,7 +96,20 @@ def correct(ctx: Context, command: Command) -> list[Reply]:
     "查询",
     access=Access.VIEWER,
     example="查询 112201",
-    phrases=("查一下", "查下", "查看", "查查", "查一查", "进度", "什么状态"),
+    phrases=(
+        "查一下",
+        "查下",
+        "查看",
+        "查查",
+        "查一查",
+        "进度",
+        "什么状态",
+        "怎么样了",
+        "什么情况",
+        "啥情况",
+        "情况如何",
+        "进展",
+    ),
 )
 def query(ctx: Context, command: Command) -> list[Reply]:
     """查看状态、超期、延期、返工和处置记录"""

@@ -19,7 +19,15 @@ router = Router("worklist")
     args=Args.NONE,
     access=Access.ANYONE,
     example="待办",
-    phrases=("我的待办", "待办事项", "待办工单", "我的待办工单"),
+    phrases=(
+        "我的待办",
+        "待办事项",
+        "待办工单",
+        "我的待办工单",
+        "我的工单",
+        "查看待办",
+        "我的任务",
+    ),
 )
 def todo(ctx: Context, command: Command) -> list[Reply]:
     """我负责的工单、待我核查、待我审批的延期和申诉"""
@@ -39,10 +47,17 @@ def overdue(ctx: Context, command: Command) -> list[Reply]:
     return [Reply(worklist.overdue(ctx.session, ctx.runtime, ctx.origin.actor.person_id))]
 
 
-@router.command("统计", args=Args.PERIOD, access=Access.ANYONE, example="统计 本月")
+@router.command(
+    "统计",
+    args=Args.PERIOD,
+    access=Access.ANYONE,
+    example="统计 本月",
+    phrases=("本周统计", "这周统计", "本月统计", "这个月统计", "上周统计", "上月统计"),
+)
 def stats(ctx: Context, command: Command) -> list[Reply]:
     """本网格及各下级网格的新增、办结、销号、超期和按期率"""
-    period = {"这周": "本周", "这个月": "本月"}.get(command.note, command.note)
+    said = command.note or command.word.removesuffix("统计")  # 「本月统计」
+    period = {"这周": "本周", "这个月": "本月"}.get(said, said)
     return [Reply(worklist.stats(ctx.session, ctx.runtime, ctx.origin.actor.person_id, period))]
 
 

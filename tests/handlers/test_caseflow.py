@@ -476,6 +476,54 @@ def test_stats_with_a_period_and_a_wrong_one(bot: Harness) -> None:
     assert bot.say("一镇群", "镇长丙", "统计一下人数") == []  # chat
 
 
+def test_the_wordings_people_use_for_the_case_flow(bot: Harness) -> None:
+    """Found silent in a user trial: each now does what it says (a code written beside)."""
+    a, b, c = (road_dust(bot) for _ in range(3))
+    assert "已受理（片长庚）" in one(bot.say("一村群", "片长庚", f"收到 {a}")).text
+    assert "已经受理过了" in one(bot.say("一村群", "片长庚", f"{a}收到")).text
+    assert "已受理" in one(bot.say("一村群", "片长庚", f"{b} 正在处理")).text
+    assert one(bot.say("一村群", "片长庚", f"完成 {c} 已清扫")).text.startswith("【待核查】")
+    assert one(bot.say("一村群", "片长庚", f"{b} 怎么样了")).text.startswith(f"工单 {b}（")
+    assert one(bot.say("一村群", "片长庚", f"{b}现在什么情况了")).text.startswith(f"工单 {b}（")
+    for asked in ("我的工单", "查看待办"):
+        assert one(bot.say("一村群", "片长庚", asked)).text.startswith("片长庚的待办：")
+    assert "已销号" in one(bot.say("一村群", "村书记戊", f"核查 {c} 合格")).text
+    assert "本月统计" in one(bot.say("一村群", "村书记戊", "本月统计")).text
+    assert "上周统计" in one(bot.say("一村群", "村书记戊", "上周统计")).text
+    assert [t["status"] for t in bot.tickets()] == ["accepted", "accepted", "closed"]
+
+
+def test_a_failed_check_in_plain_words_sends_it_back(bot: Harness) -> None:
+    code = road_dust(bot)
+    bot.say("一村群", "片长庚", f"办结 {code} 已洒水")
+    assert bot.say("一村群", "村书记戊", f"{code} 不通过 路面还有浮土")
+    assert bot.tickets()[0]["status"] == "accepted"  # back to its head, to be done again
+    bot.say("一村群", "片长庚", f"办结 {code} 又洒了一遍")
+    bot.say("一村群", "村书记戊", f"{code} 通过")
+    assert bot.tickets()[0]["status"] == "closed"
+
+
+def test_asking_whether_a_ticket_was_handled_changes_nothing(bot: Harness) -> None:
+    """「112201已处理了吗」 asks how it stands: it used to resolve the ticket."""
+    code = road_dust(bot)
+    for asked in (
+        f"{code}已处理了吗",
+        f"{code}处理好了吗？",
+        f"{code} 处理了没有",
+        f"已处理 {code} 了吗",
+    ):
+        assert one(bot.say("一镇群", "镇长丙", asked)).text.startswith(f"工单 {code}（待受理）")
+    assert bot.tickets()[0]["status"] == "open"
+
+
+def test_received_under_a_quoted_ticket_accepts_nothing(bot: Harness) -> None:
+    """「收到」 under a quote is a receipt: a code must be written for it to accept."""
+    code = road_dust(bot)
+    quoted = f"「网格通：已登记工单 {code} 类型：道路扬尘」\n- - - - - - - - - - - - - - -\n收到"
+    assert bot.say("一村群", "片长庚", quoted) == []
+    assert bot.tickets()[0]["status"] == "open"
+
+
 # -- duplicate reports ---------------------------------------------------------------------
 
 

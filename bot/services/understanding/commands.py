@@ -27,7 +27,12 @@ _CODE_WORD = re.compile(r"工单|编号|单号")
 _SHORT_REPLY = 20
 _QUESTION = re.compile(r"吗|？|\?|没有|了没|呢")
 # A reply that starts with a verb asks a question only when it ends like one.
-_ASKS = re.compile(r"(?:吗|呢|了没|[?？])[\s。.!！]*$")
+_ASKS = re.compile(r"(?:吗|呢|了没有?|[?？])[\s。.!！]*$")
+# A question this short (besides its code) about a ticket asks how it stands.
+_SHORT_QUESTION = 12
+# 「收到」 also answers alerts and says a message was read: it accepts a ticket only with the
+# code written beside it (收到 112201, 112201收到), never one taken from a quoted message.
+_WRITTEN_CODE_ONLY = frozenset({"收到"})
 
 
 @dataclass(frozen=True)
@@ -56,13 +61,18 @@ class Command:
     verb: str
     code: str | None
     note: str
+    # The verb or phrase it was said with (办结, 已处理, 本月统计), when at the start.
+    word: str = ""
 
 
 class Grammar:
     """The commands a deployment understands, compiled once into one pattern."""
 
-    def __init__(self, verbs: Iterable[Verb]) -> None:
+    def __init__(self, verbs: Iterable[Verb], asked: str | None = None) -> None:
+        """`asked`: the command a question about a ticket is (「112201处理好了吗」 asks how
+        it stands; it reports nothing done). None: such a question is read as it is worded."""
         self._verbs = {verb.word: verb for verb in verbs}
+        self._asked = asked
         # Longest first, so 「补充照片」 wins over 「照片」.
         words = "|".join(re.escape(w) for w in sorted(self._verbs, key=len, reverse=True))
         self._head = re.compile(
@@ -75,6 +85,11 @@ class Grammar:
         and setting a WeChat quote apart: the quote can supply the code."""
         cleaned = clean(text)
         return self.read(cleaned.body, cleaned.quoted)
+
+    def _phrase(self, command: Command) -> bool:
+        """Said with a phrase (已处理), not the command's own words (办结)."""
+        verb = self._verbs.get(command.word)
+        return verb is not None and verb.word not in verb.command_words
 
     def takes_text(self, command: Command) -> bool:
         """A command whose text may stand without a code (交办 一村二片 类型：… 地点：…)."""
@@ -94,6 +109,19 @@ class Grammar:
             and _ANY_CODE.search(fold(quoted))
         ):
             return None
+        return self._unless_asked(command, fold(body))
+
+    def _unless_asked(self, command: Command | None, folded: str) -> Command | None:
+        """「已处理 112201 了吗」 asks how the ticket stands: a phrase saying what was done,
+        ending as a question, is the question (`asked`), not the deed."""
+        if (
+            command is not None
+            and command.code is not None
+            and self._asked is not None
+            and self._phrase(command)
+            and _ASKS.search(folded)
+        ):
+            return Command(self._asked, command.code, "")
         return command
 
     def read(self, text: str, quoted: str | None = None) -> Command | None:
@@ -103,8 +131,9 @@ class Grammar:
         (``112201受理``, ``已办结 112201``, ``工单112201已办结，…``). With no code in the text,
         a quoted bot message can supply it when the text starts with a verb.
         """
-        command = self._at_start(text)
         folded = fold(text)
+        command = self._unless_asked(self._at_start(text), folded)
+        asks = self._asked is not None and _ASKS.search(folded) is not None
         quote_codes = (
             [m for m in _ANY_CODE.finditer(fold(quoted)) if not _is_phone(m.group())]
             if quoted
@@ -121,8 +150,13 @@ class Grammar:
             if found is not None:
                 verb, at, end = found
                 code = codes[0]
+                if asks:  # 「112201已处理了吗」 asks how it stands; nothing was done
+                    return Command(self._asked or "", code.group().upper(), "")
                 note = _note(text, [(code.start(), code.end()), (at, end)], verb)
                 return Command(verb.command, code.group().upper(), note)
+            if asks and len(folded) - len(codes[0].group()) <= _SHORT_QUESTION:
+                # 「112201 处理了没有」: a short question about a ticket, whatever its words
+                return Command(self._asked or "", codes[0].group().upper(), "")
         if (command is None or command.code is None) and quote_codes:
             head = self._head.match(folded)
             verb_at: tuple[Verb, int, int] | None
@@ -136,7 +170,7 @@ class Grammar:
                 verb_at, question = None, None
             if verb_at is not None and not question:
                 verb, at, end = verb_at
-                if verb.takes_code:
+                if verb.takes_code and verb.word not in _WRITTEN_CODE_ONLY:
                     note = _note(text, [(at, end)], verb)
                     return Command(verb.command, quote_codes[0].group().upper(), note)
         return command
@@ -185,7 +219,7 @@ class Grammar:
         verb = self._verbs[head.group("verb")]
         if not verb.takes_code:
             if _BARE_END.fullmatch(folded, head.end()):
-                return Command(verb.command, None, "")
+                return Command(verb.command, None, "", word=verb.word)
             rest = _BARE_END.sub("", folded[head.end() :].strip())
             if verb.tail is None or not verb.tail.fullmatch(rest):
                 return None
@@ -205,7 +239,7 @@ class Grammar:
             return None
         if code is None and note and not (head.group("tag") or ":" in sep or verb.free):
             return None
-        return Command(verb=verb.command, code=code, note=note)
+        return Command(verb=verb.command, code=code, note=note, word=verb.word)
 
 
 def _is_phone(token: str) -> bool:
