@@ -33,6 +33,7 @@ class Args(StrEnum):
     CODE = "工单编号"
     CODE_NOTE = "工单编号 [说明]"
     CODE_TEXT = "工单编号 处置情况"
+    CODE_FIELD = "工单编号 项目：新内容"
     CODE_REASON = "工单编号 原因"
     CODE_GRID = "工单编号 网格 原因"
     CODE_TIME = "工单编号 时长或日期 原因"

@@ -79,7 +79,7 @@ def close(ctx: Context, command: Command) -> list[Reply]:
 @router.command(
     "更正",
     "修改",
-    args=Args.CODE_TEXT,
+    args=Args.CODE_FIELD,
     access=Access.VIEWER,
     example="更正 112201 地点：东关街12号院门口",
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.services.understanding._text import clean, fold, trim
 
@@ -61,8 +61,9 @@ class Command:
     verb: str
     code: str | None
     note: str
-    # The verb or phrase it was said with (办结, 已处理, 本月统计), when at the start.
-    word: str = ""
+    # The verb or phrase it was said with (办结, 已处理, 本月统计), when at the start: how it
+    # was worded, not what it means, so two commands that mean the same compare equal.
+    word: str = field(default="", compare=False)
 
 
 class Grammar:
