@@ -14,7 +14,8 @@ load. Then, median of `--runs` runs each:
 - the sweep after 100 tickets became due (set due just before each run);
 - report intake through the dispatcher in one process (what earlier runs of a kept database
   added taken back first): one message after another, and
-  `THREADS` at a time (the app hands each message to a thread of its own); a bare single-row
+  `THREADS` threads at a time (the web form, the sweeps and the chat share it; the WeChat
+  transport itself hands it one message at a time, in order); a bare single-row
   INSERT + COMMIT on the same engine, committed the way the dispatcher commits
   (`sync_later`), and the same with each commit waiting for the disk (as the issue measured
   it), each with its ratio to intake one after another;
@@ -415,7 +416,7 @@ ROWS = (
     ("sweep with 100 newly due", "due_ms", "{:.1f} ms", "≤ 100 ms at 1M"),
     ("report intake, dispatcher, one after another", "intake", "{:.0f} /s", "≥ 500 /s"),
     (
-        f"report intake, {THREADS} at a time (the app's threads)",
+        f"report intake, {THREADS} threads sharing the dispatcher",
         "intake_together",
         "{:.0f} /s",
         "≥ 500 /s",
