@@ -493,6 +493,16 @@ def test_the_wordings_people_use_for_the_case_flow(bot: Harness) -> None:
     assert [t["status"] for t in bot.tickets()] == ["accepted", "accepted", "closed"]
 
 
+def test_a_resolution_in_natural_words_keeps_its_whole_note(bot: Harness) -> None:
+    """The phrase used to stop short: 「完了，路面已清扫」 went on the record as the note."""
+    a, b = road_dust(bot), road_dust(bot)
+    first = bot.say("一村群", "片长庚", f"{a}已经处理完了，路面已清扫")[0].text
+    second = bot.say("一村群", "片长庚", f"{b} 已经处理了，洒过水了")[0].text
+    assert "路面已清扫" in first and "完了" not in first, first
+    assert "洒过水了" in second and "了，洒过" not in second, second
+    assert [t["status"] for t in bot.tickets()] == ["resolved", "resolved"]
+
+
 def test_a_failed_check_in_plain_words_sends_it_back(bot: Harness) -> None:
     code = road_dust(bot)
     bot.say("一村群", "片长庚", f"办结 {code} 已洒水")
