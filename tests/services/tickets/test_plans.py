@@ -8,15 +8,14 @@ silently turn either into a scan of the ticket table.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.services.intake import inbound as intake
 from bot.services.tickets import duplicates
 from tests.harness import Harness
-from tests.services.briefing.test_plans import plans
+from tests.services.briefing.test_plans import assert_no_ticket_scan, plans, ticket_selects
 
 INDEX = "ix_ticket_grid_category_created"
 
@@ -53,24 +52,11 @@ def test_stats_count_each_figure_from_an_index_never_the_whole_subtree(engine: E
     bot.report("一村群", "巡查员辛", category="道路扬尘", location="二片路口")
     bot.say("一村群", "片长庚", f"办结 {closed} 已洒水")
     bot.say("一村群", "村书记戊", f"核查通过 {closed}")
-    seen: list[tuple[str, Any]] = []
-
-    def capture(_c: object, _cur: object, statement: str, params: Any, *_: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "ticket" in statement:
-            seen.append((statement, params))
-
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
+    with ticket_selects(engine) as seen:
         [reply] = bot.say("一镇群", "镇长丙", "统计 本月")
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
     assert "合计：新增 2，办结 1，销号 1，超期 0" in reply.text, reply.text
     read = plans(engine, seen)
-    for plan in read:
-        if engine.dialect.name == "sqlite":
-            assert not any(line.startswith("SCAN ticket") for line in plan.splitlines()), plan
-        else:
-            assert "Seq Scan on ticket" not in plan, plan
+    assert_no_ticket_scan(engine, read)
     everything = "\n\n".join(read)
     for index in ("ix_ticket_resolved_grid", "ix_ticket_closed_grid", "ix_ticket_created_grid"):
         assert index in everything, everything
