@@ -110,19 +110,17 @@ class Grammar:
             and _ANY_CODE.search(fold(quoted))
         ):
             return None
-        return self._unless_asked(command, fold(body))
+        return self._unless_asked(command, self._asks(fold(body)))
 
-    def _unless_asked(self, command: Command | None, folded: str) -> Command | None:
+    def _asks(self, folded: str) -> bool:
+        """The text ends as a question, and questions about a ticket have a command."""
+        return self._asked is not None and _ASKS.search(folded) is not None
+
+    def _unless_asked(self, command: Command | None, asks: bool) -> Command | None:
         """「已处理 112201 了吗」 asks how the ticket stands: a phrase saying what was done,
-        ending as a question, is the question (`asked`), not the deed."""
-        if (
-            command is not None
-            and command.code is not None
-            and self._asked is not None
-            and self._phrase(command)
-            and _ASKS.search(folded)
-        ):
-            return Command(self._asked, command.code, "")
+        ending as a question (`asks`), is the question (`asked`), not the deed."""
+        if asks and command is not None and command.code is not None and self._phrase(command):
+            return Command(self._asked or "", command.code, "")
         return command
 
     def read(self, text: str, quoted: str | None = None) -> Command | None:
@@ -133,8 +131,8 @@ class Grammar:
         a quoted bot message can supply it when the text starts with a verb.
         """
         folded = fold(text)
-        command = self._unless_asked(self._at_start(text), folded)
-        asks = self._asked is not None and _ASKS.search(folded) is not None
+        asks = self._asks(folded)
+        command = self._unless_asked(self._at_start(text), asks)
         quote_codes = (
             [m for m in _ANY_CODE.finditer(fold(quoted)) if not _is_phone(m.group())]
             if quoted
