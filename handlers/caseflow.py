@@ -121,6 +121,41 @@ def refuse_extension(ctx: Context, command: Command) -> list[Reply]:
 
 
 @router.command(
+    "审批同意",
+    args=Args.CODE_NOTE,
+    access=Access.VERIFIER,
+    example="同意 112201",
+    phrases=("同意", "批准", "准予"),
+)
+def grant_pending(ctx: Context, command: Command) -> list[Reply]:
+    """同意待审批的延期或申诉"""
+    outcome = requests.decide_pending(
+        ctx.session, ctx.runtime, command.code or "", True, _own_words(command), ctx.origin
+    )
+    return outcome_replies(ctx, outcome)
+
+
+@router.command(
+    "审批不同意",
+    args=Args.CODE_REASON,
+    access=Access.VERIFIER,
+    example="不同意 112201 可以按期完成",
+    phrases=("不同意", "不批准", "驳回"),
+)
+def refuse_pending(ctx: Context, command: Command) -> list[Reply]:
+    """不同意待审批的延期或申诉（需写明原因）"""
+    outcome = requests.decide_pending(
+        ctx.session, ctx.runtime, command.code or "", False, _own_words(command), ctx.origin
+    )
+    return outcome_replies(ctx, outcome)
+
+
+def _own_words(command: Command) -> str:
+    """The note as written: a bare 「同意 112201」 has none (the phrase is no reason)."""
+    return "" if command.note == command.word else command.note
+
+
+@router.command(
     "申诉",
     args=Args.CODE_REASON,
     access=Access.OWN,

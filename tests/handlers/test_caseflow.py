@@ -322,6 +322,36 @@ def test_refused_extension_keeps_the_deadline(bot: Harness, engine: Engine) -> N
     )
 
 
+def test_a_plain_yes_or_no_decides_what_waits_on_the_ticket(bot: Harness, engine: Engine) -> None:
+    code = road_dust(bot)
+    assert one(bot.say("一村群", "村书记戊", f"同意 {code}")).text == (
+        t.NOTHING_PENDING.format(code=code)
+    )
+    bot.say("一村群", "片长庚", f"延期 {code} 2天 等待清扫车")
+    no_reason = one(bot.say("一村群", "村书记戊", f"{code} 不同意")).text
+    assert no_reason.startswith("请写明原因，例如：不同意延期")
+    granted = one(bot.say("一村群", "村书记戊", f"同意 {code}"))
+    assert granted.text == t.EXTENSION_GRANTED.format(
+        code=code, who="村书记戊", due="11月25日 10:00"
+    )
+    assert ticket(engine, code).extensions == 1
+    other = road_dust(bot)
+    bot.say("一村群", "片长庚", f"申诉 {other} 路段属于二村")
+    refused = bot.say("一镇群", "镇长丙", f"驳回 {other} 经核实属于本村")
+    assert "申诉驳回（镇长丙）：经核实属于本村" in refused[0].text
+    assert [row["status"] for row in bot.tickets()] == ["open", "open"]
+
+
+def test_saying_a_ticket_is_not_done_asks_how_it_stands(bot: Harness) -> None:
+    code = road_dust(bot)
+    for text in (f"{code} 还没完成", f"{code}未处理", f"{code} 处理不了"):
+        assert one(bot.say("一村群", "片长庚", text)).text.startswith(f"工单 {code}")
+    assert bot.tickets()[0]["status"] == "open"
+    refused = one(bot.say("一村群", "村书记戊", f"不同意 {code} 可以按期完成")).text
+    assert refused == t.NOTHING_PENDING.format(code=code)
+    assert bot.tickets()[0]["status"] == "open"
+
+
 def test_bad_extension_times_are_explained(bot: Harness) -> None:
     code = road_dust(bot)
     assert (

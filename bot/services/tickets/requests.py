@@ -218,6 +218,19 @@ def decide_extension(
     return _told(session, ticket, text)
 
 
+def decide_pending(
+    session: Session, runtime: Runtime, code: str, yes: bool, note: str, origin: Origin
+) -> Outcome:
+    """同意 / 不同意 <编号>: decide whatever request waits on the ticket (an appeal first: it
+    pauses the ticket, and an extension cannot be granted while it does)."""
+    ticket = find(session, code)
+    if _pending(session, ticket, APPEAL_KIND) is not None:
+        return decide_appeal(session, runtime, ticket.code, yes, note, origin)
+    if _pending(session, ticket, EXTENSION) is not None:
+        return decide_extension(session, runtime, ticket.code, yes, note, origin)
+    raise UserError(texts.NOTHING_PENDING.format(code=ticket.code))
+
+
 def _told(session: Session, ticket: Ticket, text: str) -> Outcome:
     """The decision, said to the decider and in the responsible grid's group."""
     moved = info(session, ticket)

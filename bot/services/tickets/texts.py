@@ -241,6 +241,10 @@ APPEAL_NOTICE = (
     "通过回复「申诉通过 {code}」（不予处置），驳回回复「驳回申诉 {code} 原因」。"
 )
 NO_PENDING_APPEAL = "工单 {code} 没有待处理的申诉。"
+NOTHING_PENDING = (
+    "工单 {code} 没有待审批的延期或申诉。"
+    "核查合格请发「核查通过 {code}」，不合格请发「退回 {code} 原因」。"
+)
 NOT_ALLOWED_DECIDE_APPEAL = "只有区、镇（街道）级网格长或管理员才能处理工单 {code} 的申诉。"
 APPEAL_UPHELD = "工单 {code} 申诉通过（{who}），按不予处置结案，不计入考核。"
 APPEAL_REJECTED = "工单 {code} 申诉驳回（{who}）：{reason}\n请继续处置，整改期限 {due}。"

@@ -33,6 +33,13 @@ _SHORT_QUESTION = 12
 # 「收到」 also answers alerts and says a message was read: it accepts a ticket only with the
 # code written beside it (收到 112201, 112201收到), never one taken from a quoted message.
 _WRITTEN_CODE_ONLY = frozenset({"收到"})
+# 「112203 还没完成」「未处理」「处理不了」 say a thing was not done: never the deed itself.
+_NOT_BEFORE = re.compile(r"(?:没有?|未|不|无法|没法|尚未|别|勿)(?:能|要|用|再|必)?\s*$")
+_NOT_AFTER = re.compile(r"\s*(?:不了|不好|不完|不动)")
+_NOT_DONE = re.compile(
+    r"(?:没有?|未|尚未|无法|没法)能?\s*(?:处理|完成|整改|办|解决|处置|落实)"
+    r"|(?:处理|完成|整改|解决|处置)不(?:了|好|完)"
+)
 
 
 @dataclass(frozen=True)
@@ -152,9 +159,11 @@ class Grammar:
                 if asks:  # 「112201已处理了吗」 asks how it stands; nothing was done
                     return Command(self._asked or "", code.group().upper(), "")
                 note = _note(text, [(code.start(), code.end()), (at, end)], verb)
-                return Command(verb.command, code.group().upper(), note)
-            if asks and len(folded) - len(codes[0].group()) <= _SHORT_QUESTION:
-                # 「112201 处理了没有」: a short question about a ticket, whatever its words
+                return Command(verb.command, code.group().upper(), note, word=verb.word)
+            short = len(folded) - len(codes[0].group()) <= _SHORT_QUESTION
+            if short and (asks or self._negated_anywhere(folded)):
+                # 「112201 处理了没有」: a short question about a ticket, whatever its words;
+                # 「112201 还没完成」 says nothing was done: both are answered with how it stands
                 return Command(self._asked or "", codes[0].group().upper(), "")
         if (command is None or command.code is None) and quote_codes:
             head = self._head.match(folded)
@@ -171,7 +180,8 @@ class Grammar:
                 verb, at, end = verb_at
                 if verb.takes_code and verb.word not in _WRITTEN_CODE_ONLY:
                     note = _note(text, [(at, end)], verb)
-                    return Command(verb.command, quote_codes[0].group().upper(), note)
+                    quoted_code = quote_codes[0].group().upper()
+                    return Command(verb.command, quoted_code, note, word=verb.word)
         return command
 
     def _verb_anywhere(
@@ -187,7 +197,7 @@ class Grammar:
         if match is None:
             return None
         verb = self._verbs[match.group()]
-        if not verb.takes_code:
+        if not verb.takes_code or _negated(folded, match.start(), match.end()):
             return None
         if verb.leading_only:
             if after_code is None or folded[: after_code.start()].strip():
@@ -201,6 +211,13 @@ class Grammar:
         ):
             return None
         return verb, match.start(), match.end()
+
+    def _negated_anywhere(self, folded: str) -> bool:
+        """A verb in the text is said not done (「还没完成」「处理不了」)."""
+        return self._asked is not None and (
+            _NOT_DONE.search(folded) is not None
+            or any(_negated(folded, m.start(), m.end()) for m in self._anywhere.finditer(folded))
+        )
 
     def _at_start(self, text: str) -> Command | None:
         """The command in `text`, or None when it is chat.
@@ -239,6 +256,14 @@ class Grammar:
         if code is None and note and not (head.group("tag") or ":" in sep or verb.free):
             return None
         return Command(verb=verb.command, code=code, note=note, word=verb.word)
+
+
+def _negated(folded: str, start: int, end: int) -> bool:
+    """The words at `start:end` are said not done: 未完成, 还没处理, 处理不了."""
+    return (
+        _NOT_BEFORE.search(folded, max(0, start - 4), start) is not None
+        or _NOT_AFTER.match(folded, end) is not None
+    )
 
 
 def _is_phone(token: str) -> bool:
