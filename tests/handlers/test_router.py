@@ -64,6 +64,18 @@ def test_help_words_inside_chat_are_chat(bot: Harness) -> None:
     assert thanks.text.startswith(texts.HELP_HEADER) and "· 受理 工单编号" in thanks.text
 
 
+def test_a_problem_told_to_the_bot_is_a_report_without_a_keyword(bot: Harness) -> None:
+    text = "@网格通 东关街12号门口有人烧垃圾"
+    [filed] = bot.say_as("一村群", "wx_a_member", "巡查员辛", text, mentions_bot=True)
+    [ticket] = bot.tickets()
+    assert ticket["location"] == "东关街12号门口" and str(ticket["code"]) in filed.text
+    # A question to the bot about a kind of problem is still answered with help.
+    for text in ("@网格通 秸秆焚烧怎么上报", "@网格通 地点怎么写"):
+        [reply] = bot.say_as("一村群", "wx_a_member", "巡查员辛", text, mentions_bot=True)
+        assert reply.text.startswith(texts.HELP_HEADER)
+    assert len(bot.tickets()) == 1
+
+
 def test_usage_comes_from_the_declaration(bot: Harness) -> None:
     for spec in ROOT.commands:
         if not spec.args.takes_code:

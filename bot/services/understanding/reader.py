@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot.services.understanding._text import clean
 from bot.services.understanding.categories import Category
 from bot.services.understanding.commands import Command, Grammar
-from bot.services.understanding.reports import ParsedReport, read_cleaned
+from bot.services.understanding.reports import ParsedReport, read_addressed, read_cleaned
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ def understand(
     """The message's meaning, or None for ordinary chat (which gets no reply).
 
     A report wins over a command, a command over help; a message that @-mentions the bot
-    always gets an answer, with help when nothing else fits.
+    always gets an answer: a report when it tells of a problem, even without a keyword, and
+    help when nothing else fits.
     """
     cleaned = clean(text)  # once: traditional folded, emoji codes dropped, quote set apart
     first = grammar.leading(cleaned.body, cleaned.quoted)
@@ -47,4 +48,8 @@ def understand(
     command = grammar.read(cleaned.body, cleaned.quoted)
     if command is not None:
         return Understood(command=command)
-    return HELP if mentions_bot else None
+    if not mentions_bot:
+        return None
+    # 「@网格通 东关街12号门口有人烧垃圾」: told to the bot, a problem needs no keyword.
+    addressed = None if cleaned.quoted else read_addressed(cleaned.body, categories)
+    return Understood(reports=tuple(addressed)) if addressed else HELP

@@ -90,7 +90,8 @@ _FIELD_SPACED = re.compile(
 _MENTIONS = r"(?:@[^\s@]+\s*)*"
 _HEAD = re.compile(
     rf"\s*{_MENTIONS}\s*(?P<open>[\[【〔#]?)\s*"
-    r"(?P<word>环境问题上报|问题上报|上报问题|巡查情况上报|情况上报|上报|报告|报一下|报一个|报个)"
+    r"(?P<word>环境问题上报|问题上报|上报问题|巡查情况上报|情况上报|上报|报告|报一下|报一个|报个"
+    r"|(?:反映|反馈)(?:一下)?(?:个|一个)?(?:情况|问题)|反映一下|反映)"
     r"(?:\s*(?P<close>[\]】〕#]))?"
 )
 _COUNT = r"[一二两三四五六七八九十\d]"
@@ -112,8 +113,17 @@ _RUNS_ON_WORDS = (
     "上级",
 )
 _AFTER_HEAD = re.compile(r"[^\S\n]*[:,]?")
-_TRAILING = re.compile(r"[\s,，]*上报一下[\s。.!！~]*$")
-_MIDDLE = re.compile(rf"上报(?:一下|一个问题|{_COUNT}+个问题)?[^\S\n]*:|上报一下(?=[\s,])")
+# 「…冒黑烟 上报一下」, and a bare 上报 set apart at the end (「…有人烧垃圾，上报」); 「已经上报」
+# 「统一上报」 run on from the words before and are chat.
+_TRAILING = re.compile(
+    r"[\s,，]*上报一下[\s。.!！~]*$|(?<=[\s,;。.!！])(?:特此|现)?上报[\s。.!！~]*$"
+)
+_MIDDLE = re.compile(
+    rf"上报(?:一下|一个问题|{_COUNT}+个问题)?[^\S\n]*:|上报一下(?=[\s,])"
+    # 「今天巡查发现两个问题：1.… 2.…」, 「反映个情况，…」
+    rf"|(?<![没未无不])(?:发现|反映|反馈|汇报)了?"
+    rf"(?:(?:{_COUNT}+个|个|以下|如下)(?:问题|情况)[^\S\n]*[:,]|(?:问题|情况)[^\S\n]*:)"
+)
 _WORD = re.compile(r"[^\s,;、]+")
 # Several problems in one message.
 _HEADER_AGAIN = re.compile(r"[【\[〔#]\s*(?:环境问题上报|问题上报|上报问题|上报)\s*[】\]〕#]?")
@@ -190,6 +200,27 @@ def read_cleaned(body: str, categories: Sequence[Category]) -> list[ParsedReport
     if head is None and not any(r.category_text or r.location for r in reports):
         return None
     return reports
+
+
+_LEADING_MENTIONS = re.compile(rf"\s*{_MENTIONS}\s*")
+_ASKS_BOT = re.compile(r"怎么|怎样|如何|什么|哪|吗|[?？]")
+
+
+def read_addressed(body: str, categories: Sequence[Category]) -> list[ParsedReport] | None:
+    """A message to the bot (@网格通) that tells of a problem without a report keyword: a
+    report when it names a category, or a place and what is wrong there; None otherwise."""
+    index = index_for(tuple(categories))
+    folded = fold(body)
+    mentions = _LEADING_MENTIONS.match(folded)
+    start = mentions.end() if mentions else 0
+    body, folded = body[start:], folded[start:]
+    reports = _inherit([_read_item(b, f, index) for b, f in _items(body, folded)])
+    wrong = _PROBLEM_WORDS.search(folded) is not None
+    if _ASKS_BOT.search(folded):  # 「秸秆焚烧怎么上报」 asks for help; a place makes it a case
+        return reports if any(r.category is not None and r.location for r in reports) else None
+    if any(r.category is not None or (r.location and wrong) for r in reports):
+        return reports
+    return None
 
 
 def _worth_reading(
@@ -286,10 +317,15 @@ def _read_item(body: str, folded: str, index: CategoryIndex) -> ParsedReport:
     location = values.get("location")
     if location is not None and not looks_like_place(location):
         location = location if len(location) >= 2 else None
-    if location is None and not spans:
-        # The category's own words are no place ("#上报 工地扬尘 照片见上图").
-        location = find_place(
-            body.replace(category_text, " " * len(category_text), 1) if category_text else body
+    inside = bool(category_text and location and category_text in location)
+    if not spans and (location is None or (inside and not looks_like_place(category_text or ""))):
+        # The category's own words are no place ("#上报 工地扬尘 照片见上图"), nor part of one
+        # (「西街菜市场油烟扰民」 is at 西街菜市场; 「西街烧烤摊」 is a place).
+        location = (
+            find_place(
+                body.replace(category_text, " " * len(category_text), 1) if category_text else body
+            )
+            or location
         )
     deadline = values.get("deadline")
     if deadline is None:

@@ -13,6 +13,7 @@ from bot.services.understanding.reports import (
     match_category,
     missing_fields_reply,
     parse_report,
+    read_reports,
 )
 from handlers.dispatcher import ROOT
 
@@ -298,6 +299,12 @@ CHAT = [
     "上报材料在哪里交？",
     "好的👍",
     "@网格通 你好",
+    "这个问题我已经上报",
+    "明天统一上报",
+    "好的，上报",
+    "今天一片区转了两圈，没发现问题，农贸市场都挺规矩",
+    "反映个情况，明天开会改到下午",
+    "反映的问题已经处理了",
     "",
     "   ",
 ]
@@ -434,11 +441,34 @@ def test_chat_is_not_a_command(text: str) -> None:
         ("上报 有人在河里倒污水 地点在白水河西关桥下", "白水河西关桥下"),
         ("上报一下这个问题：东关街3号楼居民烧煤", "东关街3号楼"),
         ("#上报 西街烧烤摊 油烟 晚上扰民", "西街烧烤摊"),
+        ("上报 村口小卖部门口有人烧垃圾", "村口小卖部门口"),
+        ("#上报 村口小桥边粪水直排", "村口小桥边"),
     ],
 )
 def test_the_place_in_free_text_is_just_the_place(text: str, place: str) -> None:
     parsed = parse_report(text, CATEGORIES)
     assert parsed is not None and parsed.location == place
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("东关街菜市场门口有人烧垃圾，上报", ["东关街菜市场门口"]),
+        ("村口小桥边有人倒建筑垃圾 上报", ["村口小桥边"]),
+        (
+            "今天巡查发现两个问题：1.东关街12号门口有人烧垃圾 2.西街菜市场油烟扰民",
+            ["东关街12号门口", "西街菜市场"],
+        ),
+        ("反映个情况 村口小卖部后面有人烧秸秆", ["村口小卖部后面"]),
+        ("反映一下，吕匠村北边玉米地有人焚烧秸秆", ["吕匠村北边玉米地"]),
+    ],
+)
+def test_reports_in_other_words_people_use(text: str, places: list[str]) -> None:
+    """A bare 上报 set apart at the end, 「发现两个问题：」 and 「反映个情况」 open a report."""
+    reports = read_reports(text, CATEGORIES)
+    assert reports is not None
+    assert [r.location for r in reports] == places
+    assert all(r.category is not None for r in reports)
 
 
 def test_a_synonym_beats_a_symptom_word() -> None:
