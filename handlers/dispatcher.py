@@ -29,7 +29,17 @@ from bot.services.tickets.ledger import Origin
 from bot.services.understanding.commands import Command
 from bot.services.understanding.places import looks_like_place
 from bot.services.understanding.reader import understand
-from handlers import alerts, caseflow, evidence, help, patrols, reports, tickets, worklist
+from handlers import (
+    alerts,
+    caseflow,
+    evidence,
+    help,
+    patrols,
+    reports,
+    several,
+    tickets,
+    worklist,
+)
 from handlers.context import Context
 from handlers.router import Router
 
@@ -106,6 +116,8 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
     spec = router.by_name[command.verb]
     if command.code is None and spec.args.takes_code and not (spec.args.free and command.note):
         return Route(lambda ctx: [spec.usage_reply()])
+    if command.more and spec.args.several:
+        return Route(lambda ctx: several.each_code(ctx, spec, command))
     return Route(lambda ctx: spec.handler(ctx, command))
 
 

@@ -61,6 +61,17 @@ class Args(StrEnum):
         return None
 
     @property
+    def several(self) -> bool:
+        """One command may name several tickets (「办结 112201 112202」)."""
+        return self in (
+            Args.CODE,
+            Args.CODE_NOTE,
+            Args.CODE_TEXT,
+            Args.CODE_REASON,
+            Args.CODE_REASON_DEADLINE,
+        )
+
+    @property
     def free(self) -> bool:
         """Text may follow the verb without a ticket code."""
         return self is Args.ASSIGN

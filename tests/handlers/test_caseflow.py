@@ -352,6 +352,31 @@ def test_saying_a_ticket_is_not_done_asks_how_it_stands(bot: Harness) -> None:
     assert bot.tickets()[0]["status"] == "open"
 
 
+def test_a_reason_glued_to_the_time_is_read_apart(bot: Harness, engine: Engine) -> None:
+    code = road_dust(bot)  # due 11月23日 10:00
+    asked = one(bot.say("一村群", "片长庚", f"延期 {code} 3天设备到货晚")).text
+    assert "延到 11月26日 10:00：设备到货晚" in asked
+    with Session(engine) as session:
+        request = session.exec(select(TicketRequest)).one()
+    assert request.reason == "设备到货晚"
+
+
+def test_one_command_for_several_tickets_does_each(bot: Harness) -> None:
+    first, second, third = road_dust(bot), road_dust(bot), road_dust(bot)
+    accepted = one(bot.say("一村群", "片长庚", f"受理 {first} 999999 {second}")).text
+    assert f"工单 {first} 已受理" in accepted and f"工单 {second} 已受理" in accepted
+    assert "999999" in accepted  # the code nobody knows is named, not skipped
+    done = one(bot.say("一村群", "片长庚", f"{first}、{second}、{third} 已清扫完毕，已办结"))
+    assert done.mentions == ("村书记戊",)
+    assert all(f"【待核查】工单 {c} 已办结" in done.text for c in (first, second, third))
+    assert "处置情况：已清扫完毕" in done.text
+    again = one(bot.say("一村群", "片长庚", f"办结 {first} {second}")).text
+    assert again.count("已经办结，无需重复办结") == 2
+    closed = one(bot.say("一村群", "村书记戊", f"核查通过 {first} {second} {third}"))
+    assert closed.text.count("已销号（村书记戊）") == 3
+    assert [row["status"] for row in bot.tickets()] == ["closed"] * 3
+
+
 def test_bad_extension_times_are_explained(bot: Harness) -> None:
     code = road_dust(bot)
     assert (

@@ -63,7 +63,7 @@ def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     dates ("11月25日前", "11月25号", "2026-11-25", "11/25", "11月25日18时", "11月25日 18:00"),
     and days by name ("明天", "后天", "本周五", "周五前", "下周一"). A date or day without a
     time means 18:00 local. A month/day more than two months behind today means next year.
-    Raises UserError with REPORT_BAD_DEADLINE if unreadable, REPORT_PAST_DEADLINE if past.
+    Raises UserError with BAD_DEADLINE if unreadable, PAST_DEADLINE if past.
     """
     given = text.strip()
     frame = _FRAME.fullmatch(re.sub(r"\s+", "", unicodedata.normalize("NFKC", given).lower()))
@@ -78,9 +78,9 @@ def parse_deadline(text: str, now: datetime, tz: ZoneInfo) -> datetime:
         if due is not None:
             break
     if due is None:
-        raise UserError(texts.REPORT_BAD_DEADLINE.format(given=given))
+        raise UserError(texts.BAD_DEADLINE.format(given=given))
     if due <= now:
-        raise UserError(texts.REPORT_PAST_DEADLINE.format(given=given))
+        raise UserError(texts.PAST_DEADLINE.format(given=given))
     return due.astimezone(UTC)
 
 

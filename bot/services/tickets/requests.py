@@ -104,11 +104,11 @@ def ask_extension(
         raise UserError(
             texts.EXTEND_LIMIT.format(code=ticket.code, count=ticket.extensions, limit=limit)
         )
-    words = text.split(maxsplit=1)
-    if not words:
+    if not text.strip():
         raise UserError(usage)
-    due = _extended(words[0], ticket, runtime, origin.at)
-    reason = reason_of(words[1] if len(words) > 1 else "", usage)
+    when, why = _time_and_reason(text, runtime, origin.at)
+    due = _extended(when, ticket, runtime, origin.at)
+    reason = reason_of(why, texts.EXTEND_EXAMPLE.format(code=ticket.code))
     fmt = runtime.policy.format_time
     if due <= ticket.due_at:
         raise UserError(texts.EXTEND_NOT_LATER.format(due=fmt(due), current=fmt(ticket.due_at)))
@@ -148,6 +148,28 @@ def ask_extension(
             ),
         )
     return Outcome(moved, reply, notices)
+
+
+# The longest time written glued to its reason (「3天设备到货晚」, 「11月30日前工程量大」).
+_LONGEST_TIME = 16
+
+
+def _time_and_reason(text: str, runtime: Runtime, now: datetime) -> tuple[str, str]:
+    """The time asked for and the reason, whether a space parts them or not."""
+    first, _, rest = text.strip().partition(" ")
+    if not _readable(first, runtime, now):
+        for end in range(min(len(first) - 1, _LONGEST_TIME), 0, -1):
+            if _readable(first[:end], runtime, now):
+                return first[:end], f"{first[end:]} {rest}".strip()
+    return first, rest.strip()  # unreadable: refused with the whole first word
+
+
+def _readable(text: str, runtime: Runtime, now: datetime) -> bool:
+    try:
+        parse_deadline(text, now, runtime.policy.tz)
+    except UserError:
+        return False
+    return True
 
 
 def _extended(text: str, ticket: Ticket, runtime: Runtime, now: datetime) -> datetime:

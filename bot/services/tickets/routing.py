@@ -258,7 +258,7 @@ def transfer(session: Session, runtime: Runtime, code: str, text: str, origin: O
         raise NotAllowed(texts.NOT_ALLOWED_TRANSFER.format(code=ticket.code))
     if len(words) < 2 or not words[1].strip():
         raise UserError(usage)
-    reason = reason_of(words[1], usage)
+    reason = reason_of(words[1], texts.TRANSFER_EXAMPLE.format(code=ticket.code))
     _live(ticket, "转办")
     target = _grid_for(session, words[0], ticket.grid_id)
     if target.id == ticket.grid_id:

@@ -4,11 +4,10 @@ Short Simplified Chinese; templates use str.format fields. A ticket is always「
 a time is always local, as「11月24日 18:00」.
 """
 
-REPORT_BAD_DEADLINE = (
-    "上报未成功：看不懂期限「{given}」。请写成「2天」「48小时」「3个工作日」或「11月25日前」。"
-)
+# Said wherever a time is written (延期, 退回, 交办, 更正, 预警): no word of 上报 in it.
+BAD_DEADLINE = "看不懂期限「{given}」。请写成「2天」「48小时」「3个工作日」或「11月25日前」。"
 
-REPORT_PAST_DEADLINE = "上报未成功：期限「{given}」已经过去了，请填写今后的时间。"
+PAST_DEADLINE = "期限「{given}」已经过去了，请填写今后的时间。"
 
 REPORT_WHICH_GRID = "「{given}」对应多个网格：{choices}。请在「网格：」后写网格编码重新发送。"
 REPORT_UNKNOWN_GRID = "上报未成功：找不到网格「{given}」。请填写花名册中的网格编码或网格名称。"
@@ -199,7 +198,8 @@ HANDED_UP_NOTICE = (
     "地点：{location}\n现由 {head} 负责，整改期限：{due}。可回复「交办 {code} 网格」下派，"
     "或「办结 {code} 处置情况」。"
 )
-TRANSFER_USAGE = "请写明转给哪个网格和原因，例如：转办 {code} 二村 地点属于二村"
+TRANSFER_EXAMPLE = "转办 {code} 二村 地点属于二村"
+TRANSFER_USAGE = "请写明转给哪个网格和原因，例如：" + TRANSFER_EXAMPLE
 NOT_ALLOWED_TRANSFER = "只有工单 {code} 所属网格或上级网格的网格长、副网格长或管理员才能转办。"
 NOT_ALLOWED_TRANSFER_TO = (
     "您不是{grid}的上级网格长，不能把工单 {code} 转办过去。请由共同上级或管理员转办。"
@@ -214,7 +214,8 @@ TRANSFERRED_IN = (
 TRANSFERRED_OUT = "工单 {code} 已转办给{to}（{reason}），本网格不再负责。"
 
 # -- 延期 ------------------------------------------------------------------------------------
-EXTEND_USAGE = "请写明延到何时和原因，例如：延期 {code} 3天 设备到货晚"
+EXTEND_EXAMPLE = "延期 {code} 3天 设备到货晚"
+EXTEND_USAGE = "请写明延到何时和原因，例如：" + EXTEND_EXAMPLE
 NOT_ALLOWED_EXTEND = "只有工单 {code} 责任网格的人员才能申请延期。"
 EXTEND_LIMIT = "工单 {code} 已延期 {count} 次，最多 {limit} 次，不能再延期。"
 EXTEND_PENDING = "工单 {code} 已有延期申请在等待审批。"

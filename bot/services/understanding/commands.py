@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.services.understanding._text import clean, fold, trim
 
@@ -23,6 +23,8 @@ _ANY_CODE = re.compile(
     r"(?<![0-9A-Za-z-])(?:\d{5,8}|[A-Za-z]+-?\d[0-9A-Za-z-]*|\d+[A-Za-z][0-9A-Za-z-]*)(?![0-9A-Za-z])"
 )
 _CODE_WORD = re.compile(r"工单|编号|单号")
+# Codes that open a note, one or more, parted by spaces, commas, 、 or 和.
+_MORE_CODES = re.compile(rf"(?:[\s,、和及]*(?:工单)?(?:{_ANY_CODE.pattern}))+[\s,、。.]*")
 # Under a quoted bot message, a short reply may start with 收到 before the verb (收到，受理).
 _SHORT_REPLY = 20
 _QUESTION = re.compile(r"吗|？|\?|没有|了没|呢")
@@ -71,6 +73,8 @@ class Command:
     # The verb or phrase it was said with (办结, 已处理, 本月统计), when at the start: how it
     # was worded, not what it means, so two commands that mean the same compare equal.
     word: str = field(default="", compare=False)
+    # More tickets the same command is for (「办结 112201 112202」, 「112201、112202已办结」).
+    more: tuple[str, ...] = ()
 
 
 class Grammar:
@@ -117,7 +121,7 @@ class Grammar:
             and _ANY_CODE.search(fold(quoted))
         ):
             return None
-        return self._unless_asked(command, self._asks(fold(body)))
+        return self._more_codes(self._unless_asked(command, self._asks(fold(body))))
 
     def _asks(self, folded: str) -> bool:
         """The text ends as a question, and questions about a ticket have a command."""
@@ -131,6 +135,26 @@ class Grammar:
         return command
 
     def read(self, text: str, quoted: str | None = None) -> Command | None:
+        """The command in `text` in any common order, or None when it is chat (`_read`);
+        further codes written after the first are the same command's (`Command.more`)."""
+        return self._more_codes(self._read(text, quoted))
+
+    def _more_codes(self, command: Command | None) -> Command | None:
+        """Codes opening the note (「112202、112203 已清理」) when the verb's arguments have no
+        order: they are more tickets, not the note."""
+        verb = self._verbs.get(command.word) if command is not None else None
+        if command is None or command.code is None or verb is None or verb.leading_only:
+            return command
+        more = _MORE_CODES.match(fold(command.note))
+        if more is None:
+            return command
+        codes = tuple(c.upper() for c in _ANY_CODE.findall(more.group()) if c != command.code)
+        note = trim(command.note[more.end() :]) or ""
+        if not note and verb.word not in verb.command_words:
+            note = verb.word
+        return replace(command, note=note, more=tuple(dict.fromkeys(codes)))
+
+    def _read(self, text: str, quoted: str | None = None) -> Command | None:
         """The command in `text` in any common order, or None when it is chat.
 
         The verb first (``受理 112201``, see `_at_start`), or the code with a verb anywhere

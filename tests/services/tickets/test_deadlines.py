@@ -108,7 +108,7 @@ def test_weekday_today_after_the_hour_means_next_week() -> None:
 def test_past_deadline(text: str) -> None:
     with pytest.raises(UserError) as raised:
         parse_deadline(text, NOW, SHANGHAI)
-    assert raised.value.text == f"上报未成功：期限「{text}」已经过去了，请填写今后的时间。"
+    assert raised.value.text == f"期限「{text}」已经过去了，请填写今后的时间。"
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_unreadable_deadline(text: str) -> None:
     with pytest.raises(UserError) as raised:
         parse_deadline(f" {text} ", NOW, SHANGHAI)
     assert raised.value.text == (
-        f"上报未成功：看不懂期限「{text}」。请写成「2天」「48小时」「3个工作日」或「11月25日前」。"
+        f"看不懂期限「{text}」。请写成「2天」「48小时」「3个工作日」或「11月25日前」。"
     )
 
 
