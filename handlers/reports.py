@@ -12,6 +12,7 @@ from bot.services.runtime import Runtime
 from bot.services.tickets import drafts, duplicates, ledger
 from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.ledger import TicketInfo
+from bot.services.tickets.notices import lead_above
 from bot.services.tickets.states import Access
 from bot.services.understanding.commands import Command
 from bot.services.understanding.reports import (
@@ -21,7 +22,7 @@ from bot.services.understanding.reports import (
     read_reports,
 )
 from handlers.context import Context
-from handlers.replies import said
+from handlers.replies import merged, said
 from handlers.router import Args, Router
 
 router = Router("reports")
@@ -120,9 +121,11 @@ def _duplicate(ctx: Context, report: ParsedReport, info: TicketInfo) -> Reply:
 def _opened(
     ctx: Context, parsed: list[ParsedReport], complete: list[ParsedReport], opened: list[TicketInfo]
 ) -> list[Reply]:
-    heads = tuple(dict.fromkeys(i.head_id for i in opened if i.head_id))
+    here = ctx.inbound.chat.room_topic
+    heads = tuple(dict.fromkeys(i.head_id for i in opened if i.head_id and i.room_topic == here))
+    told = _told_elsewhere(ctx, opened)
     if len(opened) == 1:
-        return [Reply(_one(ctx, opened[0]), mentions=heads)]
+        return merged([Reply(_one(ctx, opened[0]), mentions=heads), *told])
     lines = [ticket_texts.TICKETS_OPENED.format(count=len(opened))]
     for info in opened:
         lines.append(
@@ -138,7 +141,35 @@ def _opened(
         lines.extend(info.notes)
     if len(complete) < len(parsed):
         lines.append(_ask(ctx, parsed[len(complete)]))
-    return [Reply("\n".join(lines), mentions=heads)]
+    return merged([Reply("\n".join(lines), mentions=heads), *told])
+
+
+def _told_elsewhere(ctx: Context, opened: list[TicketInfo]) -> list[Reply]:
+    """Who must act but does not read this chat is told in their group: the grid's head when
+    the report came in a private chat or another group; the nearest head above, at once,
+    when the grid has none (else nobody would hear of it before the deadline)."""
+    here = ctx.inbound.chat.room_topic
+    where = here or ticket_texts.WHERE_PRIVATE
+    told: list[Reply] = []
+    for info in opened:
+        if info.head_id is None:
+            lead = lead_above(ctx.session, info.grid_id)
+            if lead is None or lead.person is None:
+                continue
+            notice = lead.notice(
+                ticket_texts.NO_HEAD_NOTICE.format(
+                    code=info.code,
+                    category=info.category,
+                    location=info.location,
+                    grid=info.grid_name,
+                )
+            )
+            room = None if notice.room_topic == here else notice.room_topic  # asked right here
+            told.append(Reply(notice.text, notice.mentions, room))
+        elif info.room_topic is not None and info.room_topic != here:
+            text = ticket_texts.TICKET_FORWARDED.format(who=ctx.origin.actor.name, where=where)
+            told.append(Reply(text + _one(ctx, info), (info.head_id,), info.room_topic))
+    return told
 
 
 def _one(ctx: Context, info: TicketInfo) -> str:

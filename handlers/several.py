@@ -14,6 +14,7 @@ from bot.core.errors import UserError
 from bot.core.messages import Reply
 from bot.services.understanding.commands import Command
 from handlers.context import Context
+from handlers.replies import merged
 from handlers.router import CommandSpec
 
 # More tickets than anyone closes in one message; the rest are named, not handled.
@@ -30,23 +31,3 @@ def each_code(ctx: Context, spec: CommandSpec, command: Command) -> list[Reply]:
         except UserError as refused:
             replies.append(Reply(refused.text))
     return merged(replies)
-
-
-def merged(replies: list[Reply]) -> list[Reply]:
-    """One message per group (files stay apart), in the order the groups first appear."""
-    rooms: dict[str | None, list[Reply]] = {}
-    files: list[Reply] = []
-    for reply in replies:
-        if reply.attachment is not None:
-            files.append(reply)
-        else:
-            rooms.setdefault(reply.room_topic, []).append(reply)
-    joined = [
-        Reply(
-            "\n\n".join(r.text for r in group),
-            tuple(dict.fromkeys(m for r in group for m in r.mentions)),
-            room,
-        )
-        for room, group in rooms.items()
-    ]
-    return [*joined, *files]

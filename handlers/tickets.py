@@ -9,7 +9,7 @@ from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.states import LIVE, Access, Status
 from bot.services.understanding.commands import Command
 from handlers.context import Context
-from handlers.replies import outcome_replies, said
+from handlers.replies import at_their_group, outcome_replies, said
 from handlers.router import Args, Router
 
 router = Router("tickets")
@@ -76,7 +76,7 @@ def close(ctx: Context, command: Command) -> list[Reply]:
     """核查合格，销号结案"""
     info = lifecycle.close(ctx.session, ctx.runtime, command.code or "", ctx.origin)
     text = ticket_texts.CLOSED.format(code=info.code, who=ctx.origin.actor.name)
-    return [said(ctx, info, text, (info.head_id,) if info.head_id else ())]
+    return at_their_group(ctx, info, text, (info.head_id,) if info.head_id else ())
 
 
 @router.command(

@@ -783,3 +783,32 @@ def test_close_and_send_back_at_once_one_wins(bot: Harness, engine: Engine) -> N
     assert status == ("closed" if closed else "accepted")
     kinds = [kind for kind, _ in events(engine, code)]
     assert kinds.count("closed") + kinds.count("returned") == 1
+
+
+# -- who hears of a ticket ----------------------------------------------------------------
+
+
+def test_a_report_in_a_private_chat_is_told_in_the_grids_group(bot: Harness) -> None:
+    private, group = bot.say(None, "巡查员辛", "上报 类型：散煤 地点：一村8号楼 描述：烧煤")
+    assert private.room is None and private.mentions == ()
+    code = bot.tickets()[0]["code"]
+    assert f"已登记工单 {code}" in private.text
+    assert group.room == "一村群" and group.mentions == ("片长庚",)
+    assert group.text.startswith("【新工单】巡查员辛在私聊中上报：") and str(code) in group.text
+
+
+def test_a_grid_without_a_head_asks_the_head_above_at_once(bot: Harness) -> None:
+    # 二村一片 has a patroller and no head; 村书记丑 heads 二村 and reads 二村群 too.
+    [reply] = bot.say("二村群", "巡查员寅", "上报 类型：散煤 地点：二村3号楼 描述：烧煤")
+    code = bot.tickets()[0]["code"]
+    assert f"已登记工单 {code}" in reply.text
+    assert f"【无人受理】工单 {code}" in reply.text and reply.mentions == ("村书记丑",)
+
+
+def test_a_closing_pings_the_head_in_his_own_group(bot: Harness) -> None:
+    code = road_dust(bot)
+    bot.say("一村群", "片长庚", f"办结 {code} 已清扫")
+    here, there = bot.say("一镇群", "镇长丙", f"核查通过 {code}")
+    assert here.room == "一镇群" and here.mentions == ()
+    assert there.room == "一村群" and there.mentions == ("片长庚",)
+    assert there.text == t.CLOSED.format(code=code, who="镇长丙")

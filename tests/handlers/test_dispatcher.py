@@ -64,18 +64,20 @@ def test_codes_are_short_and_sequential(bot: Harness) -> None:
 
 
 def test_grid_field_and_deadline_field(bot: Harness) -> None:
-    [reply] = bot.say(
+    reply, there = bot.say(
         "一镇群", "副镇长丁", "上报：类型：工地扬尘；地点：二村东口；网格：D-T2-V2；期限：2天"
     )
     assert "责任网格：二村" in reply.text
-    assert reply.mentions == ("村书记丑",)
+    # 村书记丑 reads 二村群, not 一镇群: he is pinged there.
+    assert reply.mentions == () and there.room == "二村群" and there.mentions == ("村书记丑",)
+    assert there.text.startswith("【新工单】副镇长丁在一镇群上报：")
     assert bot.tickets()[0]["due_at"] == "2026-11-24T10:00:00+08:00"
 
 
 def test_grid_without_head_is_said_plainly(bot: Harness) -> None:
     [reply] = bot.say("二村群", "巡查员寅", REPORT)
     assert "该网格未设网格长" in reply.text
-    assert reply.mentions == ()
+    assert reply.mentions == ("村书记丑",)  # the head above is asked at once
 
 
 def test_an_empty_report_gets_the_template_and_no_ticket(bot: Harness, engine: Engine) -> None:

@@ -18,6 +18,14 @@ TICKET_OPENED = (
 )
 
 NO_HEAD_ASK_ADMIN = "（该网格未设网格长，请管理员补充）"
+# A ticket reported outside its grid's group (a private chat, another group) is told there.
+TICKET_FORWARDED = "【新工单】{who}在{where}上报：\n"
+WHERE_PRIVATE = "私聊中"
+# A grid without a head: the nearest head above is asked at once, not at the deadline.
+NO_HEAD_NOTICE = (
+    "【无人受理】工单 {code}（{category}，{location}）的责任网格 {grid} 未设网格长。"
+    "请安排处置，并请管理员在花名册中补充网格长。"
+)
 
 TICKET_NOT_FOUND = "找不到工单 {code}，请核对编号。"
 
