@@ -129,10 +129,7 @@ def refuse_extension(ctx: Context, command: Command) -> list[Reply]:
 )
 def grant_pending(ctx: Context, command: Command) -> list[Reply]:
     """同意待审批的延期或申诉"""
-    outcome = requests.decide_pending(
-        ctx.session, ctx.runtime, command.code or "", True, _own_words(command), ctx.origin
-    )
-    return outcome_replies(ctx, outcome)
+    return _decide_pending(ctx, command, yes=True)
 
 
 @router.command(
@@ -144,15 +141,16 @@ def grant_pending(ctx: Context, command: Command) -> list[Reply]:
 )
 def refuse_pending(ctx: Context, command: Command) -> list[Reply]:
     """不同意待审批的延期或申诉（需写明原因）"""
+    return _decide_pending(ctx, command, yes=False)
+
+
+def _decide_pending(ctx: Context, command: Command, *, yes: bool) -> list[Reply]:
+    # The note as written: a bare 「同意 112201」 has none (the phrase is no reason).
+    note = "" if command.note == command.word else command.note
     outcome = requests.decide_pending(
-        ctx.session, ctx.runtime, command.code or "", False, _own_words(command), ctx.origin
+        ctx.session, ctx.runtime, command.code or "", yes, note, ctx.origin
     )
     return outcome_replies(ctx, outcome)
-
-
-def _own_words(command: Command) -> str:
-    """The note as written: a bare 「同意 112201」 has none (the phrase is no reason)."""
-    return "" if command.note == command.word else command.note
 
 
 @router.command(

@@ -37,17 +37,6 @@ def outcome_replies(ctx: Context, outcome: Outcome) -> list[Reply]:
     ]
 
 
-def at_their_group(
-    ctx: Context, info: TicketInfo, text: str, mentions: tuple[int, ...]
-) -> list[Reply]:
-    """Said here; when the people to ping read another group (the ticket's grid's), the
-    ping goes there too: a mention in a chat they are not in reaches nobody."""
-    here = ctx.inbound.chat.room_topic
-    if not mentions or info.room_topic is None or info.room_topic == here:
-        return [Reply(marked(info, text), mentions)]
-    return [Reply(marked(info, text)), Reply(marked(info, text), mentions, info.room_topic)]
-
-
 def merged(replies: list[Reply]) -> list[Reply]:
     """One message per group (files stay apart), in the order the groups first appear."""
     rooms: dict[str | None, list[Reply]] = {}

@@ -6,10 +6,11 @@ from bot.core.messages import Reply
 from bot.services.runtime import format_duration
 from bot.services.tickets import lifecycle
 from bot.services.tickets import texts as ticket_texts
+from bot.services.tickets.notices import Notice, Outcome
 from bot.services.tickets.states import LIVE, Access, Status
 from bot.services.understanding.commands import Command
 from handlers.context import Context
-from handlers.replies import at_their_group, outcome_replies, said
+from handlers.replies import outcome_replies, said
 from handlers.router import Args, Router
 
 router = Router("tickets")
@@ -76,7 +77,9 @@ def close(ctx: Context, command: Command) -> list[Reply]:
     """核查合格，销号结案"""
     info = lifecycle.close(ctx.session, ctx.runtime, command.code or "", ctx.origin)
     text = ticket_texts.CLOSED.format(code=info.code, who=ctx.origin.actor.name)
-    return at_their_group(ctx, info, text, (info.head_id,) if info.head_id else ())
+    # The head is pinged in his grid's group, which may not be the verifier's.
+    pinged = (Notice(text, info.room_topic, (info.head_id,)),) if info.head_id else ()
+    return outcome_replies(ctx, Outcome(info, text, pinged))
 
 
 @router.command(

@@ -193,8 +193,7 @@ def read_cleaned(body: str, categories: Sequence[Category]) -> list[ParsedReport
             body, folded = body[middle.end() :], folded[middle.end() :]
         elif len({field for field, _, _ in _field_spans(folded)}) < 2:
             return None
-    reports = [_read_item(b, f, index) for b, f in _items(body, folded)]
-    reports = _inherit(reports)
+    reports = _read_all(body, folded, index)
     if head is not None and not head.decorated and not _worth_reading(head, reports, folded, index):
         return None
     if head is None and not any(r.category_text or r.location for r in reports):
@@ -214,7 +213,7 @@ def read_addressed(body: str, categories: Sequence[Category]) -> list[ParsedRepo
     mentions = _LEADING_MENTIONS.match(folded)
     start = mentions.end() if mentions else 0
     body, folded = body[start:], folded[start:]
-    reports = _inherit([_read_item(b, f, index) for b, f in _items(body, folded)])
+    reports = _read_all(body, folded, index)
     wrong = _PROBLEM_WORDS.search(folded) is not None
     if _ASKS_BOT.search(folded):  # 「秸秆焚烧怎么上报」 asks for help; a place makes it a case
         return reports if any(r.category is not None and r.location for r in reports) else None
@@ -298,6 +297,11 @@ def _item_cuts(body: str, folded: str) -> list[int]:
         firsts = [start for start in categories[1:]]
         return [max((m.start() for m in marks if m.start() <= s), default=s) for s in firsts]
     return [m.start() for m in marks]
+
+
+def _read_all(body: str, folded: str, index: CategoryIndex) -> list[ParsedReport]:
+    """One report per problem in the text (see `_items`), later ones filled from earlier."""
+    return _inherit([_read_item(b, f, index) for b, f in _items(body, folded)])
 
 
 def _read_item(body: str, folded: str, index: CategoryIndex) -> ParsedReport:
