@@ -13,6 +13,7 @@ from dataclasses import replace
 from bot.core.errors import UserError
 from bot.core.messages import Reply
 from bot.services.understanding.commands import Command
+from handlers import texts
 from handlers.context import Context
 from handlers.replies import merged
 from handlers.router import CommandSpec
@@ -24,10 +25,14 @@ MOST = 20
 def each_code(ctx: Context, spec: CommandSpec, command: Command) -> list[Reply]:
     """The command applied to each of its tickets, in the order written."""
     replies: list[Reply] = []
-    for code in (command.code, *command.more)[:MOST]:
+    codes = (command.code, *command.more)
+    for code in codes[:MOST]:
         try:
             with ctx.session.begin_nested():
                 replies += spec.handler(ctx, replace(command, code=code, more=()))
         except UserError as refused:
             replies.append(Reply(refused.text))
+    if len(codes) > MOST:
+        left = "、".join(c for c in codes[MOST:] if c)
+        replies.append(Reply(texts.TOO_MANY_CODES.format(most=MOST, codes=left)))
     return merged(replies)

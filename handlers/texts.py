@@ -13,3 +13,5 @@ HELP_REPORT = (
 HELP_COMMANDS = "处理工单（在群里发，或私聊机器人）："
 HELP_LINE = "· {usage}：{help}"
 HELP_MORE = "（只列出您可以用的命令；谁可以用什么，见平台的使用说明。）"
+# A command naming more tickets than one message handles.
+TOO_MANY_CODES = "一条消息最多处理 {most} 张工单，以下未处理，请另发：{codes}"

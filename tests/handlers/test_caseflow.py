@@ -377,6 +377,15 @@ def test_one_command_for_several_tickets_does_each(bot: Harness) -> None:
     assert [row["status"] for row in bot.tickets()] == ["closed"] * 3
 
 
+def test_codes_past_the_most_one_message_handles_are_named(bot: Harness) -> None:
+    code = road_dust(bot)
+    unknown = [str(900001 + n) for n in range(20)]
+    reply = one(bot.say("一村群", "片长庚", f"受理 {code} {' '.join(unknown)}")).text
+    assert f"工单 {code} 已受理" in reply
+    assert reply.count("找不到工单") == 19  # the 20 handled: the ticket and 19 unknown
+    assert reply.endswith(f"以下未处理，请另发：{unknown[-1]}")
+
+
 def test_bad_extension_times_are_explained(bot: Harness) -> None:
     code = road_dust(bot)
     assert (

@@ -148,11 +148,12 @@ class Grammar:
         more = _MORE_CODES.match(fold(command.note))
         if more is None:
             return command
-        codes = tuple(c.upper() for c in _ANY_CODE.findall(more.group()) if c != command.code)
+        codes = dict.fromkeys(c.upper() for c in _ANY_CODE.findall(more.group()))
+        codes.pop(command.code, None)  # 「办结 ab123 AB123」 names one ticket
         note = trim(command.note[more.end() :]) or ""
         if not note and verb.word not in verb.command_words:
             note = verb.word
-        return replace(command, note=note, more=tuple(dict.fromkeys(codes)))
+        return replace(command, note=note, more=tuple(codes))
 
     def _read(self, text: str, quoted: str | None = None) -> Command | None:
         """The command in `text` in any common order, or None when it is chat.

@@ -411,6 +411,15 @@ def test_reads_command(text: str, expected: Command) -> None:
     assert ROOT.grammar.parse(text) == expected
 
 
+def test_several_codes_are_the_same_commands_tickets() -> None:
+    several = ROOT.grammar.parse("112201、112202 和 112203 已办结")
+    assert several is not None and several.code == "112201"
+    assert several.more == ("112202", "112203")
+    one = ROOT.grammar.parse("办结 AB12C3 ab12c3 已清扫")  # one ticket, written twice
+    assert one is not None and one.code == "AB12C3" and one.more == ()
+    assert one.note == "已清扫"
+
+
 @pytest.mark.parametrize(
     "text",
     [
