@@ -17,7 +17,8 @@ The text of a report is read as fields (``类型：散煤`` on lines, after ；/
 piece starts with a key; numbered ``1.类型：``, ``①地点：``; a key alone on its line with the
 value on the next), as the one-line form ``#上报 <类型> <地点> <描述>``, or as free text,
 where the category words, the place and a deadline are found wherever they stand. Several
-problems in one message (two templates, a numbered list, 一个是…一个是…) are read one each.
+problems in one message (two templates, a numbered list, 一个是…一个是…, a second problem
+after 还有 / 另外) are read one each.
 """
 
 from __future__ import annotations
@@ -264,15 +265,20 @@ def _report_head(folded: str) -> _Head | None:
     return _Head(head.group("word"), bool(opening) and not reported, tail_text, body.end())
 
 
-def _items(body: str, folded: str) -> list[tuple[str, str]]:
+def _items(body: str, folded: str, index: CategoryIndex) -> list[tuple[str, str]]:
     """The message cut into one piece per problem (or left whole)."""
     cuts = [m.start() for m in _HEADER_AGAIN.finditer(folded) if m.start() > 0]
     if not cuts:
         cuts = _item_cuts(body, folded)
+    also = not cuts and not _field_spans(folded)
+    if also:
+        cuts = _also_cuts(folded, index)
     if not cuts:
         return [(body, folded)]
     bounds = [0, *cuts, len(folded)]
     pieces = [(body[a:b], folded[a:b]) for a, b in itertools.pairwise(bounds)]
+    if also:  # the words before 还有 are the first problem, not a preamble of the others
+        return pieces
     lead, rest = pieces[0], pieces[1:]
     if _trim(lead[1]) and not _field_spans(lead[1]):
         # The words before the first item ("吕匠村北边") belong to every item.
@@ -299,9 +305,32 @@ def _item_cuts(body: str, folded: str) -> list[int]:
     return [m.start() for m in marks]
 
 
+# 「…有人烧垃圾，还有西街烧烤摊油烟很大」: a second problem run on after 还有 / 另外 / 此外.
+_ALSO_BEHIND = r"(?<=[\s,;。.!~])"
+_ALSO = re.compile(_ALSO_BEHIND + r"(?:还有就是|还有|另外|另有|此外|再就是)[^\S\n]*[,:]?")
+
+
+def _also_cuts(folded: str, index: CategoryIndex) -> list[int]:
+    """Where a free-text message goes on to another problem: a piece after 还有 that names a
+    category other than the one before it, or a category at a place of its own."""
+    cuts: list[int] = []
+    last = 0
+    for match in _ALSO.finditer(folded):
+        before, after = folded[last : match.start()], folded[match.end() :]
+        nxt = _ALSO.search(after)
+        after = after[: nxt.start()] if nxt else after
+        said, then = index.find(before), index.find(after)
+        if then is None or said is None:
+            continue
+        if then.category is not said.category or find_place(after) is not None:
+            cuts.append(match.start())
+            last = match.start()
+    return cuts
+
+
 def _read_all(body: str, folded: str, index: CategoryIndex) -> list[ParsedReport]:
     """One report per problem in the text (see `_items`), later ones filled from earlier."""
-    return _inherit([_read_item(b, f, index) for b, f in _items(body, folded)])
+    return _inherit([_read_item(b, f, index) for b, f in _items(body, folded, index)])
 
 
 def _read_item(body: str, folded: str, index: CategoryIndex) -> ParsedReport:
@@ -363,15 +392,10 @@ def _inherit(reports: list[ParsedReport]) -> list[ParsedReport]:
     return done
 
 
-_MARK = re.compile(
-    rf"\s*(?:{_HEADER_AGAIN.pattern}|一个是|[一二三四五六七八九十]是|\d{{1,2}}[.、)）．]|[①-⑩]"
-    r"|[一二三四五六七八九十]、)\s*(?=\S)"
-)
-
-
 def _strip_mark(body: str, folded: str) -> tuple[str, str]:
     mark = re.match(
-        rf"\s*(?:{_HEADER_AGAIN.pattern}|一个是|[一二三四五六七八九十]是|\d{{1,2}}[.、)）]|[①-⑩]|[一二三四五六七八九十]、)",
+        rf"\s*(?:{_HEADER_AGAIN.pattern}|一个是|[一二三四五六七八九十]是|\d{{1,2}}[.、)）]|[①-⑩]|[一二三四五六七八九十]、"
+        rf"|{_ALSO.pattern.removeprefix(_ALSO_BEHIND)})",
         folded,
     )
     if mark and not _field_spans(folded[: mark.end()] + "x"):

@@ -485,3 +485,33 @@ def test_a_synonym_beats_a_symptom_word() -> None:
     assert parsed is not None and parsed.category == BY_NAME["散煤"]
     typo = parse_report("上报一下东关街12号院有人烧媒炉子冒黑烟", CATEGORIES)
     assert typo is not None and typo.category == BY_NAME["散煤"]
+
+
+@pytest.mark.parametrize(
+    ("text", "tickets"),
+    [
+        (
+            "上报 东关街有人烧垃圾，还有西街烧烤摊油烟很大",
+            [("露天焚烧垃圾", "东关街"), ("餐饮油烟", "西街烧烤摊")],
+        ),
+        (
+            "上报 东关街有人烧垃圾。另外，西关桥下有人倒废机油",
+            [("露天焚烧垃圾", "东关街"), ("土壤污染", "西关桥下")],
+        ),
+        # Another problem at the same place takes that place.
+        (
+            "东关街有人烧垃圾，还有人在烧秸秆 上报一下",
+            [("露天焚烧垃圾", "东关街"), ("秸秆焚烧", "东关街")],
+        ),
+        # More of the same problem, or no problem named after 还有, is one ticket.
+        ("上报 东关街有人烧垃圾，还有烧塑料的", [("露天焚烧垃圾", "东关街")]),
+        ("上报 东关街有人烧垃圾，还有很多烟", [("露天焚烧垃圾", "东关街")]),
+        ("上报 三组路口堆放垃圾", [("露天焚烧垃圾", "三组路口")]),
+    ],
+)
+def test_a_second_problem_run_on_after_还有_is_a_ticket_of_its_own(
+    text: str, tickets: list[tuple[str, str]]
+) -> None:
+    reports = read_reports(text, CATEGORIES)
+    assert reports is not None
+    assert [(r.category.name if r.category else None, r.location) for r in reports] == tickets
