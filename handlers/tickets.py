@@ -26,7 +26,16 @@ def accept(ctx: Context, command: Command) -> list[Reply]:
     """确认收到并开始处置"""
     info = lifecycle.accept(ctx.session, command.code or "", ctx.origin)
     due = ctx.runtime.policy.format_time(info.due_at)
-    text = ticket_texts.ACCEPTED.format(code=info.code, who=ctx.origin.actor.name, due=due)
+    now = ctx.runtime.clock.now()
+    if info.due_at < now:  # accepted late: the deadline has passed, say so and how to ask
+        text = ticket_texts.ACCEPTED_LATE.format(
+            code=info.code,
+            who=ctx.origin.actor.name,
+            due=due,
+            late=format_duration(now - info.due_at),
+        )
+    else:
+        text = ticket_texts.ACCEPTED.format(code=info.code, who=ctx.origin.actor.name, due=due)
     return [said(ctx, info, text)]
 
 

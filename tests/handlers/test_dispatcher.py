@@ -132,6 +132,15 @@ def test_redelivered_message_is_handled_once(bot: Harness, engine: Engine) -> No
     assert count(engine, InboundMessage) == 1
 
 
+def test_accepting_after_the_deadline_says_it_is_overdue(bot: Harness) -> None:
+    code = bot.report("一村群", "巡查员辛", category="道路扬尘")
+    bot.clock.advance(timedelta(days=3, hours=2))  # 道路扬尘 has 24 hours
+    [r] = bot.say("一村群", "片长庚", f"受理 {code}")
+    assert r.text.startswith(f"工单 {code} 已受理（片长庚）")
+    assert "已超期" in r.text and "请在" not in r.text
+    assert f"延期 {code}" in r.text
+
+
 def test_accept_resolve_close_by_the_right_people(bot: Harness) -> None:
     code = bot.report("一村群", "巡查员辛", category="道路扬尘")
     [r] = bot.say("一村群", "片长庚", f"受理 {code}")

@@ -30,6 +30,10 @@ NO_HEAD_NOTICE = (
 TICKET_NOT_FOUND = "找不到工单 {code}，请核对编号。"
 
 ACCEPTED = "工单 {code} 已受理（{who}）。请在 {due} 前办结。"
+ACCEPTED_LATE = (
+    "工单 {code} 已受理（{who}）。整改期限 {due} 已过，已超期 {late}，请尽快办结；"
+    "确需更多时间请回复「延期 {code} 3天 原因」。"
+)
 
 ALREADY_ACCEPTED = "工单 {code} 已经受理过了，当前状态：{status}。"
 
