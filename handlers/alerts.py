@@ -33,10 +33,18 @@ def publish(ctx: Context, command: Command) -> list[Reply]:
 
 
 @router.command(
-    "升级为", "预警升级为", args=Args.COLOR, access=Access.DISTRICT, example="升级为红色"
+    "升级为",
+    "预警升级为",
+    "预警调整为",
+    "调整为",
+    "降级为",
+    "预警降级为",
+    args=Args.COLOR,
+    access=Access.DISTRICT,
+    example="升级为红色",
 )
 def upgrade(ctx: Context, command: Command) -> list[Reply]:
-    """把当前预警升级（各群重新确认）"""
+    """把当前预警升级或调整颜色（各群重新确认）"""
     return _replies(issue.upgrade(ctx.session, ctx.runtime, command.note, ctx.origin))
 
 

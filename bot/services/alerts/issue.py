@@ -26,6 +26,7 @@ from models.tables import Alert, AlertAck, Grid, Membership, Room
 
 COLORS = ("黄色", "橙色", "红色")
 _COLOR = {"黄": "黄色", "橙": "橙色", "红": "红色", "黄色": "黄色", "橙色": "橙色", "红色": "红色"}
+_RANK = {"黄色": 1, "橙色": 2, "红色": 3}
 _NOW_WORDS = re.compile(r"^(?:即日起|即时起|现在起|立即|从现在起|今日起|即日)$")
 _MIDNIGHT = re.compile(r"(24[时点]|24:00)$")
 # An alert with no end written lasts this long (the issuer can lift it earlier).
@@ -148,7 +149,12 @@ def _alert_text(alert: Alert, runtime: Runtime, upgraded_from: str | None = None
     fmt = runtime.policy.format_time
     note = f"{alert.note}\n" if alert.note else ""
     if upgraded_from:
-        note = texts.ALERT_UPGRADED.format(old=upgraded_from) + "\n" + note
+        changed = (
+            texts.ALERT_UPGRADED
+            if _RANK[alert.color] > _RANK[upgraded_from]
+            else texts.ALERT_LOWERED
+        )
+        note = changed.format(old=upgraded_from) + "\n" + note
     return texts.ALERT.format(
         color=alert.color,
         start=fmt(alert.starts_at),
@@ -222,8 +228,9 @@ def upgrade(session: Session, runtime: Runtime, color_text: str, origin: Origin)
     _issuer_confirms(session, alert, origin)
     drafts = _broadcast(session, alert, runtime, _alert_text(alert, runtime, current.color))
     fmt = runtime.policy.format_time
-    reply = texts.ISSUED.format(
-        count=len(drafts), color=color, start=fmt(alert.starts_at), end=fmt(alert.ends_at)
+    changed = texts.UPGRADED if _RANK[color] > _RANK[current.color] else texts.LOWERED
+    reply = changed.format(
+        count=len(drafts), old=current.color, color=color, end=fmt(alert.ends_at)
     )
     return Issued(reply, drafts)
 

@@ -112,12 +112,16 @@ def test_upgrade_and_lift(bot: Harness) -> None:
     red = alerts(sent)
     assert set(red) == GROUPS and red["一镇群"].text.startswith("【重污染天气红色预警】")
     assert "（由橙色预警升级）" in red["一镇群"].text
+    assert sent[0].text.startswith("已将橙色预警升级为红色预警")
     [ack] = bot.say("一镇群", "镇长丙", "收到")  # the upgrade is confirmed anew
     assert "红色预警" in ack.text
     [same] = bot.say("区平台群", "区长甲", "升级为红色")
     assert same.text == texts.SAME_COLOR.format(color="红色")
+    lowered = bot.say("区平台群", "区长甲", "调整为黄色")  # the weather eases
+    assert lowered[0].text.startswith("已将红色预警调整为黄色预警")
+    assert "（由红色预警调整）" in alerts(lowered)["一镇群"].text
     lifted = bot.say("区平台群", "区长甲", "解除预警")
-    assert lifted[0].text == "已解除红色预警，已通知 5 个群。"
+    assert lifted[0].text == "已解除黄色预警，已通知 5 个群。"
     assert {s.room for s in lifted[1:]} == GROUPS
     assert all(s.text.startswith("【预警解除】") for s in lifted[1:])
     assert bot.say("一镇群", "镇长丙", "收到") == []  # no alert: chat again
