@@ -74,6 +74,20 @@ def test_grid_field_and_deadline_field(bot: Harness) -> None:
     assert bot.tickets()[0]["due_at"] == "2026-11-24T10:00:00+08:00"
 
 
+def test_a_grid_written_before_the_report_is_the_grid_not_the_place(bot: Harness) -> None:
+    """「网格：一村一片 东关街12号门口路面积尘」: the grid is one word, the rest is the report."""
+    for text in (
+        "上报 网格：一村一片 东关街12号门口路面积尘",
+        "上报 一村一片 东关街13号门口路面积尘",
+    ):
+        reply, *_ = bot.say("一镇群", "副镇长丁", text)
+        assert "责任网格：一村一片" in reply.text and "请补充" not in reply.text
+    assert [(t["location"], t["grid"]) for t in bot.tickets()] == [
+        ("东关街12号门口", "D-T1-V1-A"),
+        ("东关街13号门口", "D-T1-V1-A"),
+    ]
+
+
 def test_grid_without_head_is_said_plainly(bot: Harness) -> None:
     [reply] = bot.say("二村群", "巡查员寅", REPORT)
     assert "该网格未设网格长" in reply.text

@@ -48,6 +48,16 @@ def looks_like_place(text: str) -> bool:
     )
 
 
+_ENDS_PLACE = re.compile(rf"(?:{_PLACE_WORD.pattern})$")
+
+
+def ends_like_place(text: str | None) -> bool:
+    """Whether a phrase ends in a place word (烧烤摊, 锅炉房; not 路面积尘)."""
+    return (
+        text is not None and looks_like_place(text) and _ENDS_PLACE.search(fold(text)) is not None
+    )
+
+
 def find_place(text: str) -> str | None:
     """The place in a free-text report, or None when none is named."""
     folded = fold(text)

@@ -32,7 +32,7 @@ from bot.services.understanding import texts
 from bot.services.understanding._text import clean, fold
 from bot.services.understanding._text import trim as _trim
 from bot.services.understanding.categories import Category, CategoryIndex, index_for
-from bot.services.understanding.places import find_place, looks_like_place
+from bot.services.understanding.places import ends_like_place, find_place, looks_like_place
 
 
 @dataclass(frozen=True)
@@ -333,13 +333,39 @@ def _read_all(body: str, folded: str, index: CategoryIndex) -> list[ParsedReport
     return _inherit([_read_item(b, f, index) for b, f in _items(body, folded, index)])
 
 
+# A grid's name as the first word of a free-text report: 一村一片, 东关社区二网格, 吕匠村网格
+# (not 东关街一片, which may be a place).
+_GRID_WORD = re.compile(
+    r"[\u4e00-\u9fff\d]{0,8}(?:(?:村|社区|镇|乡)[一二三四五六七八九十\d]{0,2}(?:片区?|网格)"
+    r"|[一二三四五六七八九十\d]{1,2}网格)(?=[\s,;:]|$)"
+)
+_GRID_REST = re.compile(r"[\s,;]+")
+
+
 def _read_item(body: str, folded: str, index: CategoryIndex) -> ParsedReport:
     body, folded = _strip_mark(body, folded)
     spans = _field_spans(folded)
+    grid_word: str | None = None
+    free = None if spans else body  # the text a place is found in, when no 地点 field gave it
     if spans:
         values = _field_values(body, spans)
+        grid, rest = _grid_and_rest(values.get("grid"))
+        if grid is not None:
+            # 「网格：一村一片 东关街12号门口…」: the grid is one word, the rest is the report.
+            values["grid"] = grid
+            if rest and "location" not in values:
+                free = rest
+                values.setdefault("description", rest)
     else:
+        lead = _GRID_WORD.match(folded.lstrip())
+        if lead is not None and _trim(folded.lstrip()[lead.end() :]):
+            skip = len(folded) - len(folded.lstrip()) + lead.end()
+            grid_word = _trim(body[:skip])
+            body, folded = body[skip:], folded[skip:]
+            free = body
         values = _positional_values(body, folded, index) or _free_values(body)
+        if grid_word is not None:
+            values["grid"] = grid_word
     category_text = values.get("category")
     category = index.for_field(category_text) if category_text else None
     if category_text is None or category is None:
@@ -350,15 +376,16 @@ def _read_item(body: str, folded: str, index: CategoryIndex) -> ParsedReport:
     location = values.get("location")
     if location is not None and not looks_like_place(location):
         location = location if len(location) >= 2 else None
-    inside = bool(category_text and location and category_text in location)
-    if not spans and (location is None or (inside and not looks_like_place(category_text or ""))):
+    words = category_text
+    if free is not None and words is not None and words not in free:
+        found_free = index.find(free)  # the 类型 field named it; the free text words it so
+        words = found_free.words if found_free is not None else None
+    inside = bool(words and location and words in location)
+    if free is not None and (location is None or (inside and not ends_like_place(words))):
         # The category's own words are no place ("#上报 工地扬尘 照片见上图"), nor part of one
         # (「西街菜市场油烟扰民」 is at 西街菜市场; 「西街烧烤摊」 is a place).
         location = (
-            find_place(
-                body.replace(category_text, " " * len(category_text), 1) if category_text else body
-            )
-            or location
+            find_place(free.replace(words, " " * len(words), 1) if words else free) or location
         )
     deadline = values.get("deadline")
     if deadline is None:
@@ -376,6 +403,17 @@ def _read_item(body: str, folded: str, index: CategoryIndex) -> ParsedReport:
         deadline_text=deadline,
         grid_text=grid,
     )
+
+
+def _grid_and_rest(value: str | None) -> tuple[str | None, str | None]:
+    """A 网格 field's grid and what was written after it on the same line."""
+    if value is None:
+        return None, None
+    parts = _GRID_REST.split(fold(value).strip(), maxsplit=1)
+    if len(parts) < 2:
+        return value, None
+    cut = len(parts[0])
+    return _trim(value[:cut]) or value, _trim(value[cut:])
 
 
 def _inherit(reports: list[ParsedReport]) -> list[ParsedReport]:
