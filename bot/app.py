@@ -33,7 +33,7 @@ from bot.web import keys
 from bot.web.console_auth import session_secret
 from bot.web.routes import setup_routes
 from config.settings import Settings
-from handlers.dispatcher import Dispatcher, Handled
+from handlers.dispatcher import Dispatcher, Handled, Later
 from scheduler.setup import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,21 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
         app[keys.SIMULATOR] = simulator
         transport = simulator
 
+    # Slow commands (a 月报 over a province) run here, one at a time, beside the stream.
+    beside: set[asyncio.Task[None]] = set()
+    lane = asyncio.Lock()
+
     async def on_message(inbound: Inbound) -> None:
+        await _handle(
+            inbound,
+            lambda take, abandon: dispatcher.handle_taking(inbound, take, abandon, beside=True),
+        )
+
+    async def _beside(inbound: Inbound, later: Later) -> None:
+        async with lane:
+            await _handle(inbound, later)
+
+    async def _handle(inbound: Inbound, call: Later) -> None:
         # Replies the limiter lets go now are claimed and begun in the message's own
         # transaction and sent the moment it commits; the rest wait for the delivery loop.
         deliverer: Deliverer | None = app.get(keys.DELIVERER)
@@ -119,9 +133,7 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
         take = deliverer.take if deliverer is not None else None
         abandon = deliverer.abandon if deliverer is not None else None
         # Text, photos and files alike: the dispatcher decides, off the event loop.
-        work = asyncio.ensure_future(
-            asyncio.to_thread(dispatcher.handle_taking, inbound, take, abandon)
-        )
+        work = asyncio.ensure_future(asyncio.to_thread(call, take, abandon))
         try:
             try:
                 handled = await asyncio.shield(work)
@@ -134,6 +146,12 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
                 with contextlib.suppress(BaseException):
                     await asyncio.shield(work)  # the thread ends before the stop goes on
                 raise
+            if handled.later is not None:
+                # The transport goes on with the next message; this one is handled beside.
+                task = asyncio.create_task(_beside(inbound, handled.later))
+                beside.add(task)
+                task.add_done_callback(beside.discard)
+                return
             if deliverer is not None and handled.sending:
                 deliverer.send_soon(handled.sending)
             waiting = len(handled.queued) - len(handled.sending)
@@ -168,6 +186,8 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await recovery
     await transport.stop()
+    if beside:  # slow commands already taken from the transport are answered before the end
+        await asyncio.gather(*beside, return_exceptions=True)
 
 
 def _put_back_begun(deliverer: Deliverer, work: asyncio.Future[Handled]) -> None:

@@ -7,6 +7,7 @@ behind, while the message id and the reply are still recorded.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -57,6 +58,8 @@ class Route:
     tentative: bool = False
     # A read the handler will make, to ride with the message's claim (`intake.Along`).
     along: Callable[[Session], intake.Along | None] | None = None
+    # A long read (`CommandSpec.slow`): made first, outside the message's transaction.
+    slow: bool = False
 
 
 # The whole bot's commands, in the order 「帮助」 and the README list them.
@@ -118,7 +121,13 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
         return Route(lambda ctx: [spec.usage_reply()])
     if command.more and spec.args.several:
         return Route(lambda ctx: several.each_code(ctx, spec, command))
-    return Route(lambda ctx: spec.handler(ctx, command))
+    return Route(lambda ctx: spec.handler(ctx, command), slow=spec.slow)
+
+
+def _origin(inbound: Inbound, person_id: int, name: str) -> Origin:
+    return Origin(
+        lookup.Actor(person_id, name), inbound.at, inbound.message_id, inbound.chat.room_topic
+    )
 
 
 class _Refused(Exception):
@@ -140,6 +149,12 @@ class Handled:
 
     queued: list[int]
     sending: list[Outgoing]
+    # A slow command not handled yet: call it (with `take` and `abandon`) beside the stream.
+    later: Later | None = None
+
+
+# Handling a message, given `take` and `abandon` (see `Dispatcher.handle_taking`).
+Later = Callable[[Take | None, Callable[[list[Outgoing]], None] | None], Handled]
 
 
 @dataclass(frozen=True)
@@ -169,14 +184,42 @@ class Dispatcher:
         inbound: Inbound,
         take: Take | None,
         abandon: Callable[[list[Outgoing]], None] | None = None,
+        *,
+        beside: bool = False,
     ) -> Handled:
         """Handle one message; `take` may claim and begin its replies for sending at once.
         `abandon` gets those an attempt began if handling it fails in the end (an attempt
-        may have committed them, its answer lost): certainly not sent."""
+        may have committed them, its answer lost): certainly not sent.
+
+        A slow command (a 月报 over a province) with `beside` is not handled here: the
+        result's `later` handles it, so the transport can go on with the next message.
+        """
         inbound = clean_inbound(inbound)
         found = route(inbound, self.runtime, self.router)
         if found is None:
             return Handled([], [])
+        if found.slow and beside:
+            return Handled([], [], later=functools.partial(self._handle_slow, inbound, found))
+        if found.slow:
+            found = self._read_first(inbound, found)
+        return self._handle_found(inbound, found, take, abandon)
+
+    def _handle_slow(
+        self,
+        inbound: Inbound,
+        found: Route,
+        take: Take | None,
+        abandon: Callable[[list[Outgoing]], None] | None,
+    ) -> Handled:
+        return self._handle_found(inbound, self._read_first(inbound, found), take, abandon)
+
+    def _handle_found(
+        self,
+        inbound: Inbound,
+        found: Route,
+        take: Take | None,
+        abandon: Callable[[list[Outgoing]], None] | None,
+    ) -> Handled:
         taken: list[Outgoing] = []
         try:
             # Safe to repeat, as a message id is recorded at most once.
@@ -187,6 +230,37 @@ class Dispatcher:
             if taken and abandon is not None:
                 abandon(list(taken))
             raise
+
+    def _read_first(self, inbound: Inbound, found: Route) -> Route:
+        """A slow command's replies, read in a transaction of their own that writes nothing:
+        the message's own transaction (the claim, the replies) then takes a moment, and on
+        SQLite no writer waits out the long read. Whatever stops the read (a stranger, a
+        refusal, a failure) is left to the message's transaction to say, as for any command.
+        """
+        try:
+            with self.runtime.transaction() as session:
+                if not inbound.chat.is_private and not lookup.room_bound(
+                    session, inbound.chat.room_topic or ""
+                ):
+                    return found
+                identity = lookup.resolve_sender(session, inbound)
+                person = identity.person
+                if person is None or person.id is None or identity.ambiguous_name:
+                    return found
+                origin = _origin(inbound, person.id, person.name)
+                session.rollback()  # a contact bound on the way is the message's to write
+                replies = found.handler(
+                    Context(session, self.runtime, inbound, origin, self.router)
+                )
+                session.rollback()
+        except Exception:  # the message's transaction runs it again, and says why
+            return found
+        asker = origin.actor.person_id
+
+        def answer(ctx: Context) -> list[Reply]:
+            return replies if ctx.origin.actor.person_id == asker else found.handler(ctx)
+
+        return Route(answer, tentative=found.tentative)
 
     def _handle(
         self, inbound: Inbound, found: Route, take: Take | None, taken: list[Outgoing]
@@ -248,12 +322,7 @@ class Dispatcher:
             return self._ambiguous(session, inbound, identity.ambiguous_name)
         if person is None or person.id is None:
             return self._refuse(session, inbound)
-        origin = Origin(
-            lookup.Actor(person.id, person.name),
-            inbound.at,
-            inbound.message_id,
-            inbound.chat.room_topic,
-        )
+        origin = _origin(inbound, person.id, person.name)
         ctx = Context(session, self.runtime, inbound, origin, self.router)
         replies = refusal if refusal is not None else self._run(found.handler, ctx)
         drafts = [

@@ -100,6 +100,8 @@ class CommandSpec:
     help: str
     handler: CommandHandler
     leading_only: bool = False
+    # A long read (a report over a whole city): handled beside the message stream, not in it.
+    slow: bool = False
 
     @property
     def usage(self) -> str:
@@ -129,11 +131,14 @@ class Router:
         example: str,
         phrases: tuple[str, ...] = (),
         leading_only: bool = False,
+        slow: bool = False,
     ) -> Callable[[CommandHandler], CommandHandler]:
         """Declare a command; the first verb is the one help and usage show.
 
         `phrases` are other ways people say it (已处理, 查一下): they count only together with
-        a ticket code (written, or in a quoted bot message), never alone.
+        a ticket code (written, or in a quoted bot message), never alone. A `slow` command
+        only reads, at length (a 月报 over a whole province): the messages behind it do not
+        wait for it (see `Dispatcher.handle_taking`).
         """
 
         def record(handler: CommandHandler) -> CommandHandler:
@@ -151,6 +156,7 @@ class Router:
                     help=doc.splitlines()[0].rstrip("。"),
                     handler=handler,
                     leading_only=leading_only,
+                    slow=slow,
                 )
             )
             return handler

@@ -53,6 +53,7 @@ def overdue(ctx: Context, command: Command) -> list[Reply]:
     access=Access.ANYONE,
     example="统计 本月",
     phrases=("本周统计", "这周统计", "本月统计", "这个月统计", "上周统计", "上月统计"),
+    slow=True,
 )
 def stats(ctx: Context, command: Command) -> list[Reply]:
     """本网格及各下级网格的新增、办结、销号、超期和按期率"""
@@ -61,13 +62,17 @@ def stats(ctx: Context, command: Command) -> list[Reply]:
     return [Reply(worklist.stats(ctx.session, ctx.runtime, ctx.origin.actor.person_id, period))]
 
 
-@router.command("周报", args=Args.NONE, access=Access.HEAD, example="周报", phrases=("本周周报",))
+@router.command(
+    "周报", args=Args.NONE, access=Access.HEAD, example="周报", phrases=("本周周报",), slow=True
+)
 def weekly(ctx: Context, command: Command) -> list[Reply]:
     """本网格及下级近7天的周报（含图表）"""
     return _report(ctx, WEEKLY)
 
 
-@router.command("月报", args=Args.NONE, access=Access.HEAD, example="月报", phrases=("本月月报",))
+@router.command(
+    "月报", args=Args.NONE, access=Access.HEAD, example="月报", phrases=("本月月报",), slow=True
+)
 def monthly(ctx: Context, command: Command) -> list[Reply]:
     """本网格及下级本月至今的月报（含图表）"""
     return _report(ctx, MONTHLY)

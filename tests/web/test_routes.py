@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -417,3 +418,49 @@ async def test_the_reader_is_warmed_up_before_the_transport_takes_messages(
     monkeypatch.setattr(SimulatorTransport, "start", start)
     async with TestClient(TestServer(build_app(settings, clock))):
         assert order == ["warm-up", "transport"]
+
+
+async def test_a_monthly_report_does_not_hold_up_the_messages_behind_it(
+    client: Client, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 月报 over a whole city reads for seconds. The transport hands the bot one message
+    at a time and waits for each (`on_message`), so a slow command is answered beside the
+    stream: its message returns at once, the next group's report is answered meanwhile,
+    and the 月报 comes when it is ready."""
+    from bot.services.reports import sweep as report_sweep
+
+    reading, go_on = threading.Event(), threading.Event()
+    on_demand = report_sweep.on_demand
+
+    def long_read(*args: Any) -> Any:
+        reading.set()
+        go_on.wait(10)
+        return on_demand(*args)
+
+    monkeypatch.setattr(report_sweep, "on_demand", long_read)
+    head = await person(client, "城区环保网格平台群", "陈国栋")
+    zhang_wei = await person(client, DONGGUAN_ROOM, "张伟")
+    try:
+        asked = await asyncio.wait_for(say(client, "城区环保网格平台群", head, "月报"), 5)
+        assert asked.status == 201  # handed back while the report is still being read
+        assert await asyncio.to_thread(reading.wait, 10)
+        # The long read holds no write lock: another writer gets one without waiting.
+        path = settings.database_url.removeprefix("sqlite:///")
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        before = (await lines_after(client, 0))["last"]
+        await asyncio.wait_for(
+            say(client, DONGGUAN_ROOM, zhang_wei, report_texts.REPORT_TEMPLATE), 5
+        )
+        [ticket] = await bot_lines_after(client, before)
+        assert ticket["room"] == DONGGUAN_ROOM and TICKET_CODE.search(ticket["text"])
+        assert not go_on.is_set()
+    finally:
+        go_on.set()
+    report = await bot_lines_after(client, ticket["id"])
+    assert report and report[0]["room"] == "城区环保网格平台群"
+    assert report[0]["text"].startswith("【月报】城区")
