@@ -17,11 +17,13 @@ def is_decoration(char: str) -> bool:
     return ord(char) > 0x7F and unicodedata.category(char) in _DECORATION_CATEGORIES
 
 
+@lru_cache(maxsize=256)
 def fold(text: str) -> str:
     """A copy of equal length for matching: NFKC per character, emoji turned into spaces.
 
     Equal length lets a match found in the folded copy slice the original, so values keep
-    their text exactly as written while keys and punctuation match in any width.
+    their text exactly as written while keys and punctuation match in any width. The
+    readers fold the same pieces of a message several times: the last few are kept.
     """
     if text.isascii():  # NFKC leaves ASCII as it is, and it holds no emoji
         return text
@@ -40,10 +42,15 @@ def _fold_char(char: str) -> str:
 
 def trim(value: str) -> str | None:
     """The value without surrounding whitespace, emoji and separators; None when empty."""
-    kept = [i for i, char in enumerate(value) if not _is_edge(char)]
-    return value[kept[0] : kept[-1] + 1] if kept else None
+    start, end = 0, len(value)
+    while start < end and _is_edge(value[start]):
+        start += 1
+    while end > start and _is_edge(value[end - 1]):
+        end -= 1
+    return value[start:end] if start < end else None
 
 
+@lru_cache(maxsize=4096)
 def _is_edge(char: str) -> bool:
     return char.isspace() or char in _EDGE_PUNCT or is_decoration(char)
 

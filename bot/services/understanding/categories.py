@@ -191,7 +191,20 @@ class CategoryIndex:
 OTHER_NAMES = frozenset({"其他", "其它"})
 
 
-@lru_cache(maxsize=8)
 def index_for(categories: tuple[Category, ...]) -> CategoryIndex:
-    """The index of a deployment's categories, built once."""
-    return CategoryIndex(categories)
+    """The index of a deployment's categories, built once. The same tuple comes with every
+    message: it is known by identity first, without hashing its categories again."""
+    last = _last_index
+    if last is not None and last.categories is categories:
+        return last
+    return _index_for(categories)
+
+
+_last_index: CategoryIndex | None = None
+
+
+@lru_cache(maxsize=8)
+def _index_for(categories: tuple[Category, ...]) -> CategoryIndex:
+    global _last_index
+    _last_index = CategoryIndex(categories)
+    return _last_index

@@ -27,6 +27,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from bot.services.understanding import texts
 from bot.services.understanding._text import clean, fold
@@ -441,7 +442,8 @@ def _strip_mark(body: str, folded: str) -> tuple[str, str]:
     return body, folded
 
 
-def _field_spans(folded: str, every: bool = False) -> list[tuple[str, int, int]]:
+@lru_cache(maxsize=256)
+def _field_spans(folded: str, every: bool = False) -> tuple[tuple[str, int, int], ...]:
     """(field, key start, value start) of each field key, the first of each field (or all).
 
     When the text starts with a key and a space (类型 渣土车 地点 …), later keys may be
@@ -457,10 +459,10 @@ def _field_spans(folded: str, every: bool = False) -> list[tuple[str, int, int]]
         # A repeated key ("情况 严重" inside a description) is text of the field before it.
         if every or all(field != seen for seen, _, _ in spans):
             spans.append((field, match.start(), match.end()))
-    return spans
+    return tuple(spans)
 
 
-def _field_values(body: str, spans: list[tuple[str, int, int]]) -> dict[str, str]:
+def _field_values(body: str, spans: tuple[tuple[str, int, int], ...]) -> dict[str, str]:
     ends = [key_start for _, key_start, _ in spans[1:]] + [len(body)]
     values: dict[str, str] = {}
     for (field, _, value_start), end in zip(spans, ends, strict=True):
