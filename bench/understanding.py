@@ -51,7 +51,9 @@ def main() -> None:
     second = grade(SECOND)
     print(
         f"second corpus ({sum(second.total.values())} messages, another hand): reports "
-        f"{second.rate('report'):.0%} (most have no report keyword, left alone on purpose), "
+        f"{second.rate('report'):.0%} filed, "
+        f"{second.asked / max(second.total['report'], 1):.0%} asked whether to file (most have no "
+        f"report keyword), silent misses {second.silent_misses}, "
         f"commands {second.rate('command'):.0%}, chat silent {second.rate('chat'):.0%}"
     )
     everything = [line["text"] for line in lines]

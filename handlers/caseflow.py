@@ -65,7 +65,17 @@ def transfer(ctx: Context, command: Command) -> list[Reply]:
     args=Args.CODE_REASON_DEADLINE,
     access=Access.VERIFIER,
     example="退回 112201 煤炉未拆除 2天",
-    phrases=("核查不通过", "核查未通过", "不合格", "不通过", "未通过", "没通过"),
+    phrases=(
+        "核查不通过",
+        "核查未通过",
+        "不合格",
+        "不通过",
+        "未通过",
+        "没通过",
+        "整改不到位",
+        "没整改到位",
+        "未整改到位",
+    ),
 )
 def send_back(ctx: Context, command: Command) -> list[Reply]:
     """核查不合格，退回返工并给新期限"""
@@ -78,6 +88,9 @@ def send_back(ctx: Context, command: Command) -> list[Reply]:
 @router.command(
     "延期",
     "申请延期",
+    "需要延期",
+    "要求延期",
+    "请求延期",
     args=Args.CODE_TIME,
     access=Access.OWN,
     example="延期 112201 3天 设备到货晚",

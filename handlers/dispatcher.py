@@ -29,7 +29,7 @@ from bot.services.runtime import Runtime, again_if_disconnected
 from bot.services.tickets.ledger import Origin
 from bot.services.understanding.commands import Command
 from bot.services.understanding.places import looks_like_place
-from bot.services.understanding.reader import understand
+from bot.services.understanding.reader import body_of, understand
 from handlers import (
     alerts,
     caseflow,
@@ -76,6 +76,10 @@ ROOT.include(
 )
 # 「收到」 (as heads answer an alert): a receipt when an alert waits for the group, else chat.
 ACKNOWLEDGED = re.compile(r"(?:@\S+\s*)*(?:已)?收到[了啦]?[!！。.，,~\s]*(?:\S{0,20})")
+# 「上报」 alone: files the problem the bot just asked about (「要登记为工单吗？」).
+FILE_IT = re.compile(
+    r"(?:@\S+\s*)*(?:要|需要|请|确认|是的?[,，]?)?(?:上报|登记)(?:一下|吧|的)?[!！。.~\s]*"
+)
 # 「收到了吗？」 asks; it confirms nothing.
 ASKS = re.compile(r"[吗没？?]|没有")
 HELP_COMMAND = Command("show_help", None, "")
@@ -103,10 +107,15 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
         # 「@网格通 收到」: the receipt, or help when no alert waits for it.
         return Route(lambda ctx: alerts.acknowledge(ctx) or help.show_help(ctx, HELP_COMMAND))
     if meaning is None:
+        if FILE_IT.fullmatch(text):  # the answer to 「要登记为工单吗？」, else chat
+            return Route(reports.file_passing, tentative=True)
         if looks_like_place(inbound.text) and len(inbound.text) <= PLACE_REPLY_LIMIT:
             place = inbound.text
             return Route(lambda ctx: reports.place_given(ctx, place), tentative=True)
         return None
+    if meaning.passing:
+        passing, body = list(meaning.passing), body_of(inbound.text)
+        return Route(lambda ctx: reports.in_passing(ctx, passing, body), tentative=True)
     if meaning.reports:
         found = list(meaning.reports)
         return Route(

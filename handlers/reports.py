@@ -28,12 +28,44 @@ from handlers.router import Args, Router
 router = Router("reports")
 
 
-def report(ctx: Context, parsed: list[ParsedReport]) -> list[Reply]:
+def report(ctx: Context, parsed: list[ParsedReport], text: str | None = None) -> list[Reply]:
     """【问题上报】类型：… 地点：… 描述：… — 登记工单并通知责任网格长。"""
     complete = [p for p in parsed if p.location is not None]
     if not complete:
-        return [Reply(_ask(ctx, parsed[0]))]
-    return _open(ctx, parsed, complete)
+        return [Reply(_ask(ctx, parsed[0], text))]
+    return _open(ctx, parsed, complete, text=text)
+
+
+def in_passing(ctx: Context, passing: list[ParsedReport], body: str) -> list[Reply]:
+    """A problem told without 上报 (「东关街17号院有一户在烧煤炉子，烟很大」): ask once whether
+    to file it; 「上报」 within the window files it. Told again before that answer, it is
+    kept with the first and not asked about twice."""
+    window = ctx.runtime.policy.evidence_window
+    if drafts.add(ctx.session, ctx.origin, _FILED + body, window, drafts.PASSING):
+        return []
+    items = ticket_texts.PASSING_SEPARATOR.join(
+        ticket_texts.PASSING_ITEM.format(
+            category=p.category.name if p.category else p.category_text,
+            location=p.location or ticket_texts.PASSING_NO_PLACE,
+        )
+        for p in passing
+    )
+    minutes = int(window.total_seconds() // 60)
+    return [Reply(ticket_texts.PASSING_ASK.format(items=items, minutes=minutes))]
+
+
+# How a problem told in passing is kept: as a report, one 【上报】 per message.
+_FILED = "【上报】"
+
+
+def file_passing(ctx: Context) -> list[Reply]:
+    """「上报」 after the bot asked about a problem told in passing: file it (else chat)."""
+    window = ctx.runtime.policy.evidence_window
+    kept = drafts.take(ctx.session, ctx.origin, window, drafts.PASSING)
+    parsed = read_reports(kept, ctx.runtime.policy.categories) if kept else None
+    if not parsed or kept is None:
+        return []
+    return report(ctx, parsed, kept)
 
 
 def along(
@@ -77,6 +109,7 @@ def _open(
     complete: list[ParsedReport],
     *,
     allow_duplicate: bool = False,
+    text: str | None = None,
 ) -> list[Reply]:
     results = [
         (
@@ -92,7 +125,7 @@ def _open(
     replies = [_duplicate(ctx, p, i) for p, i in repeated[-1:]]
     if not opened:
         return replies
-    return [*_opened(ctx, parsed, complete, opened), *replies]
+    return [*_opened(ctx, parsed, complete, opened, text), *replies]
 
 
 def _duplicate(ctx: Context, report: ParsedReport, info: TicketInfo) -> Reply:
@@ -119,7 +152,11 @@ def _duplicate(ctx: Context, report: ParsedReport, info: TicketInfo) -> Reply:
 
 
 def _opened(
-    ctx: Context, parsed: list[ParsedReport], complete: list[ParsedReport], opened: list[TicketInfo]
+    ctx: Context,
+    parsed: list[ParsedReport],
+    complete: list[ParsedReport],
+    opened: list[TicketInfo],
+    text: str | None,
 ) -> list[Reply]:
     here = ctx.inbound.chat.room_topic
     heads = tuple(dict.fromkeys(i.head_id for i in opened if i.head_id and i.room_topic == here))
@@ -140,7 +177,7 @@ def _opened(
         )
         lines.extend(info.notes)
     if len(complete) < len(parsed):
-        lines.append(_ask(ctx, parsed[len(complete)]))
+        lines.append(_ask(ctx, parsed[len(complete)], text))
     return merged([Reply("\n".join(lines), mentions=heads), *told])
 
 
@@ -186,10 +223,11 @@ def _one(ctx: Context, info: TicketInfo) -> str:
     return text
 
 
-def _ask(ctx: Context, parsed: ParsedReport) -> str:
-    """No place: ask for it (a bare 【上报】 with nothing in it gets the template)."""
+def _ask(ctx: Context, parsed: ParsedReport, text: str | None) -> str:
+    """No place: ask for it (a bare 【上报】 with nothing in it gets the template). `text`:
+    the report to complete, when it is not the message itself."""
     if parsed.category_text is None and not parsed.description:
         return missing_fields_reply(parsed)
-    drafts.keep(ctx.session, ctx.origin, ctx.inbound.text)
+    drafts.keep(ctx.session, ctx.origin, text or ctx.inbound.text)
     minutes = int(ctx.runtime.policy.evidence_window.total_seconds() // 60)
     return ticket_texts.ASK_LOCATION.format(minutes=minutes)

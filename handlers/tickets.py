@@ -20,7 +20,19 @@ router = Router("tickets")
     "受理",
     access=Access.STAFF,
     example="受理 112201",
-    phrases=("已受理", "接单", "签收", "收到", "正在处理", "处理中", "马上处理"),
+    phrases=(
+        "已受理",
+        "接单",
+        "签收",
+        "收到",
+        "正在处理",
+        "处理中",
+        "马上处理",
+        "立即处理",
+        "我来处理",
+        "马上去",
+        "这就去",
+    ),
 )
 def accept(ctx: Context, command: Command) -> list[Reply]:
     """确认收到并开始处置"""
@@ -64,6 +76,20 @@ def accept(ctx: Context, command: Command) -> list[Reply]:
         "已完成",
         "完成",
         "已解决",
+        "办好了",
+        "已办好",
+        "弄好了",
+        "已弄好",
+        "搞定",
+        "已处置",
+        "处置完毕",
+        "处置完成",
+        "处置好了",
+        "整改到位",
+        "已整改到位",
+        "清理完毕",
+        "已取缔",
+        "已制止",
     ),
 )
 def resolve(ctx: Context, command: Command) -> list[Reply]:
@@ -80,7 +106,20 @@ def resolve(ctx: Context, command: Command) -> list[Reply]:
     args=Args.CODE_NOTE,
     access=Access.VERIFIER,
     example="核查通过 112201",
-    phrases=("同意销号", "已核查", "验收通过", "复核通过", "核查合格", "合格", "通过"),
+    phrases=(
+        "同意销号",
+        "已核查",
+        "验收通过",
+        "复核通过",
+        "核查合格",
+        "合格",
+        "通过",
+        # 「经核查整改到位」 is the verifier's word, not the resolver's 「整改到位」
+        "核查整改到位",
+        "核查已整改到位",
+        "核查已整改",
+        "复查整改到位",
+    ),
 )
 def close(ctx: Context, command: Command) -> list[Reply]:
     """核查合格，销号结案"""
@@ -124,6 +163,10 @@ def correct(ctx: Context, command: Command) -> list[Reply]:
         "啥情况",
         "情况如何",
         "进展",
+        "咋样了",
+        "咋样",
+        "怎样了",
+        "如何了",
     ),
 )
 def query(ctx: Context, command: Command) -> list[Reply]:

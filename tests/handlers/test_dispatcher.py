@@ -134,6 +134,40 @@ def test_stranger_gets_one_polite_refusal_a_day(bot: Harness, engine: Engine) ->
     assert count(engine, Ticket) == 0
 
 
+def test_a_problem_told_in_passing_is_asked_about_once_and_filed_on_上报(bot: Harness) -> None:
+    """No keyword, no @: 「要登记为工单吗？」, once; 「上报」 files what was told meanwhile."""
+    [asked] = bot.say("一村群", "巡查员辛", "东关街17号院有一户还在烧煤炉子取暖，烟很大")
+    assert asked.text.startswith("要登记为工单吗？散煤（东关街17号院）")
+    assert bot.tickets() == []
+    # Told again before the answer: kept with the first, not asked about twice.
+    assert bot.say("一村群", "巡查员辛", "还有西街菜市场门口有人烧垃圾") == []
+    assert bot.say("一村群", "stranger", "东关街18号院有人烧煤炉子，烟很大") == []
+    assert bot.say("一村群", "片长庚", "上报") == []  # nothing of his waits
+    [filed] = bot.say("一村群", "巡查员辛", "上报")
+    assert filed.text.startswith("已登记 2 件工单")
+    assert sorted((t["category"], t["location"]) for t in bot.tickets()) == [
+        ("散煤", "东关街17号院"),
+        ("露天焚烧垃圾", "西街菜市场门口"),
+    ]
+    assert bot.say("一村群", "巡查员辛", "上报") == []  # used up
+
+
+def test_a_problem_told_in_passing_waits_ten_minutes_and_no_more(bot: Harness) -> None:
+    [asked] = bot.say("一村群", "巡查员辛", "村口有人烧秸秆，烟很大")
+    assert asked.text.startswith("要登记为工单吗？秸秆焚烧（村口）")
+    bot.clock.advance(timedelta(minutes=11))
+    assert bot.say("一村群", "巡查员辛", "上报") == []
+    assert bot.tickets() == []
+    # Chat about a case, a rule or work done is no new problem: no question.
+    for chat in (
+        "那家烧煤的我劝过了，说明天就换电暖器",
+        "各村注意，今天起橙色预警，发现烧秸秆的立即制止并上报",
+        "东关街17号院那个烧煤的上报了吗？",
+        "二片区巡查完毕，无烧煤，无烧垃圾",
+    ):
+        assert bot.say("一村群", "巡查员辛", chat) == [], chat
+
+
 def test_unbound_room_is_ignored(bot: Harness, engine: Engine) -> None:
     assert bot.say("家族群", "巡查员辛", REPORT) == []
     assert count(engine, Ticket) == 0

@@ -89,6 +89,8 @@ def problems(line: dict[str, Any], got: Understood | None) -> list[str]:
         if (command.code or "").upper() != wanted.upper():
             wrong.append(f"code {command.code} != {expected}")
         return wrong
+    if got.passing:  # told without 上报: the bot asks whether to file it
+        return ["asked to file"]
     if expect == "question":
         if got.reports and all(r.location is None for r in got.reports):
             return []
@@ -120,6 +122,7 @@ class Grade:
     total: Counter[str] = field(default_factory=Counter)
     right: Counter[str] = field(default_factory=Counter)
     silent_misses: int = 0
+    asked: int = 0  # reports told without 上报 that the bot asks whether to file
     failures: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def rate(self, *kinds: str) -> float:
@@ -138,6 +141,8 @@ def grade(folder: Path = CORPUS) -> Grade:
             result.failures.append((line["text"], wrong))
             if wrong == ["silent miss"]:
                 result.silent_misses += 1
+            if wrong == ["asked to file"]:
+                result.asked += 1
         else:
             result.right[kind] += 1
     return result

@@ -16,6 +16,8 @@ PRIVATE = "private"
 
 # A report kept because it repeated a live ticket, for 「新问题」 (kind of draft).
 DUPLICATE = "dup"
+# A problem told without 上报, kept while the bot asks whether to file it.
+PASSING = "passing"
 
 
 def _chat_key(origin: Origin, kind: str = "") -> str:
@@ -49,3 +51,22 @@ def take(session: Session, origin: Origin, window: timedelta, kind: str = "") ->
         return None
     session.delete(draft)
     return draft.text
+
+
+def add(session: Session, origin: Origin, text: str, window: timedelta, kind: str) -> bool:
+    """Keep `text`, after what the sender already has waiting here if asked within `window`
+    (then True: they were asked already); else as a new draft (False)."""
+    key = _chat_key(origin, kind)
+    draft = session.exec(
+        select(ReportDraft).where(
+            ReportDraft.person_id == origin.actor.person_id,
+            ReportDraft.chat_key == key,
+            col(ReportDraft.asked_at) >= origin.at - window,
+        )
+    ).first()
+    if draft is None:
+        keep(session, origin, text, kind)
+        return False
+    draft.text = (draft.text + "\n" + text)[:4000]
+    session.add(draft)
+    return True

@@ -29,6 +29,10 @@ NO_HEAD_NOTICE = (
 
 TICKET_NOT_FOUND = "找不到工单 {code}，请核对编号。"
 
+PASSING_ASK = "要登记为工单吗？{items}。回复「上报」即登记（{minutes} 分钟内有效），不需要请忽略。"
+PASSING_ITEM = "{category}（{location}）"
+PASSING_SEPARATOR = "；"
+PASSING_NO_PLACE = "地点未写"
 ACCEPTED = "工单 {code} 已受理（{who}）。请在 {due} 前办结。"
 ACCEPTED_LATE = (
     "工单 {code} 已受理（{who}）。整改期限 {due} 已过，已超期 {late}，请尽快办结；"

@@ -193,11 +193,12 @@ class Grammar:
         if (command is None or command.code is None) and quote_codes:
             head = self._head.match(folded)
             verb_at: tuple[Verb, int, int] | None
-            if head is not None:
+            if head is not None and head.group("verb") not in _WRITTEN_CODE_ONLY:
                 verb_at = (self._verbs[head.group("verb")], head.start("verb"), head.end("verb"))
                 question = _ASKS.search(folded)  # a reason may well say 没有
             elif len(folded) <= _SHORT_REPLY:
-                verb_at = self._verb_anywhere(folded, statement_ok=False)
+                # 「收到，受理」: 收到 takes no code from a quote, the verb after it does
+                verb_at = self._verb_anywhere(folded, statement_ok=False, skip=_WRITTEN_CODE_ONLY)
                 question = _QUESTION.search(folded)
             else:
                 verb_at, question = None, None
@@ -210,15 +211,20 @@ class Grammar:
         return command
 
     def _verb_anywhere(
-        self, folded: str, *, after_code: re.Match[str] | None = None, statement_ok: bool = True
+        self,
+        folded: str,
+        *,
+        after_code: re.Match[str] | None = None,
+        statement_ok: bool = True,
+        skip: frozenset[str] = frozenset(),
     ) -> tuple[Verb, int, int] | None:
-        """A verb taking a code anywhere in the text.
+        """A verb taking a code anywhere in the text (the first but those in `skip`).
 
         A verb whose arguments have an order (延期, 申诉) counts only right after a code that
         opens the message (「112204申请延期2天…」). With `statement_ok` False, a command word
         followed by 了 is a statement (「终于销号了」), not a command.
         """
-        match = self._anywhere.search(folded)
+        match = next((m for m in self._anywhere.finditer(folded) if m.group() not in skip), None)
         if match is None:
             return None
         verb = self._verbs[match.group()]

@@ -12,16 +12,23 @@ from dataclasses import dataclass
 from bot.services.understanding._text import clean
 from bot.services.understanding.categories import Category
 from bot.services.understanding.commands import Command, Grammar
-from bot.services.understanding.reports import ParsedReport, read_addressed, read_cleaned
+from bot.services.understanding.reports import (
+    ParsedReport,
+    read_addressed,
+    read_cleaned,
+    read_unmarked,
+)
 
 
 @dataclass(frozen=True)
 class Understood:
-    """A message that asks something of the bot (exactly one of the three is set)."""
+    """A message that asks something of the bot (exactly one of the four is set)."""
 
     reports: tuple[ParsedReport, ...] = ()
     command: Command | None = None
     help: bool = False
+    # A problem told in passing, without a report keyword: the bot asks whether to file it.
+    passing: tuple[ParsedReport, ...] = ()
 
 
 HELP = Understood(help=True)
@@ -49,7 +56,13 @@ def understand(
     if command is not None:
         return Understood(command=command)
     if not mentions_bot:
-        return None
+        passing = read_unmarked(cleaned.body, categories)
+        return Understood(passing=tuple(passing)) if passing else None
     # 「@网格通 东关街12号门口有人烧垃圾」: told to the bot, a problem needs no keyword.
     addressed = None if cleaned.quoted else read_addressed(cleaned.body, categories)
     return Understood(reports=tuple(addressed)) if addressed else HELP
+
+
+def body_of(text: str) -> str:
+    """The message as the readers read it: folded, without a quoted message."""
+    return clean(text).body

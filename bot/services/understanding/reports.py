@@ -224,6 +224,54 @@ def read_addressed(body: str, categories: Sequence[Category]) -> list[ParsedRepo
     return None
 
 
+# A problem told in passing that is no new case: dealt with, none found, a notice, a rule, a
+# plan, a question about an old case.
+_NOT_A_CASE = re.compile(
+    r"已经?(?:处理|解决|整改|清理|制止|劝离|劝住|熄灭|扑灭|灭了|上报|报了|登记|反映过|拆|关|停)"
+    r"|(?:处理|整改|清理|解决)(?:完|好)了|办结|销号|工单|编号|受理|劝过|不上报|不报了"
+    r"|没(?:有)?(?:发现|问题|异常)|未发现|无异常|一切正常|正常|没啥|放心|表扬|辛苦|巡查完毕"
+    r"|(?:无|没有?|未)(?:烧|见|看到)"
+    r"|通知|要求|请各|各网格|各村|各社区|各片|各工地|各类|所有|严禁|禁止|不得|不准|不让|"
+    r"会议|会上|开会|培训|学习|文件|转[:：]|转发|宣传|检查组|督查|约谈|任务|进度|承诺|补贴|"
+    r"上周|上次|上回|上个月|今年|明年|去年|以后|要是|如果|万一|注意|重点|提前|盯紧|风险|预报|"
+    r"答应|解释|执法权|完成了|已完成|停工|没出摊|关了|拆了|收了|少多了|报过|打捆|"
+    r"我去|劝劝|有人问|问我|我说|肯定|多转|转转"
+)
+# What says a problem is there now: someone at it, smoke, a discharge, a heap left uncovered.
+_HAPPENING = re.compile(
+    r"有人|有户|有家|有辆|有个|有台|有一|有几|有两|正在|还在|又在|又有|又来|在烧|在排|在倒|在卖|"
+    r"冒|直排|偷排|乱倒|乱堆|倾倒|没盖|未苫盖|没有苫盖|没苫盖|没开|未开|没有密闭|未密闭|撒漏|"
+    r"很大|太大|老大|可大|严重|刺鼻|呛|熏|黑烟|扰民|不听|劝了|着火|点着|发黑|发臭|臭得|"
+    r"烧(?:煤|垃圾|秸秆|麦秸|玉米|树|塑料|轮胎|纸|东西|落叶|拉圾|废)|"
+    r"限期|限[一二三两\d]|前整改|内整改|请立即|请马上|立即处理|马上处理|没人管|没有?净化|无油烟净化|"
+    r"露天|横流|积土|起灰|灰大|全是土|黑水|臭|一户|烧(?:蜂窝煤|煤球|炉子)|流动加油|黑加油"
+)
+# A question about a case asks after it; one that tells of a new one says so (发现, 有人).
+_ASKS_AFTER = re.compile(r"吗|没有?[?？]?$|了没|呢|[?？]|咋|怎么|啥时候|谁")
+_TELLS = re.compile(r"发现|有人|有户|有家|有辆|有个")
+_PASSING_LIMIT = 200
+
+
+def read_unmarked(body: str, categories: Sequence[Category]) -> list[ParsedReport] | None:
+    """A problem told in the group without a report keyword (「东关街17号院有一户还在烧煤
+    炉子，烟很大」): the problems it names when it names a category where something is wrong
+    (a place, or what is going on), so the bot can ask whether to file it; None for chat.
+    A notice, a rule, a report of work done or of nothing found is chat."""
+    index = index_for(tuple(categories))
+    folded = fold(body)
+    mentions = _LEADING_MENTIONS.match(folded)
+    start = mentions.end() if mentions else 0
+    body, folded = body[start:], folded[start:]
+    if len(folded) > _PASSING_LIMIT or _NOT_A_CASE.search(folded):
+        return None
+    if _HAPPENING.search(folded) is None:
+        return None
+    if _ASKS_AFTER.search(folded) and not _TELLS.search(folded):
+        return None
+    reports = [r for r in _read_all(body, folded, index) if r.category is not None]
+    return reports or None
+
+
 def _worth_reading(
     head: _Head, reports: list[ParsedReport], folded: str, index: CategoryIndex
 ) -> bool:
@@ -269,6 +317,7 @@ def _report_head(folded: str) -> _Head | None:
 def _items(body: str, folded: str, index: CategoryIndex) -> list[tuple[str, str]]:
     """The message cut into one piece per problem (or left whole)."""
     cuts = [m.start() for m in _HEADER_AGAIN.finditer(folded) if m.start() > 0]
+    headed = bool(cuts)
     if not cuts:
         cuts = _item_cuts(body, folded)
     also = not cuts and not _field_spans(folded)
@@ -278,8 +327,8 @@ def _items(body: str, folded: str, index: CategoryIndex) -> list[tuple[str, str]
         return [(body, folded)]
     bounds = [0, *cuts, len(folded)]
     pieces = [(body[a:b], folded[a:b]) for a, b in itertools.pairwise(bounds)]
-    if also:  # the words before 还有 are the first problem, not a preamble of the others
-        return pieces
+    if also or headed:  # the words before 还有 (or a second 【上报】) are a problem of their own
+        return [(b, f) for b, f in pieces if _trim(f)]
     lead, rest = pieces[0], pieces[1:]
     if _trim(lead[1]) and not _field_spans(lead[1]):
         # The words before the first item ("吕匠村北边") belong to every item.
