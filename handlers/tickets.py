@@ -90,6 +90,12 @@ def accept(ctx: Context, command: Command) -> list[Reply]:
         "清理完毕",
         "已取缔",
         "已制止",
+        "整改好了",
+        "办完了",
+        "已经拆了",
+        "已拆了",
+        "完事了",
+        "弄完了",
     ),
 )
 def resolve(ctx: Context, command: Command) -> list[Reply]:
@@ -167,6 +173,8 @@ def correct(ctx: Context, command: Command) -> list[Reply]:
         "咋样",
         "怎样了",
         "如何了",
+        "到哪了",
+        "到哪一步了",
     ),
 )
 def query(ctx: Context, command: Command) -> list[Reply]:

@@ -27,6 +27,15 @@ router = Router("worklist")
         "我的工单",
         "查看待办",
         "我的任务",
+        "看下我的待办",
+        "看看我的待办",
+        "看看待办",
+        "看看我的工单",
+        "查一下我的工单",
+        "查下我的工单",
+        "我的工单有哪些",
+        "我有哪些工单",
+        "我的待办有哪些",
     ),
 )
 def todo(ctx: Context, command: Command) -> list[Reply]:
@@ -40,7 +49,17 @@ def todo(ctx: Context, command: Command) -> list[Reply]:
     args=Args.NONE,
     access=Access.ANYONE,
     example="超期",
-    phrases=("超期工单", "超期清单", "超期列表"),
+    phrases=(
+        "超期工单",
+        "超期清单",
+        "超期列表",
+        "有哪些超期工单",
+        "有哪些超期",
+        "看看超期的",
+        "看看超期",
+        "超期的有哪些",
+        "查一下超期",
+    ),
 )
 def overdue(ctx: Context, command: Command) -> list[Reply]:
     """本网格及下级的超期工单（前10件和总数）"""
@@ -52,18 +71,37 @@ def overdue(ctx: Context, command: Command) -> list[Reply]:
     args=Args.PERIOD,
     access=Access.ANYONE,
     example="统计 本月",
-    phrases=("本周统计", "这周统计", "本月统计", "这个月统计", "上周统计", "上月统计"),
+    phrases=(
+        "本周统计",
+        "这周统计",
+        "本月统计",
+        "这个月统计",
+        "上周统计",
+        "上月统计",
+        "统计一下",
+        "统计下",
+        "本周统计一下",
+        "这周统计一下",
+        "本月统计一下",
+        "这个月统计一下",
+    ),
     slow=True,
 )
 def stats(ctx: Context, command: Command) -> list[Reply]:
     """本网格及各下级网格的新增、办结、销号、超期和按期率"""
-    said = command.note or command.word.removesuffix("统计")  # 「本月统计」
+    said = command.note or command.word.removesuffix("一下").removesuffix("统计")  # 「本月统计」
+    said = said.removesuffix("一下").removesuffix("下")
     period = {"这周": "本周", "这个月": "本月"}.get(said, said)
     return [Reply(worklist.stats(ctx.session, ctx.runtime, ctx.origin.actor.person_id, period))]
 
 
 @router.command(
-    "周报", args=Args.NONE, access=Access.HEAD, example="周报", phrases=("本周周报",), slow=True
+    "周报",
+    args=Args.NONE,
+    access=Access.HEAD,
+    example="周报",
+    phrases=("本周周报", "周报发一下", "本周周报发一下", "发一下周报", "发周报", "看看周报"),
+    slow=True,
 )
 def weekly(ctx: Context, command: Command) -> list[Reply]:
     """本网格及下级近7天的周报（含图表）"""
@@ -71,7 +109,12 @@ def weekly(ctx: Context, command: Command) -> list[Reply]:
 
 
 @router.command(
-    "月报", args=Args.NONE, access=Access.HEAD, example="月报", phrases=("本月月报",), slow=True
+    "月报",
+    args=Args.NONE,
+    access=Access.HEAD,
+    example="月报",
+    phrases=("本月月报", "月报发一下", "本月月报发一下", "发一下月报", "发月报", "看看月报"),
+    slow=True,
 )
 def monthly(ctx: Context, command: Command) -> list[Reply]:
     """本网格及下级本月至今的月报（含图表）"""

@@ -159,7 +159,9 @@ class CategoryIndex:
         best: tuple[int, bool, int, str, Category] | None = None
         for key, (word, strength, category) in self._by_pinyin.items():
             for at in range(len(sounds) - len(key) + 1):
-                if sounds[at : at + len(key)] == key:
+                # A typo keeps some of the word as written (烧媒, 秸杆, 拉圾); a word that only
+                # sounds alike is another word (过路 is no 锅炉).
+                if sounds[at : at + len(key)] == key and _shares(folded, at, word):
                     rank = (len(key) + (strength > 1), strength > 1, -at, word, category)
                     if best is None or rank[:3] > best[:3]:
                         best = rank
@@ -186,6 +188,11 @@ class CategoryIndex:
         # One character ("煤", "烟") names too many things to guess from.
         owners = {c.name: c for k, (_, c) in self._terms.items() if len(key) >= 2 and key in k}
         return next(iter(owners.values())) if len(owners) == 1 else None
+
+
+def _shares(folded: str, at: int, word: str) -> bool:
+    """Whether the text at `at` has one character of `word` where the word has it."""
+    return any(a == b for a, b in zip(folded[at : at + len(word)], word, strict=False))
 
 
 OTHER_NAMES = frozenset({"其他", "其它"})

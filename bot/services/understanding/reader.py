@@ -7,13 +7,14 @@ messages the same way. Ordinary chat (most group traffic) is told apart without 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.services.understanding._text import clean
 from bot.services.understanding.categories import Category
 from bot.services.understanding.commands import Command, Grammar
 from bot.services.understanding.reports import (
     ParsedReport,
+    nothing_to_report,
     read_addressed,
     read_cleaned,
     read_unmarked,
@@ -32,6 +33,8 @@ class Understood:
 
 
 HELP = Understood(help=True)
+# The command a keyworded message saying nothing was found is (see `nothing_to_report`).
+ZERO_REPORT = "今日巡查无异常"
 
 
 def understand(
@@ -51,7 +54,7 @@ def understand(
         return Understood(command=first)
     reports = read_cleaned(cleaned.body, categories)
     if reports:
-        return Understood(reports=tuple(reports))
+        return _reported(reports, cleaned.body, grammar)
     command = grammar.read(cleaned.body, cleaned.quoted)
     if command is not None:
         return Understood(command=command)
@@ -60,7 +63,18 @@ def understand(
         return Understood(passing=tuple(passing)) if passing else None
     # 「@网格通 东关街12号门口有人烧垃圾」: told to the bot, a problem needs no keyword.
     addressed = None if cleaned.quoted else read_addressed(cleaned.body, categories)
-    return Understood(reports=tuple(addressed)) if addressed else HELP
+    return (_reported(addressed, cleaned.body, grammar) or HELP) if addressed else HELP
+
+
+def _reported(reports: list[ParsedReport], body: str, grammar: Grammar) -> Understood | None:
+    """Reports, unless the message says nothing was found (a zero report) or work was done."""
+    nothing = nothing_to_report(body)
+    if nothing == "nothing":  # 「上报一下，今日无秸秆焚烧」 is a zero report, not a case
+        zero = grammar.read(ZERO_REPORT)
+        return Understood(command=replace(zero, note=body)) if zero else None
+    if nothing == "done":  # 「上报一下，散煤清零工作已经完成」 tells the group, not the bot
+        return None
+    return Understood(reports=tuple(reports))
 
 
 def body_of(text: str) -> str:

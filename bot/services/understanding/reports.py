@@ -90,14 +90,16 @@ _FIELD_SPACED = re.compile(
     rf"|(?<=[\s,、])(?P<inline_key>{_KEYS})(?:[^\S\n]*:|[^\S\n]+(?=\S))"
 )
 _MENTIONS = r"(?:@[^\s@]+\s*)*"
+# 「网格通你好，我要上报一个问题…」「我上报一下哈」: a greeting and 我要 before the keyword.
+_LEAD_IN = r"(?:网格通[,!\s]*)?(?:你好|您好)?[,!\s]*(?:我|俺)?(?:要|想|来|这边)?"
 _HEAD = re.compile(
-    rf"\s*{_MENTIONS}\s*(?P<open>[\[【〔#]?)\s*"
+    rf"\s*{_MENTIONS}\s*(?P<open>[\[【〔#]?)\s*{_LEAD_IN}"
     r"(?P<word>环境问题上报|问题上报|上报问题|巡查情况上报|情况上报|上报|报告|报一下|报一个|报个"
-    r"|(?:反映|反馈)(?:一下)?(?:个|一个)?(?:情况|问题)|反映一下|反映)"
+    r"|(?:反映|反馈)(?:一下)?(?:[一二两三四五六七八九十\d]?个)?(?:情况|问题)|反映一下|反映)"
     r"(?:\s*(?P<close>[\]】〕#]))?"
 )
 _COUNT = r"[一二两三四五六七八九十\d]"
-_HEAD_TAIL = re.compile(rf"(?:一下|一个问题|一个|{_COUNT}+(?:个问题|件事|个|件)|)")
+_HEAD_TAIL = re.compile(rf"(?:一下[哈啊呀哦吧]?|一个问题|一个|{_COUNT}+(?:个问题|件事|个|件)|)")
 # After a bare keyword, these turn it into a sentence about reporting (上报了吗, 上报的照片).
 _RUNS_ON = frozenset("了过的吗没给到完率时数情材名网还")
 # Nouns after a bare keyword that make it talk about reporting (上报格式, 上报材料, 上报工作).
@@ -114,7 +116,7 @@ _RUNS_ON_WORDS = (
     "平台",
     "上级",
 )
-_AFTER_HEAD = re.compile(r"[^\S\n]*[:,]?")
+_AFTER_HEAD = re.compile(r"[^\S\n]*[:,]?[!.。~]*")
 # 「…冒黑烟 上报一下」, and a bare 上报 set apart at the end (「…有人烧垃圾，上报」); 「已经上报」
 # 「统一上报」 run on from the words before and are chat.
 _TRAILING = re.compile(
@@ -131,7 +133,12 @@ _WORD = re.compile(r"[^\s,;、]+")
 _HEADER_AGAIN = re.compile(r"[【\[〔#]\s*(?:环境问题上报|问题上报|上报问题|上报)\s*[】\]〕#]?")
 _ITEM = re.compile(
     r"(?:^|(?<=[\n\s:;,。：；，]))(?:\d{1,2}[.、)）．]|[①-⑩]|[一二三四五六七八九十][、是])|一个是"
+    r"|第[一二三四五六七八九十](?:个是|个|是|处)"
 )
+# 「两个事：」「三个问题：」: a count that announces several problems.
+_COUNTED = re.compile(r"(?:[两二三四五六七八九十\d]个?|^\s*)(?:事|问题|情况|处)[^\S\n]*:")
+# Words that introduce a list of problems (「今天巡查发现三个问题：」「下午巡查情况：」).
+_INTRO = re.compile(r"(?:问题|情况|如下|以下|几处|两处|三处|事)[^\S\n]*[:,]?\s*$")
 # A header on a later line ("[捂脸]又有烧垃圾的\n#上报 …").
 _LATER_HEAD = re.compile(r"\n\s*(?=[【\[〔#]\s*(?:环境问题上报|问题上报|上报问题|上报))")
 # A grid named in passing: 二片区, 第三网格 (resolved near the sender's own grid).
@@ -252,6 +259,37 @@ _TELLS = re.compile(r"发现|有人|有户|有家|有辆|有个")
 _PASSING_LIMIT = 200
 
 
+# 「上报一下，杏花村今日无秸秆焚烧」「…巡查完毕，无异常」: nothing was found (a zero report).
+_NOTHING_FOUND = re.compile(
+    r"无异常|未发现|没有?发现|一切正常|均正常|情况正常|值守正常|巡查正常|未见|没见"
+    r"|(?:今日|今天|本周|全村|全天|均)无|无(?:秸秆|焚烧|烧|散煤|火点|问题|冒烟)"
+)
+# 「散煤清零工作已经完成」「均已整改」「台账已经报了」: work done or a report of progress.
+_WORK_DONE = re.compile(
+    r"已完成|已经完成|完成了|均已整改|都已整改|全部整改|已经报了|已报|统一上报|进度|进展|台账|"
+    r"劝导.{0,6}\d+家|拆除.{0,6}\d+台|共计?(?:劝导|拆除|查处|清理)"
+)
+# What still says a problem is there, whatever else the message says.
+_STILL_THERE = re.compile(
+    r"有人|有户|有家|有辆|有个|正在|还在|在烧|冒黑烟|冒烟|直排|偷排|着火|点着"
+)
+
+
+def nothing_to_report(body: str) -> str | None:
+    """A keyworded message that reports no problem: "nothing" for a zero report (无异常,
+    未发现…), "done" for work done or progress (已完成, 均已整改), None for a real report."""
+    folded = fold(body)
+    if _field_spans(folded) and not _NOTHING_FOUND.search(folded):
+        return None
+    if _STILL_THERE.search(folded):
+        return None
+    if _NOTHING_FOUND.search(folded):
+        return "nothing"
+    if _WORK_DONE.search(folded):
+        return "done"
+    return None
+
+
 def read_unmarked(body: str, categories: Sequence[Category]) -> list[ParsedReport] | None:
     """A problem told in the group without a report keyword (「东关街17号院有一户还在烧煤
     炉子，烟很大」): the problems it names when it names a category where something is wrong
@@ -330,6 +368,8 @@ def _items(body: str, folded: str, index: CategoryIndex) -> list[tuple[str, str]
     if also or headed:  # the words before 还有 (or a second 【上报】) are a problem of their own
         return [(b, f) for b, f in pieces if _trim(f)]
     lead, rest = pieces[0], pieces[1:]
+    if _INTRO.search(lead[1]):  # 「今天巡查发现三个问题：」 introduces the items
+        return [(b, f) for b, f in rest if _trim(f)]
     if _trim(lead[1]) and not _field_spans(lead[1]):
         # The words before the first item ("吕匠村北边") belong to every item.
         rest = [(lead[0] + b, lead[1] + f) for b, f in rest]
@@ -343,6 +383,13 @@ def _item_cuts(body: str, folded: str) -> list[int]:
     marks = list(_ITEM.finditer(body))
     if any(m.group() == "一个是" for m in marks):
         marks = [m for m in marks if m.group() == "一个是"]
+    if any(m.group().startswith("第") for m in marks):
+        marks = [m for m in marks if m.group().startswith("第")]
+    if not marks and (count := _COUNTED.search(folded)) is not None:
+        # 「两个事：府前街烧烤油烟扰民；府前街北口路面浮土多」: counted, then parted by ；
+        parts = list(re.finditer(r"(?<=;)\s*(?=\S)", folded[count.end() :]))
+        if parts:
+            return [count.end(), *(count.end() + m.end() for m in parts)]
     if len(marks) < 2:
         return []
     spans = [(field, start) for field, start, _ in _field_spans(folded, every=True)]
@@ -482,7 +529,8 @@ def _inherit(reports: list[ParsedReport]) -> list[ParsedReport]:
 
 def _strip_mark(body: str, folded: str) -> tuple[str, str]:
     mark = re.match(
-        rf"\s*(?:{_HEADER_AGAIN.pattern}|一个是|[一二三四五六七八九十]是|\d{{1,2}}[.、)）]|[①-⑩]|[一二三四五六七八九十]、"
+        rf"\s*(?:{_HEADER_AGAIN.pattern}|一个是|第[一二三四五六七八九十](?:个是|个|是|处)"
+        rf"|[一二三四五六七八九十]是|\d{{1,2}}[.、)）]|[①-⑩]|[一二三四五六七八九十]、"
         rf"|{_ALSO.pattern.removeprefix(_ALSO_BEHIND)})",
         folded,
     )

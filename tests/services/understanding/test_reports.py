@@ -8,6 +8,7 @@ import pytest
 
 from bot.services.understanding.categories import load_categories
 from bot.services.understanding.commands import Command
+from bot.services.understanding.reader import understand
 from bot.services.understanding.reports import (
     ParsedReport,
     match_category,
@@ -515,3 +516,67 @@ def test_a_second_problem_run_on_after_还有_is_a_ticket_of_its_own(
     reports = read_reports(text, CATEGORIES)
     assert reports is not None
     assert [(r.category.name if r.category else None, r.location) for r in reports] == tickets
+
+
+@pytest.mark.parametrize(
+    ("text", "tickets"),
+    [
+        ("上报，西环路上有挖掘机冒黑烟，在修管道", [("冒黑烟车辆", "西环路上")]),
+        ("上报：南环路收费站附近一辆拖拉机冒黑烟严重", [("冒黑烟车辆", "南环路收费站附近")]),
+        ("上报 红星农机站装载机冒黑烟 已拍照", [("冒黑烟车辆", "红星农机站")]),
+        ("上报！！！ 七里河村东沟有人偷排污水 水都黑了", [("水污染", "七里河村东沟")]),
+        (
+            "上报一下那个就是咱们河西社区幸福小区南门那块有人喷漆",
+            [("露天喷漆", "河西社区幸福小区南门")],
+        ),
+        ("网格通你好我要上报一个问题，杏花村二组有人烧垃圾", [("露天焚烧垃圾", "杏花村二组")]),
+        ("我上报一下哈 杏花村二组有人烧稻草", [("秸秆焚烧", "杏花村二组")]),
+        (
+            "【上报】今天巡查发现两个问题：\n一、红旗路工地没开喷淋\n二、红旗路东段路面积尘严重",
+            [("工地扬尘", "红旗路工地"), ("道路扬尘", "红旗路东段")],
+        ),
+        (
+            "反映两个情况，一个是解放路烧烤摊油烟大，一个是解放路口有黑加油车",
+            [("餐饮油烟", "解放路烧烤摊"), ("黑加油站", "解放路口")],
+        ),
+        (
+            "上报一下今天发现两个问题第一个是金凤小区门口有人烧树叶第二个是小区后面工地土方没有盖",
+            [("露天焚烧垃圾", "金凤小区门口"), ("工地扬尘", "小区后面工地")],
+        ),
+        (
+            "@网格通 上报两个事：府前街烧烤油烟扰民；府前街北口路面浮土多",
+            [("餐饮油烟", "府前街"), ("道路扬尘", "府前街北口")],
+        ),
+    ],
+)
+def test_places_stop_where_the_problem_starts_and_lists_are_cut(
+    text: str, tickets: list[tuple[str, str]]
+) -> None:
+    reports = read_reports(text, CATEGORIES)
+    assert reports is not None
+    assert [(r.category.name if r.category else None, r.location) for r in reports] == tickets
+
+
+@pytest.mark.parametrize(
+    ("text", "verb"),
+    [
+        ("上报一下，杏花村今日无秸秆焚烧", "zero_report"),
+        ("【上报】今天巡查情况：杏花村全村巡查完毕，无异常", "zero_report"),
+        ("@网格通 今天没发现烧秸秆的", "zero_report"),
+        ("给领导上报一下，散煤清零工作已经完成", None),
+        ("上报：本周共劝导烧烤摊3家，均已整改", None),
+        ("上报一下进度：秸秆禁烧巡查已完成百分之八十", None),
+    ],
+)
+def test_a_keyworded_message_that_reports_nothing_opens_no_ticket(
+    text: str, verb: str | None
+) -> None:
+    """A zero report (无异常, 未发现) is recorded as one; work done or progress is chat."""
+    meaning = understand(text, CATEGORIES, ROOT.grammar, mentions_bot="@网格通" in text)
+    if verb is None:
+        assert meaning is None
+    else:
+        assert meaning is not None and meaning.command is not None
+        assert meaning.command.verb == verb and not meaning.reports
+    still = read_reports("上报 东关街有人烧垃圾，其他正常", CATEGORIES)
+    assert still is not None and still[0].location == "东关街"
