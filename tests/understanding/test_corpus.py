@@ -12,11 +12,12 @@ from sqlalchemy.engine import Engine
 
 from bot.services.tickets import texts as ticket_texts
 from tests.harness import Harness
-from tests.understanding.grading import CASEFLOW, SECOND, corpus, grade
+from tests.understanding.grading import CASEFLOW, FOURTH, SECOND, corpus, grade
 
 GRADE = grade()
 SECOND_GRADE = grade(SECOND)
 CASEFLOW_GRADE = grade(CASEFLOW)
+FOURTH_GRADE = grade(FOURTH)
 
 
 def test_the_corpus_is_big_enough_and_mostly_chat_with_report_words() -> None:
@@ -53,6 +54,16 @@ def test_the_case_flow_corpus_commands_and_chat() -> None:
     assert CASEFLOW_GRADE.rate("command") >= 0.95, CASEFLOW_GRADE.failures
     assert CASEFLOW_GRADE.silent_misses == 0, CASEFLOW_GRADE.failures
     answered = [t for t, wrong in CASEFLOW_GRADE.failures if wrong[0].startswith("answered chat")]
+    assert answered == []
+
+
+def test_the_fourth_corpus() -> None:
+    """Run-on voice input, greetings before 上报, lists, zero reports: no silent miss, no reply
+    to its chat, and reports and commands as a person expects (its places graded exactly)."""
+    assert FOURTH_GRADE.total["report"] >= 80 and FOURTH_GRADE.total["chat"] >= 80
+    assert FOURTH_GRADE.rate("report", "command") >= 0.9, FOURTH_GRADE.failures
+    assert FOURTH_GRADE.silent_misses == 0, FOURTH_GRADE.failures
+    answered = [t for t, wrong in FOURTH_GRADE.failures if wrong[0].startswith("answered chat")]
     assert answered == []
 
 
