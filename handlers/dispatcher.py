@@ -109,6 +109,9 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
     if meaning is None:
         if FILE_IT.fullmatch(text):  # the answer to 「要登记为工单吗？」, else chat
             return Route(reports.file_passing, tentative=True)
+        code = router.grammar.lone_code(inbound.text)
+        if code is not None:  # 「112201 这个不归我们管」: say what can be done with it
+            return Route(lambda ctx: tickets.unclear(ctx, code), tentative=True)
         if looks_like_place(inbound.text) and len(inbound.text) <= PLACE_REPLY_LIMIT:
             place = inbound.text
             return Route(lambda ctx: reports.place_given(ctx, place), tentative=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.messages import Reply
 from bot.services.runtime import format_duration
-from bot.services.tickets import lifecycle
+from bot.services.tickets import lifecycle, routing
 from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.notices import Notice, Outcome
 from bot.services.tickets.states import LIVE, Access, Status
@@ -222,3 +222,15 @@ def query(ctx: Context, command: Command) -> list[Reply]:
         detail = f"：{h.detail}" if h.detail and h.kind != "reported" else ""
         lines.append(f"· {policy.format_time(h.at)} {h.who} {label}{detail}")
     return [said(ctx, t, "\n".join(lines))]
+
+
+def unclear(ctx: Context, code: str) -> list[Reply]:
+    """A ticket's code with words no command was read from: what can be done with it, if the
+    ticket exists and the sender may see it (else it is chat: a number in passing)."""
+    ticket = routing.find_or_none(ctx.session, code)
+    if ticket is None or not lifecycle.may(
+        ctx.session, ctx.origin.actor.person_id, ticket, Access.VIEWER
+    ):
+        return []
+    status = ticket_texts.STATUS_NAMES.get(ticket.status, ticket.status)
+    return [Reply(ticket_texts.UNCLEAR_CODE.format(code=ticket.code, status=status))]

@@ -168,6 +168,16 @@ def test_a_problem_told_in_passing_waits_ten_minutes_and_no_more(bot: Harness) -
         assert bot.say("一村群", "巡查员辛", chat) == [], chat
 
 
+def test_a_code_with_words_no_command_is_read_from_gets_what_can_be_done(bot: Harness) -> None:
+    code = bot.report("一村群", "巡查员辛", category="道路扬尘")
+    [hint] = bot.say("一村群", "片长庚", f"{code} 这个不归我们管")
+    assert hint.text.startswith(f"没看懂要对工单 {code}（待受理）做什么")
+    assert f"申诉 {code} 原因" in hint.text
+    assert bot.say("一村群", "片长庚", "会议号 998877 明天九点") == []  # no such ticket
+    assert bot.say("一村群", "stranger", f"{code} 这个不归我们管") == []
+    assert bot.say("二村群", "村书记丑", f"{code} 这个不归我们管") == []  # not his to see
+
+
 def test_unbound_room_is_ignored(bot: Harness, engine: Engine) -> None:
     assert bot.say("家族群", "巡查员辛", REPORT) == []
     assert count(engine, Ticket) == 0

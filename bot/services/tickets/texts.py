@@ -27,6 +27,10 @@ NO_HEAD_NOTICE = (
     "请安排处置，并请管理员在花名册中补充网格长。"
 )
 
+UNCLEAR_CODE = (
+    "没看懂要对工单 {code}（{status}）做什么。可以回复：受理 {code}｜办结 {code} 处置情况｜"
+    "查询 {code}｜延期 {code} 3天 原因｜申诉 {code} 原因。"
+)
 TICKET_NOT_FOUND = "找不到工单 {code}，请核对编号。"
 
 PASSING_ASK = "要登记为工单吗？{items}。回复「上报」即登记（{minutes} 分钟内有效），不需要请忽略。"

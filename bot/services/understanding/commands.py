@@ -30,6 +30,8 @@ _SHORT_REPLY = 20
 _QUESTION = re.compile(r"吗|？|\?|没有|了没|呢")
 # A reply that starts with a verb asks a question only when it ends like one.
 _ASKS = re.compile(r"(?:吗|呢|了没有?|[?？])[\s。.!！]*$")
+# A message this short (besides its code) with no command in it asks what to do.
+_LONE_CODE_TEXT = 24
 # A question this short (besides its code) about a ticket asks how it stands.
 _SHORT_QUESTION = 12
 # 「收到」 also answers alerts and says a message was read: it accepts a ticket only with the
@@ -122,6 +124,16 @@ class Grammar:
         ):
             return None
         return self._more_codes(self._unless_asked(command, self._asks(fold(body))))
+
+    def lone_code(self, text: str) -> str | None:
+        """The one ticket code in a short message that no command was read from (「112201 这个
+        不归我们管」): the bot asks what is meant, if such a ticket exists. None otherwise."""
+        cleaned = clean(text)
+        folded = fold(cleaned.body)
+        codes = [m for m in _ANY_CODE.finditer(folded) if not _is_phone(m.group())]
+        if len(codes) != 1 or len(folded.strip()) - len(codes[0].group()) > _LONE_CODE_TEXT:
+            return None
+        return codes[0].group().upper()
 
     def _asks(self, folded: str) -> bool:
         """The text ends as a question, and questions about a ticket have a command."""
