@@ -21,6 +21,7 @@ from bot.services.understanding.reports import (
     place_answer,
     read_reports,
 )
+from bot.services.understanding.texts import REPORT_TEMPLATE
 from handlers.context import Context
 from handlers.replies import merged, said
 from handlers.router import Args, Router
@@ -64,7 +65,13 @@ def file_passing(ctx: Context) -> list[Reply]:
     kept = drafts.take(ctx.session, ctx.origin, window, drafts.PASSING)
     parsed = read_reports(kept, ctx.runtime.policy.categories) if kept else None
     if not parsed or kept is None:
-        return []
+        # 「上报」 alone, nothing asked about: how to write a report (登记 alone is chat)
+        said = ctx.inbound.text
+        return (
+            [Reply(ticket_texts.HOW_TO_REPORT.format(template=REPORT_TEMPLATE))]
+            if ("上报" in said)
+            else []
+        )
     return report(ctx, parsed, kept)
 
 

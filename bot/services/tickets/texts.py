@@ -27,6 +27,7 @@ NO_HEAD_NOTICE = (
     "请安排处置，并请管理员在花名册中补充网格长。"
 )
 
+HOW_TO_REPORT = "请把问题的类型和地点写在「上报」后面一起发送，例如：\n{template}"
 UNCLEAR_CODE = (
     "没看懂要对工单 {code}（{status}）做什么。可以回复：受理 {code}｜办结 {code} 处置情况｜"
     "查询 {code}｜延期 {code} 3天 原因｜申诉 {code} 原因。"
