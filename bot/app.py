@@ -186,7 +186,10 @@ async def _transport(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await recovery
     await transport.stop()
-    if beside:  # slow commands already taken from the transport are answered before the end
+    if beside:
+        # Slow commands already taken from the transport finish before the end; their
+        # replies are in the outbox (the delivery loop may have stopped first: the next
+        # start sends them).
         await asyncio.gather(*beside, return_exceptions=True)
 
 

@@ -73,8 +73,6 @@ def transfer(ctx: Context, command: Command) -> list[Reply]:
         "未通过",
         "没通过",
         "整改不到位",
-        "没整改到位",
-        "未整改到位",
     ),
 )
 def send_back(ctx: Context, command: Command) -> list[Reply]:

@@ -106,18 +106,28 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
             return Route(alerts.acknowledge, tentative=True)
         # 「@网格通 收到」: the receipt, or help when no alert waits for it.
         return Route(lambda ctx: alerts.acknowledge(ctx) or help.show_help(ctx, HELP_COMMAND))
-    if meaning is None:
-        if FILE_IT.fullmatch(text):  # the answer to 「要登记为工单吗？」, else chat
+    body = body_of(inbound.text).strip()
+    if (meaning is None or meaning.help) and FILE_IT.fullmatch(body):
+        # the answer to 「要登记为工单吗？」 (quoting it, or @网格通 上报), else chat or help
+        if meaning is None:
             return Route(reports.file_passing, tentative=True)
+        return Route(lambda ctx: reports.file_passing(ctx) or help.show_help(ctx, HELP_COMMAND))
+    if meaning is None:
         code = router.grammar.lone_code(inbound.text)
+        if looks_like_place(inbound.text) and len(inbound.text) <= PLACE_REPLY_LIMIT:
+            # the place the bot asked for (「东关花园A3栋楼下」 names no ticket A3)
+            place = inbound.text
+            return Route(
+                lambda ctx: (
+                    reports.place_given(ctx, place) or (tickets.unclear(ctx, code) if code else [])
+                ),
+                tentative=True,
+            )
         if code is not None:  # 「112201 这个不归我们管」: say what can be done with it
             return Route(lambda ctx: tickets.unclear(ctx, code), tentative=True)
-        if looks_like_place(inbound.text) and len(inbound.text) <= PLACE_REPLY_LIMIT:
-            place = inbound.text
-            return Route(lambda ctx: reports.place_given(ctx, place), tentative=True)
         return None
     if meaning.passing:
-        passing, body = list(meaning.passing), body_of(inbound.text)
+        passing = list(meaning.passing)
         return Route(lambda ctx: reports.in_passing(ctx, passing, body), tentative=True)
     if meaning.reports:
         found = list(meaning.reports)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from sqlmodel import Session
@@ -15,6 +16,7 @@ from bot.services.tickets.ledger import TicketInfo
 from bot.services.tickets.notices import lead_above
 from bot.services.tickets.states import Access
 from bot.services.understanding.commands import Command
+from bot.services.understanding.reader import body_of
 from bot.services.understanding.reports import (
     ParsedReport,
     missing_fields_reply,
@@ -34,7 +36,7 @@ def report(ctx: Context, parsed: list[ParsedReport], text: str | None = None) ->
     complete = [p for p in parsed if p.location is not None]
     if not complete:
         return [Reply(_ask(ctx, parsed[0], text))]
-    return _open(ctx, parsed, complete, text=text)
+    return _open(ctx, parsed, complete)
 
 
 def in_passing(ctx: Context, passing: list[ParsedReport], body: str) -> list[Reply]:
@@ -42,8 +44,14 @@ def in_passing(ctx: Context, passing: list[ParsedReport], body: str) -> list[Rep
     to file it; 「上报」 within the window files it. Told again before that answer, it is
     kept with the first and not asked about twice."""
     window = ctx.runtime.policy.evidence_window
-    if drafts.add(ctx.session, ctx.origin, _FILED + body, window, drafts.PASSING):
-        return []
+    body = _LEADING_AT.sub("", body)  # 「@马建国 东关街38号饭店油烟直排」: the place starts after
+    told = drafts.waiting(ctx.session, ctx.origin, window, drafts.PASSING)
+    if told is not None:
+        known = {p.category for p in read_reports(told, ctx.runtime.policy.categories) or []}
+        if any(p.category not in known for p in passing):  # another problem: kept with it
+            drafts.add(ctx.session, ctx.origin, _FILED + body, window, drafts.PASSING)
+        return []  # asked already (the same problem told again is not kept twice)
+    drafts.keep(ctx.session, ctx.origin, _FILED + body, drafts.PASSING)
     items = ticket_texts.PASSING_SEPARATOR.join(
         ticket_texts.PASSING_ITEM.format(
             category=p.category.name if p.category else p.category_text,
@@ -52,9 +60,12 @@ def in_passing(ctx: Context, passing: list[ParsedReport], body: str) -> list[Rep
         for p in passing
     )
     minutes = int(window.total_seconds() // 60)
-    return [Reply(ticket_texts.PASSING_ASK.format(items=items, minutes=minutes))]
+    text = ticket_texts.PASSING_ASK.format(items=items, minutes=minutes)
+    return [Reply(text, mentions=(ctx.origin.actor.person_id,))]  # the teller answers
 
 
+_LEADING_AT = re.compile(r"^\s*(?:@\S+\s*)+")
+_REPORT_ALONE = re.compile(r"(?:@\S+\s*)*上报(?:一下)?[!！。.~\s]*")
 # How a problem told in passing is kept: as a report, one 【上报】 per message.
 _FILED = "【上报】"
 
@@ -65,13 +76,10 @@ def file_passing(ctx: Context) -> list[Reply]:
     kept = drafts.take(ctx.session, ctx.origin, window, drafts.PASSING)
     parsed = read_reports(kept, ctx.runtime.policy.categories) if kept else None
     if not parsed or kept is None:
-        # 「上报」 alone, nothing asked about: how to write a report (登记 alone is chat)
-        said = ctx.inbound.text
-        return (
-            [Reply(ticket_texts.HOW_TO_REPORT.format(template=REPORT_TEMPLATE))]
-            if ("上报" in said)
-            else []
-        )
+        # 「上报」 alone, nothing asked about: how to write a report (请上报, 登记 are chat)
+        if _REPORT_ALONE.fullmatch(body_of(ctx.inbound.text).strip()) is None:
+            return []
+        return [Reply(ticket_texts.HOW_TO_REPORT.format(template=REPORT_TEMPLATE))]
     return report(ctx, parsed, kept)
 
 
@@ -116,7 +124,6 @@ def _open(
     complete: list[ParsedReport],
     *,
     allow_duplicate: bool = False,
-    text: str | None = None,
 ) -> list[Reply]:
     results = [
         (
@@ -132,7 +139,7 @@ def _open(
     replies = [_duplicate(ctx, p, i) for p, i in repeated[-1:]]
     if not opened:
         return replies
-    return [*_opened(ctx, parsed, complete, opened, text), *replies]
+    return [*_opened(ctx, parsed, complete, opened), *replies]
 
 
 def _duplicate(ctx: Context, report: ParsedReport, info: TicketInfo) -> Reply:
@@ -163,13 +170,15 @@ def _opened(
     parsed: list[ParsedReport],
     complete: list[ParsedReport],
     opened: list[TicketInfo],
-    text: str | None,
 ) -> list[Reply]:
     here = ctx.inbound.chat.room_topic
     heads = tuple(dict.fromkeys(i.head_id for i in opened if i.head_id and i.room_topic == here))
     told = _told_elsewhere(ctx, opened)
     if len(opened) == 1:
-        return merged([Reply(_one(ctx, opened[0]), mentions=heads), *told])
+        one = _one(ctx, opened[0])
+        if len(complete) < len(parsed):  # the problem without a place is asked about too
+            one += "\n" + _ask_one_of(ctx, parsed)
+        return merged([Reply(one, mentions=heads), *told])
     lines = [ticket_texts.TICKETS_OPENED.format(count=len(opened))]
     for info in opened:
         lines.append(
@@ -184,7 +193,7 @@ def _opened(
         )
         lines.extend(info.notes)
     if len(complete) < len(parsed):
-        lines.append(_ask(ctx, parsed[len(complete)], text))
+        lines.append(_ask_one_of(ctx, parsed))
     return merged([Reply("\n".join(lines), mentions=heads), *told])
 
 
@@ -228,6 +237,17 @@ def _one(ctx: Context, info: TicketInfo) -> str:
     if info.notes:
         text += "\n" + "\n".join((*info.notes, ticket_texts.CORRECT_HINT.format(code=info.code)))
     return text
+
+
+def _ask_one_of(ctx: Context, parsed: list[ParsedReport]) -> str:
+    """Of several problems filed, the first without a place: asked for, and kept alone (the
+    place given completes it, not the others again)."""
+    missing = next(p for p in parsed if p.location is None)
+    fields = (("类型", missing.category.name if missing.category else missing.category_text),
+              ("描述", missing.description), ("期限", missing.deadline_text),
+              ("网格", missing.grid_text))  # fmt: skip
+    kept = "#上报\n" + "\n".join(f"{key}：{value}" for key, value in fields if value)
+    return _ask(ctx, missing, kept)
 
 
 def _ask(ctx: Context, parsed: ParsedReport, text: str | None) -> str:

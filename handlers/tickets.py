@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.core.messages import Reply
 from bot.services.runtime import format_duration
-from bot.services.tickets import lifecycle, routing
+from bot.services.tickets import drafts, lifecycle, routing
 from bot.services.tickets import texts as ticket_texts
 from bot.services.tickets.notices import Notice, Outcome
 from bot.services.tickets.states import LIVE, Access, Status
@@ -232,5 +234,13 @@ def unclear(ctx: Context, code: str) -> list[Reply]:
         ctx.session, ctx.origin.actor.person_id, ticket, Access.VIEWER
     ):
         return []
+    # Once a day per person, ticket and group: talk about a ticket is not asked about again.
+    kind = f"hint:{ticket.code}"
+    if drafts.waiting(ctx.session, ctx.origin, HINT_AGAIN_AFTER, kind) is not None:
+        return []
+    drafts.keep(ctx.session, ctx.origin, ticket.code, kind)
     status = ticket_texts.STATUS_NAMES.get(ticket.status, ticket.status)
     return [Reply(ticket_texts.UNCLEAR_CODE.format(code=ticket.code, status=status))]
+
+
+HINT_AGAIN_AFTER = timedelta(hours=20)

@@ -153,6 +153,42 @@ def test_a_problem_told_in_passing_is_asked_about_once_and_filed_on_上报(bot: 
     assert bot.say("一村群", "巡查员辛", "登记") == []  # used up
 
 
+def test_answering_the_question_by_quote_or_to_the_bot_files_once(bot: Harness) -> None:
+    bot.say("一村群", "巡查员辛", "东关街17号院有一户还在烧煤炉子取暖，烟很大")
+    # The same problem told again is kept once.
+    bot.say("一村群", "巡查员辛", "就是17号院东头那户，还在烧煤炉子")
+    quoted = "「网格通：要登记为工单吗？散煤（东关街17号院）」\n- - - - - - - - - - - - - - -\n上报"
+    [filed] = bot.say("一村群", "巡查员辛", quoted)
+    assert filed.text.startswith("已登记工单")
+    assert [t["location"] for t in bot.tickets()] == ["东关街17号院"]
+    [asked] = bot.say("一村群", "巡查员辛", "@马建国 西街38号饭店油烟直排，呛得很")
+    assert "餐饮油烟（西街38号饭店）" in asked.text and asked.mentions == ("巡查员辛",)
+    [filed] = bot.say("一村群", "巡查员辛", "@网格通 上报")
+    assert filed.text.startswith("已登记工单")
+    assert bot.tickets()[-1]["location"] == "西街38号饭店"
+
+
+def test_a_place_with_letters_and_digits_completes_the_report(bot: Harness) -> None:
+    [asked] = bot.say("一村群", "巡查员辛", "上报 有人烧垃圾")
+    assert "请补充问题地点" in asked.text
+    [filed] = bot.say("一村群", "巡查员辛", "东关花园A3栋楼下")  # names no ticket A3
+    assert filed.text.startswith("已登记工单")
+    assert bot.tickets()[0]["location"] == "东关花园A3栋楼下"
+
+
+def test_group_talk_about_problems_is_not_asked_about(bot: Harness) -> None:
+    for chat in (
+        "小李，你去东关街12号看看，有人烧垃圾",
+        "收到，马上去东关街看看那户烧煤的",
+        "到现场了，确实有人在烧垃圾，正在劝",
+        "有人知道东关街工地渣土车几点进场吗",
+        "哈哈，我家那口子又在烧烤了，油烟很大",
+        "我们这边在烧秸秆的地方是邻村的，不归我们",
+        "请上报",
+    ):
+        assert bot.say("一村群", "巡查员辛", chat) == [], chat
+
+
 def test_a_problem_told_in_passing_waits_ten_minutes_and_no_more(bot: Harness) -> None:
     [asked] = bot.say("一村群", "巡查员辛", "村口有人烧秸秆，烟很大")
     assert asked.text.startswith("要登记为工单吗？秸秆焚烧（村口）")
@@ -174,6 +210,8 @@ def test_a_code_with_words_no_command_is_read_from_gets_what_can_be_done(bot: Ha
     [hint] = bot.say("一村群", "片长庚", f"{code} 这个不归我们管")
     assert hint.text.startswith(f"没看懂要对工单 {code}（待受理）做什么")
     assert f"申诉 {code} 原因" in hint.text
+    assert bot.say("一村群", "片长庚", f"{code} 这个不归我们管") == []  # once a day
+    assert bot.say("一村群", "片长庚", f"{code} 辛苦了") == []
     assert bot.say("一村群", "片长庚", "会议号 998877 明天九点") == []  # no such ticket
     assert bot.say("一村群", "stranger", f"{code} 这个不归我们管") == []
     assert bot.say("二村群", "村书记丑", f"{code} 这个不归我们管") == []  # not his to see
@@ -198,6 +236,16 @@ def test_accepting_after_the_deadline_says_it_is_overdue(bot: Harness) -> None:
     assert r.text.startswith(f"工单 {code} 已受理（片长庚）")
     assert "已超期" in r.text and "请在" not in r.text
     assert f"延期 {code}" in r.text
+
+
+def test_a_plan_or_a_question_about_finishing_resolves_nothing(bot: Harness) -> None:
+    code = bot.report("一村群", "巡查员辛", category="道路扬尘")
+    for text in (f"{code} 什么时候能搞定", f"{code} 争取明天整改到位", f"{code} 还没整改到位"):
+        [r] = bot.say("一村群", "片长庚", text)
+        assert r.text.startswith(f"工单 {code}"), text
+        assert bot.tickets()[0]["status"] == "open", text
+    [done] = bot.say("一村群", "片长庚", f"{code} 搞定")
+    assert bot.tickets()[0]["status"] == "resolved", done.text
 
 
 def test_accept_resolve_close_by_the_right_people(bot: Harness) -> None:

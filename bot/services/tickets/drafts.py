@@ -53,6 +53,18 @@ def take(session: Session, origin: Origin, window: timedelta, kind: str = "") ->
     return draft.text
 
 
+def waiting(session: Session, origin: Origin, window: timedelta, kind: str) -> str | None:
+    """The sender's draft here if asked within `window`, left in place."""
+    draft = session.exec(
+        select(ReportDraft.text).where(
+            ReportDraft.person_id == origin.actor.person_id,
+            ReportDraft.chat_key == _chat_key(origin, kind),
+            col(ReportDraft.asked_at) >= origin.at - window,
+        )
+    ).first()
+    return draft
+
+
 def add(session: Session, origin: Origin, text: str, window: timedelta, kind: str) -> bool:
     """Keep `text`, after what the sender already has waiting here if asked within `window`
     (then True: they were asked already); else as a new draft (False)."""

@@ -32,6 +32,10 @@ _QUESTION = re.compile(r"吗|？|\?|没有|了没|呢")
 _ASKS = re.compile(r"(?:吗|呢|了没有?|[?？])[\s。.!！]*$")
 # A message this short (besides its code) with no command in it asks what to do.
 _LONE_CODE_TEXT = 24
+# Thanks, acknowledgements and remarks about a ticket that ask the bot nothing.
+_SAYS_NOTHING = re.compile(
+    r"辛苦|谢谢|感谢|好的|明白|知道了|了解|假的|别管|注意|看过|去过|ok|👍", re.IGNORECASE
+)
 # A question this short (besides its code) about a ticket asks how it stands.
 _SHORT_QUESTION = 12
 # 「收到」 also answers alerts and says a message was read: it accepts a ticket only with the
@@ -40,6 +44,12 @@ _WRITTEN_CODE_ONLY = frozenset({"收到"})
 # 「112203 还没完成」「未处理」「处理不了」 say a thing was not done: never the deed itself.
 _NOT_BEFORE = re.compile(r"(?:没有?|未|不|无法|没法|尚未|别|勿)(?:能|要|用|再|必)?\s*$")
 _NOT_AFTER = re.compile(r"\s*(?:不了|不好|不完|不动)")
+# 「什么时候能搞定」「争取明天整改到位」「周五前整改到位」「等他们弄完了」: a plan, not the deed.
+_NOT_YET_BEFORE = re.compile(
+    r"(?:什么时候|啥时候|何时|多久|争取|尽快|尽早|抓紧|明天|明日|后天|下周|月底前|"
+    r"周[一二三四五六日天]前|\d+[号日]前|才能|才|能|要|会|将|准备|计划|需要|应该|得|等[^\s,]{0,4})\s*$"
+)
+_NOT_YET_AFTER = re.compile(r"\s*(?:一半|没有?|了?吗|了没|呢)")
 _NOT_DONE = re.compile(
     r"(?:没有?|未|尚未|无法|没法)能?\s*(?:处理|完成|整改|办|解决|处置|落实)"
     r"|(?:处理|完成|整改|解决|处置)不(?:了|好|完)"
@@ -132,6 +142,8 @@ class Grammar:
         folded = fold(cleaned.body)
         codes = [m for m in _ANY_CODE.finditer(folded) if not _is_phone(m.group())]
         if len(codes) != 1 or len(folded.strip()) - len(codes[0].group()) > _LONE_CODE_TEXT:
+            return None
+        if _SAYS_NOTHING.search(folded):  # 「112201 辛苦了」「…这个工单是假的，别管」
             return None
         return codes[0].group().upper()
 
@@ -302,10 +314,13 @@ class Grammar:
 
 
 def _negated(folded: str, start: int, end: int) -> bool:
-    """The words at `start:end` are said not done: 未完成, 还没处理, 处理不了."""
+    """The words at `start:end` are said not done: 未完成, 还没处理, 处理不了; or not yet:
+    什么时候能搞定, 争取明天整改到位, 等他们弄完了, 已经拆了一半, 搞定没有."""
     return (
         _NOT_BEFORE.search(folded, max(0, start - 4), start) is not None
         or _NOT_AFTER.match(folded, end) is not None
+        or _NOT_YET_BEFORE.search(folded, max(0, start - 6), start) is not None
+        or _NOT_YET_AFTER.match(folded, end) is not None
     )
 
 

@@ -54,7 +54,7 @@ def understand(
         return Understood(command=first)
     reports = read_cleaned(cleaned.body, categories)
     if reports:
-        return _reported(reports, cleaned.body, grammar)
+        return _reported(reports, cleaned.body, categories, grammar)
     command = grammar.read(cleaned.body, cleaned.quoted)
     if command is not None:
         return Understood(command=command)
@@ -63,12 +63,16 @@ def understand(
         return Understood(passing=tuple(passing)) if passing else None
     # 「@网格通 东关街12号门口有人烧垃圾」: told to the bot, a problem needs no keyword.
     addressed = None if cleaned.quoted else read_addressed(cleaned.body, categories)
-    return (_reported(addressed, cleaned.body, grammar) or HELP) if addressed else HELP
+    if not addressed:
+        return HELP
+    return _reported(addressed, cleaned.body, categories, grammar) or HELP
 
 
-def _reported(reports: list[ParsedReport], body: str, grammar: Grammar) -> Understood | None:
+def _reported(
+    reports: list[ParsedReport], body: str, categories: Sequence[Category], grammar: Grammar
+) -> Understood | None:
     """Reports, unless the message says nothing was found (a zero report) or work was done."""
-    nothing = nothing_to_report(body)
+    nothing = nothing_to_report(body, categories)
     if nothing == "nothing":  # 「上报一下，今日无秸秆焚烧」 is a zero report, not a case
         zero = grammar.read(ZERO_REPORT)
         return Understood(command=replace(zero, note=body)) if zero else None

@@ -137,6 +137,8 @@ _ITEM = re.compile(
 )
 # 「两个事：」「三个问题：」: a count that announces several problems.
 _COUNTED = re.compile(r"(?:[两二三四五六七八九十\d]个?|^\s*)(?:事|问题|情况|处)[^\S\n]*:")
+# A count of more than one after the keyword (上报两个问题, 反映三件事).
+_SEVERAL = re.compile(r"(?<![一\d])[两二三四五六七八九十2-9]个?(?:问题|情况|件事|事|件|处)")
 # Words that introduce a list of problems (「今天巡查发现三个问题：」「下午巡查情况：」).
 _INTRO = re.compile(r"(?:问题|情况|如下|以下|几处|两处|三处|事)[^\S\n]*[:,]?\s*$")
 # A header on a later line ("[捂脸]又有烧垃圾的\n#上报 …").
@@ -192,7 +194,11 @@ def read_cleaned(body: str, categories: Sequence[Category]) -> list[ParsedReport
         body, folded = body[later.end() :], folded[later.end() :]
         head = _report_head(folded)
     if head is not None:
-        body, folded = body[head.start :], folded[head.start :]
+        start = head.start
+        several = _SEVERAL.search(folded, 0, head.start)
+        if several is not None:  # 「上报两个问题：…；…」「反映两个问题：」: the count parts them
+            start = several.start()
+        body, folded = body[start:], folded[start:]
     else:
         trailing = _TRAILING.search(folded)
         middle = _MIDDLE.search(folded)
@@ -242,20 +248,23 @@ _NOT_A_CASE = re.compile(
     r"会议|会上|开会|培训|学习|文件|转[:：]|转发|宣传|检查组|督查|约谈|任务|进度|承诺|补贴|"
     r"上周|上次|上回|上个月|今年|明年|去年|以后|要是|如果|万一|注意|重点|提前|盯紧|风险|预报|"
     r"答应|解释|执法权|完成了|已完成|停工|没出摊|关了|拆了|收了|少多了|报过|打捆|"
-    r"我去|劝劝|有人问|问我|我说|肯定|多转|转转"
+    r"我去|劝劝|有人问|问我|我说|肯定|多转|转转|"
+    # coordination, hearsay, jokes and opinions about a problem, not a report of one
+    r"因为|哈哈|玩笑|似的|知道|几点|真的|我.{0,6}去|你去|谁.{0,4}去|去看|看看|看一下|一趟|到现场|"
+    r"在劝|去劝|一律|说了|城管|不归|邻村|应该|少了|群里|达标|基本没有|就剩|哪个|哪家|谁家|被抓|"
+    r"建议|讨论|记下来|消防|打电话|照片|要不要|是不是"
 )
 # What says a problem is there now: someone at it, smoke, a discharge, a heap left uncovered.
 _HAPPENING = re.compile(
     r"有人|有户|有家|有辆|有个|有台|有一|有几|有两|正在|还在|又在|又有|又来|在烧|在排|在倒|在卖|"
     r"冒|直排|偷排|乱倒|乱堆|倾倒|没盖|未苫盖|没有苫盖|没苫盖|没开|未开|没有密闭|未密闭|撒漏|"
     r"很大|太大|老大|可大|严重|刺鼻|呛|熏|黑烟|扰民|不听|劝了|着火|点着|发黑|发臭|臭得|"
-    r"烧(?:煤|垃圾|秸秆|麦秸|玉米|树|塑料|轮胎|纸|东西|落叶|拉圾|废)|"
     r"限期|限[一二三两\d]|前整改|内整改|请立即|请马上|立即处理|马上处理|没人管|没有?净化|无油烟净化|"
     r"露天|横流|积土|起灰|灰大|全是土|黑水|臭|一户|烧(?:蜂窝煤|煤球|炉子)|流动加油|黑加油"
 )
 # A question about a case asks after it; one that tells of a new one says so (发现, 有人).
 _ASKS_AFTER = re.compile(r"吗|没有?[?？]?$|了没|呢|[?？]|咋|怎么|啥时候|谁")
-_TELLS = re.compile(r"发现|有人|有户|有家|有辆|有个")
+_TELLS = re.compile(r"发现|看到|看见")
 _PASSING_LIMIT = 200
 
 
@@ -271,21 +280,29 @@ _WORK_DONE = re.compile(
 )
 # What still says a problem is there, whatever else the message says.
 _STILL_THERE = re.compile(
-    r"有人|有户|有家|有辆|有个|正在|还在|在烧|冒黑烟|冒烟|直排|偷排|着火|点着"
+    r"有人|有户|有家|有辆|有个|正在|还在|在烧|冒黑烟|冒烟|直排|偷排|着火|点着|很大|太大|严重|"
+    r"刺鼻|呛|熏|仍|依然|还是|又|未整改|没整改"
+)
+# 「无秸秆焚烧」「未发现烧垃圾的」「未见苫盖」: what follows is said not to be there.
+_ABSENT = re.compile(
+    r"(?:均无|全无|无|未发现|没有?发现|未见|没见|没有)[^,;。.!\s]{0,12}"
+    r"|[^,;。.!\s]{0,12}(?:均正常|情况正常|值守正常|巡查正常|一切正常|无异常)"
 )
 
 
-def nothing_to_report(body: str) -> str | None:
+def nothing_to_report(body: str, categories: Sequence[Category]) -> str | None:
     """A keyworded message that reports no problem: "nothing" for a zero report (无异常,
-    未发现…), "done" for work done or progress (已完成, 均已整改), None for a real report."""
+    未发现…), "done" for work done or progress (已完成, 均已整改), None for a real report.
+    A problem named outside what is said to be absent (「未见苫盖，扬尘严重」) is a report."""
     folded = fold(body)
-    if _field_spans(folded) and not _NOTHING_FOUND.search(folded):
-        return None
     if _STILL_THERE.search(folded):
         return None
     if _NOTHING_FOUND.search(folded):
-        return "nothing"
-    if _WORK_DONE.search(folded):
+        left = _ABSENT.sub(" ", folded)
+        if index_for(tuple(categories)).find(left) is None and not _field_spans(left):
+            return "nothing"
+        return None
+    if _WORK_DONE.search(folded) and not _field_spans(folded):
         return "done"
     return None
 
@@ -419,7 +436,9 @@ def _also_cuts(folded: str, index: CategoryIndex) -> list[int]:
         said, then = index.find(before), index.find(after)
         if then is None or said is None:
             continue
-        if then.category is not said.category or find_place(after) is not None:
+        # 「…烧煤取暖，还有烟囱冒黑烟」 is the same stove: another problem is named outright
+        # (by a name or synonym), or is at a place of its own.
+        if (then.category is not said.category and then.strong) or find_place(after) is not None:
             cuts.append(match.start())
             last = match.start()
     return cuts
