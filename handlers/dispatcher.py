@@ -106,8 +106,7 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
             return Route(alerts.acknowledge, tentative=True)
         # 「@网格通 收到」: the receipt, or help when no alert waits for it.
         return Route(lambda ctx: alerts.acknowledge(ctx) or help.show_help(ctx, HELP_COMMAND))
-    body = body_of(inbound.text).strip()
-    if (meaning is None or meaning.help) and FILE_IT.fullmatch(body):
+    if (meaning is None or meaning.help) and FILE_IT.fullmatch(body_of(inbound.text).strip()):
         # the answer to 「要登记为工单吗？」 (quoting it, or @网格通 上报), else chat or help
         if meaning is None:
             return Route(reports.file_passing, tentative=True)
@@ -127,7 +126,7 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
             return Route(lambda ctx: tickets.unclear(ctx, code), tentative=True)
         return None
     if meaning.passing:
-        passing = list(meaning.passing)
+        passing, body = list(meaning.passing), body_of(inbound.text)
         return Route(lambda ctx: reports.in_passing(ctx, passing, body), tentative=True)
     if meaning.reports:
         found = list(meaning.reports)
@@ -223,7 +222,7 @@ class Dispatcher:
         if found.slow and beside:
             return Handled([], [], later=functools.partial(self._handle_slow, inbound, found))
         if found.slow:
-            found = self._read_first(inbound, found)
+            return self._handle_slow(inbound, found, take, abandon)
         return self._handle_found(inbound, found, take, abandon)
 
     def _handle_slow(
@@ -233,6 +232,7 @@ class Dispatcher:
         take: Take | None,
         abandon: Callable[[list[Outgoing]], None] | None,
     ) -> Handled:
+        """A slow command: its long read first, then the message's own transaction."""
         return self._handle_found(inbound, self._read_first(inbound, found), take, abandon)
 
     def _handle_found(

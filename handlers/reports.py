@@ -49,7 +49,7 @@ def in_passing(ctx: Context, passing: list[ParsedReport], body: str) -> list[Rep
     if told is not None:
         known = {p.category for p in read_reports(told, ctx.runtime.policy.categories) or []}
         if any(p.category not in known for p in passing):  # another problem: kept with it
-            drafts.add(ctx.session, ctx.origin, _FILED + body, window, drafts.PASSING)
+            drafts.append(ctx.session, ctx.origin, _FILED + body, window, drafts.PASSING)
         return []  # asked already (the same problem told again is not kept twice)
     drafts.keep(ctx.session, ctx.origin, _FILED + body, drafts.PASSING)
     items = ticket_texts.PASSING_SEPARATOR.join(

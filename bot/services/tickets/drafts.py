@@ -37,16 +37,20 @@ def keep(session: Session, origin: Origin, text: str, kind: str = "") -> None:
     insert_ignore(session, ReportDraft, [{**row, "asked_at": origin.at}])
 
 
-def take(session: Session, origin: Origin, window: timedelta, kind: str = "") -> str | None:
-    """The sender's waiting report in this chat, if asked within `window`; it is used up."""
-    key = _chat_key(origin, kind)
-    draft = session.exec(
+def _asked(session: Session, origin: Origin, window: timedelta, kind: str) -> ReportDraft | None:
+    """The sender's draft of `kind` in this chat, if asked within `window`."""
+    return session.exec(
         select(ReportDraft).where(
             ReportDraft.person_id == origin.actor.person_id,
-            ReportDraft.chat_key == key,
+            ReportDraft.chat_key == _chat_key(origin, kind),
             col(ReportDraft.asked_at) >= origin.at - window,
         )
     ).first()
+
+
+def take(session: Session, origin: Origin, window: timedelta, kind: str = "") -> str | None:
+    """The sender's waiting report in this chat, if asked within `window`; it is used up."""
+    draft = _asked(session, origin, window, kind)
     if draft is None:
         return None
     session.delete(draft)
@@ -55,30 +59,15 @@ def take(session: Session, origin: Origin, window: timedelta, kind: str = "") ->
 
 def waiting(session: Session, origin: Origin, window: timedelta, kind: str) -> str | None:
     """The sender's draft here if asked within `window`, left in place."""
-    draft = session.exec(
-        select(ReportDraft.text).where(
-            ReportDraft.person_id == origin.actor.person_id,
-            ReportDraft.chat_key == _chat_key(origin, kind),
-            col(ReportDraft.asked_at) >= origin.at - window,
-        )
-    ).first()
-    return draft
+    draft = _asked(session, origin, window, kind)
+    return None if draft is None else draft.text
 
 
-def add(session: Session, origin: Origin, text: str, window: timedelta, kind: str) -> bool:
-    """Keep `text`, after what the sender already has waiting here if asked within `window`
-    (then True: they were asked already); else as a new draft (False)."""
-    key = _chat_key(origin, kind)
-    draft = session.exec(
-        select(ReportDraft).where(
-            ReportDraft.person_id == origin.actor.person_id,
-            ReportDraft.chat_key == key,
-            col(ReportDraft.asked_at) >= origin.at - window,
-        )
-    ).first()
+def append(session: Session, origin: Origin, text: str, window: timedelta, kind: str) -> None:
+    """Add `text` to the draft the sender has waiting here (asked within `window`)."""
+    draft = _asked(session, origin, window, kind)
     if draft is None:
         keep(session, origin, text, kind)
-        return False
+        return
     draft.text = (draft.text + "\n" + text)[:4000]
     session.add(draft)
-    return True

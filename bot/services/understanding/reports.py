@@ -220,14 +220,19 @@ _LEADING_MENTIONS = re.compile(rf"\s*{_MENTIONS}\s*")
 _ASKS_BOT = re.compile(r"怎么|怎样|如何|什么|哪|吗|[?？]")
 
 
+def _without_mentions(body: str) -> tuple[str, str]:
+    """The text and its folded copy after the @mentions it opens with."""
+    folded = fold(body)
+    mentions = _LEADING_MENTIONS.match(folded)
+    start = mentions.end() if mentions else 0
+    return body[start:], folded[start:]
+
+
 def read_addressed(body: str, categories: Sequence[Category]) -> list[ParsedReport] | None:
     """A message to the bot (@网格通) that tells of a problem without a report keyword: a
     report when it names a category, or a place and what is wrong there; None otherwise."""
     index = index_for(tuple(categories))
-    folded = fold(body)
-    mentions = _LEADING_MENTIONS.match(folded)
-    start = mentions.end() if mentions else 0
-    body, folded = body[start:], folded[start:]
+    body, folded = _without_mentions(body)
     reports = _read_all(body, folded, index)
     wrong = _PROBLEM_WORDS.search(folded) is not None
     if _ASKS_BOT.search(folded):  # 「秸秆焚烧怎么上报」 asks for help; a place makes it a case
@@ -313,10 +318,7 @@ def read_unmarked(body: str, categories: Sequence[Category]) -> list[ParsedRepor
     (a place, or what is going on), so the bot can ask whether to file it; None for chat.
     A notice, a rule, a report of work done or of nothing found is chat."""
     index = index_for(tuple(categories))
-    folded = fold(body)
-    mentions = _LEADING_MENTIONS.match(folded)
-    start = mentions.end() if mentions else 0
-    body, folded = body[start:], folded[start:]
+    body, folded = _without_mentions(body)
     if len(folded) > _PASSING_LIMIT or _NOT_A_CASE.search(folded):
         return None
     if _HAPPENING.search(folded) is None:
