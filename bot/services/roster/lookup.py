@@ -34,6 +34,7 @@ class Actor:
 
 @dataclass(frozen=True)
 class Identity:
+    # Read only: from the roster memory it is a copy shared by every session.
     person: Person | None
     # Set when the display name fits several roster members: never guessed.
     ambiguous_name: str | None = None
@@ -56,7 +57,7 @@ def resolve_sender(session: Session, inbound: Inbound) -> Identity:
         ),
     )
     if bound is not None:
-        return Identity(directory.attached(session, bound))
+        return Identity(bound)
     person = session.exec(select(Person).where(Person.wechat_id == inbound.sender_id)).first()
     if person is None:
         names = [n for n in (inbound.sender_alias, inbound.sender_name) if n]
@@ -92,7 +93,8 @@ def admin_rooms(session: Session) -> list[tuple[str, list[int]]]:
 
 
 def home_grid(session: Session, person_id: int) -> Grid | None:
-    """The person's own grid: the lowest (deepest) grid they belong to."""
+    """The person's own grid: the lowest (deepest) grid they belong to. Read only: a copy
+    the roster memory shares between sessions (`memory.detached`)."""
 
     def load() -> Grid | None:
         return directory.detached(
@@ -104,7 +106,7 @@ def home_grid(session: Session, person_id: int) -> Grid | None:
             ).first()
         )
 
-    return directory.attached(session, directory.remembered(session, ("home", person_id), load))
+    return directory.remembered(session, ("home", person_id), load)
 
 
 def guessed_home_grid(session: Session, sender_id: str) -> int | None:
@@ -182,14 +184,14 @@ def ancestor_chains(session: Session, grid_ids: Iterable[int]) -> dict[int, list
 
 
 def leads_of(session: Session, grid_ids: Iterable[int]) -> dict[int, Person]:
-    """The responsible person (网格长, else 第一网格长, else 副网格长) of each grid."""
+    """The responsible person (网格长, else 第一网格长, else 副网格长) of each grid. Read
+    only: for one grid, a copy the roster memory shares between sessions."""
     ids = list(set(grid_ids))
     if len(ids) == 1:  # a report's grid: from memory while the roster stays the same
         lead = directory.remembered(
             session, ("lead", ids[0]), lambda: directory.detached(_leads(session, ids).get(ids[0]))
         )
-        person = directory.attached(session, lead)
-        return {} if person is None else {ids[0]: person}
+        return {} if lead is None else {ids[0]: lead}
     return _leads(session, ids)
 
 
