@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from sqlmodel import Session, SQLModel, create_engine
 
 from models import checkpoints
+from models.types import UTCDateTime
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # A pooled server connection unused for longer than this is pinged before it is handed out
@@ -38,7 +39,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "checkin", _sqlite_sync_again)
+        event.listen(engine, "begin", _sqlite_sync_mode)
         database = engine.url.database
         if database and database != ":memory:" and not database.startswith("file:"):
             _checkpoint_elsewhere(engine, Path(database).resolve())
@@ -68,7 +69,7 @@ def _ping_when_idle(engine: Engine) -> None:
         record.info["last_used"] = monotonic()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -76,6 +77,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Every commit waits for the disk unless its transaction asked to sync later.
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+    record.info[_SYNCHRONOUS] = _FULL
+
+
+# What a pooled SQLite connection's `synchronous` is set to now, and the execution option of
+# a transaction opened with `sync_later` (`transaction`).
+_SYNCHRONOUS = "gridbot.synchronous"
+_FULL, _NORMAL = "FULL", "NORMAL"
+_SYNC_OPTION = "gridbot_sync_later"
+
+
+def _sqlite_sync_mode(connection: Any) -> None:
+    """Each SQLite transaction, as it begins, gets the `synchronous` it asked for: NORMAL
+    with `sync_later`, else FULL. The connection keeps it, so the chat path's transactions
+    one after another say it once, not twice each (set, then reset at checkin: 3% of a
+    report). The pragma cannot change within a transaction; here none has begun in SQLite
+    yet (the driver begins at the first write)."""
+    want = _NORMAL if connection.get_execution_options().get(_SYNC_OPTION) else _FULL
+    fairy = connection.connection
+    if fairy.info.get(_SYNCHRONOUS) != want:
+        fairy.dbapi_connection.execute(f"PRAGMA synchronous={want}")
+        fairy.info[_SYNCHRONOUS] = want
 
 
 def _checkpoint_elsewhere(engine: Engine, path: Path) -> None:
@@ -97,11 +119,6 @@ def _checkpoint_elsewhere(engine: Engine, path: Path) -> None:
 
 
 _CHANGES = "gridbot.total_changes"
-
-
-def _sqlite_sync_again(dbapi_connection: Any, record: Any) -> None:
-    if record.info.pop("sync_later", False):
-        dbapi_connection.execute("PRAGMA synchronous=FULL")
 
 
 def alembic_config(url: str) -> Config:
@@ -136,10 +153,12 @@ def transaction(
     said then; SQLite cannot change it within a transaction, so there such a transaction
     waits for the disk from the start (a wait of about 0.05 ms on this machine's disk).
     """
-    with Session(engine, expire_on_commit=False) as session:
+    sqlite = engine.dialect.name == "sqlite"
+    options = _SYNC_LATER_OPTIONS if sync_later and sqlite and not may_sync_now else _NO_OPTIONS
+    with Session(engine, expire_on_commit=False, execution_options=options) as session:
         try:
-            if sync_later:
-                _sync_later(session, may_sync_now=may_sync_now)
+            if sync_later and not sqlite:
+                _sync_later(session)
             yield session
             pending = session.info.pop(_PG_PENDING, None)
             if pending and session.in_transaction():
@@ -161,18 +180,17 @@ _PG_SYNC_NOW = "SET LOCAL synchronous_commit TO DEFAULT"
 _SYNC_LATER = "gridbot.sync_later"
 
 
-def _sync_later(session: Session, *, may_sync_now: bool) -> None:
-    if session.get_bind().dialect.name == "sqlite":
-        if may_sync_now:
-            return  # the setting cannot change within the transaction: it waits throughout
-        connection = session.connection().connection
-        connection.dbapi_connection.execute("PRAGMA synchronous=NORMAL")  # type: ignore[union-attr]
-        connection.info["sync_later"] = True
-    else:
-        # PostgreSQL: said with the transaction's first `Prepared` statement, in its round
-        # trip, rather than in one of its own (a round trip costs 0.1-0.3 ms here).
-        session.info[_PG_PENDING] = _PG_SYNC_LATER
-        session.info[_SYNC_LATER] = True
+# SQLite: the setting cannot change within a transaction, so it is given as the transaction
+# begins (`_sqlite_sync_mode`); with `may_sync_now` it waits throughout.
+_SYNC_LATER_OPTIONS: Mapping[str, Any] = {_SYNC_OPTION: True}
+_NO_OPTIONS: Mapping[str, Any] = {}
+
+
+def _sync_later(session: Session) -> None:
+    # PostgreSQL: said with the transaction's first `Prepared` statement, in its round
+    # trip, rather than in one of its own (a round trip costs 0.1-0.3 ms here).
+    session.info[_PG_PENDING] = _PG_SYNC_LATER
+    session.info[_SYNC_LATER] = True
 
 
 def sync_now(session: Session, now: bool = True) -> None:
@@ -185,7 +203,7 @@ def sync_now(session: Session, now: bool = True) -> None:
     elif (
         now
         and session.get_bind().dialect.name == "sqlite"
-        and session.connection().connection.info.get("sync_later")
+        and session.connection().connection.info.get(_SYNCHRONOUS) == _NORMAL
     ):
         raise RuntimeError("a sync-later SQLite transaction cannot wait: open it may_sync_now")
 
@@ -266,7 +284,8 @@ class Prepared:
         the parameters given to `Session.execute`)."""
         self._statement = statement
         self._columns = None if columns is None else list(columns)
-        self._compiled: dict[tuple[str, _Shape], _Compiled] = {}
+        self._compiled: dict[tuple[str, tuple[int, ...]], _Compiled] = {}
+        self._lists: tuple[str, ...] | None = None  # the expanding IN lists, once compiled
 
     def rows(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run it; the rows it returns (none for a statement without RETURNING)."""
@@ -340,12 +359,14 @@ class Prepared:
 
     def _form(self, dialect: Dialect, params: Mapping[str, Any]) -> _Compiled:
         """The compiled form for this dialect and these lists' lengths, made once."""
-        key = (dialect.name, _shape(params))
-        return self._compiled.get(key) or self._compile(dialect, params, key)
+        lists = self._lists
+        if lists is not None:
+            found = self._compiled.get((dialect.name, tuple(len(params[k]) for k in lists)))
+            if found is not None:
+                return found
+        return self._compile(dialect, params)
 
-    def _compile(
-        self, dialect: Dialect, params: Mapping[str, Any], key: tuple[str, _Shape]
-    ) -> _Compiled:
+    def _compile(self, dialect: Dialect, params: Mapping[str, Any]) -> _Compiled:
         compiled = self._statement.compile(dialect=dialect, column_keys=self._columns)
         assert isinstance(compiled, SQLCompiler)
         for column in getattr(self._statement, "exported_columns", ()):
@@ -354,6 +375,8 @@ class Prepared:
         binds = compiled.binds
         required = {key for key, bind in binds.items() if bind.required}
         lists = {key for key in required if binds[key].expanding}
+        # The expanding lists are the statement's own, whatever the dialect.
+        self._lists = tuple(sorted(lists))
         # Columns left out of an INSERT get their Python-side defaults, as SQLAlchemy's own
         # execution would give them: a constant once, a function's value at each execution.
         defaults: dict[str, Any] = {}
@@ -383,6 +406,9 @@ class Prepared:
         processors: dict[str, Callable[[Any], Any]] = {}
         for name in names:
             bind = binds[name] if name in binds else binds[name.rsplit("_", 1)[0]]
+            if isinstance(bind.type, UTCDateTime):
+                processors[name] = bind.type.direct_bind_processor(dialect)
+                continue
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 processors[name] = processor
@@ -398,7 +424,7 @@ class Prepared:
             processors,
             prepare,
         )
-        self._compiled[key] = result
+        self._compiled[dialect.name, tuple(len(params[k]) for k in self._lists)] = result
         return result
 
 
@@ -451,14 +477,6 @@ def _prepare_once(info: dict[str, Any], cursor: Any, prepare: tuple[str, str]) -
     if name not in done:
         cursor.execute(statement)
         done.add(name)
-
-
-_Shape = tuple[tuple[str, int], ...]
-
-
-def _shape(params: Mapping[str, Any]) -> _Shape:
-    """The lists among the parameters and their lengths: one compiled form each."""
-    return tuple(sorted((k, len(v)) for k, v in params.items() if isinstance(v, list | tuple)))
 
 
 @dataclass(frozen=True)

@@ -220,6 +220,11 @@ def test_sqlite_cannot_change_within_a_transaction_so_it_waits_from_the_start(
             sync_now(session)
     with transaction(engine) as session:
         assert synchronous(session) == full  # the connection is back to waiting
+    for _ in range(2):  # the setting stays with the connection between sync-later ones
+        with transaction(engine, sync_later=True) as session:
+            assert synchronous(session) == normal
+    with engine.begin() as connection:  # any other transaction, not only `transaction`'s
+        assert connection.execute(text("PRAGMA synchronous")).scalar_one() == full
     engine.dispose()
 
 
