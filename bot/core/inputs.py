@@ -47,14 +47,37 @@ def clean_inbound(inbound: Inbound) -> Inbound:
     chat = inbound.chat
     topic = fit_id(chat.room_topic) if chat.room_topic is not None else None
     room_id = fit_id(chat.room_id) if chat.room_id is not None else None
+    if (room_id, topic) != (chat.room_id, chat.room_topic):
+        chat = replace(chat, room_id=room_id, room_topic=topic)
     alias = clean_text(inbound.sender_alias)[:NAME_LIMIT] if inbound.sender_alias else None
+    cleaned = (
+        fit_id(inbound.message_id),
+        chat,
+        fit_id(inbound.sender_id),
+        clean_text(inbound.sender_name)[:NAME_LIMIT],
+        alias,
+        clean_text(inbound.text),
+        fit_id(inbound.attachment_ref) if inbound.attachment_ref else None,
+    )
+    as_sent = (
+        inbound.message_id,
+        inbound.chat,
+        inbound.sender_id,
+        inbound.sender_name,
+        inbound.sender_alias,
+        inbound.text,
+        inbound.attachment_ref,
+    )
+    if cleaned == as_sent:
+        return inbound  # the usual case: nothing to change, no copy (dataclasses.replace)
+    message_id, chat, sender_id, sender_name, alias, text, attachment_ref = cleaned
     return replace(
         inbound,
-        message_id=fit_id(inbound.message_id),
-        chat=replace(chat, room_id=room_id, room_topic=topic),
-        sender_id=fit_id(inbound.sender_id),
-        sender_name=clean_text(inbound.sender_name)[:NAME_LIMIT],
+        message_id=message_id,
+        chat=chat,
+        sender_id=sender_id,
+        sender_name=sender_name,
         sender_alias=alias,
-        text=clean_text(inbound.text),
-        attachment_ref=fit_id(inbound.attachment_ref) if inbound.attachment_ref else None,
+        text=text,
+        attachment_ref=attachment_ref,
     )

@@ -275,7 +275,7 @@ def open_ticket(
         _prepared("event", session).rows(session, {"ticket_id": ticket.id, **event})
         if patrol is not None:
             insert_ignore(session, PatrolRecord, [patrol])
-    return replace(_info(ticket, grid, head), notes=tuple(notes))
+    return _info(ticket, grid, head, notes=tuple(notes))
 
 
 def _insert_opened(
@@ -396,7 +396,9 @@ def _due(
         )
 
 
-def _info(ticket: Ticket | NewTicket, grid: Grid, head: Person | None) -> TicketInfo:
+def _info(
+    ticket: Ticket | NewTicket, grid: Grid, head: Person | None, notes: tuple[str, ...] = ()
+) -> TicketInfo:
     return TicketInfo(
         code=ticket.code,
         status=ticket.status,
@@ -415,6 +417,7 @@ def _info(ticket: Ticket | NewTicket, grid: Grid, head: Person | None) -> Ticket
         reworks=ticket.reworks,
         extensions=ticket.extensions,
         created_at=ticket.created_at,
+        notes=notes,
     )
 
 
