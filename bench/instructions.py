@@ -28,7 +28,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script: make the repository's packages importable
@@ -39,23 +38,17 @@ HEADS = 50  # groups that report, in turn
 WARM = 60  # reports before the counted ones: the reader's tables, the roster memory
 TOTALS = re.compile(r"^(?:totals|summary): (\d+)", re.MULTILINE)
 
+from sqlalchemy.engine import Engine  # noqa: E402
+
 from bench import scale  # noqa: E402
+from bot.services.runtime import Runtime  # noqa: E402
+from models.db import make_engine, migrate  # noqa: E402
 
 
-def _ledger(engine: Any) -> tuple[Any, list[str]]:
+def _ledger(engine: Engine) -> tuple[Runtime, list[str]]:
     """The runtime on a migrated ledger, and the heads whose groups report."""
-    from sqlalchemy import text
-
-    from bot.bootstrap import build_policy
-    from bot.core.clock import FixedClock
-    from bot.services.runtime import Runtime
-    from config.settings import load_settings
-    from models.db import migrate
-
     migrate(engine)
-    runtime = Runtime(engine, FixedClock(scale.NOW), build_policy(load_settings(environ={})))
-    with engine.connect() as c:
-        heads = [code for (code,) in c.execute(text("select code from grid where level = 5"))]
+    runtime, heads = scale.runtime_and_heads(engine)
     return runtime, heads[:HEADS]
 
 
@@ -63,8 +56,6 @@ def prepare(url: str) -> None:
     """Outside valgrind, before either side: seed the ledger if it is not, and let each head
     report once (their first message binds their platform id, a roster write). A side in a
     process that had just seeded counted a third more per report (its heap, not the code)."""
-    from models.db import make_engine
-
     engine = make_engine(url)
     if not scale.seeded(engine, SEEDED):
         scale.seed(engine, SEEDED)
@@ -80,8 +71,6 @@ def prepare(url: str) -> None:
 
 def child(url: str, what: str, count: int, flag: Path) -> None:
     """Under valgrind: set up, then handle `count` reports (or bare inserts) while counted."""
-    from models.db import make_engine
-
     engine = make_engine(url)
     runtime, heads = _ledger(engine)
     scale.forget_intake(engine)
@@ -129,18 +118,10 @@ def counted(url: str, what: str, count: int, workdir: Path) -> int:
         assert process.stdout is not None and process.stderr is not None
         for line in process.stdout:
             if line.startswith("READY"):
-                subprocess.run(
-                    ["callgrind_control", "-i", "on", str(process.pid)],
-                    check=True,
-                    capture_output=True,
-                )
+                _instrument(process.pid, "on")
                 flag.touch()
             elif line.startswith("DONE"):
-                subprocess.run(
-                    ["callgrind_control", "-i", "off", str(process.pid)],
-                    check=True,
-                    capture_output=True,
-                )
+                _instrument(process.pid, "off")
                 flag.unlink()
         errors = process.stderr.read()
     if process.returncode != 0:
@@ -152,6 +133,11 @@ def counted(url: str, what: str, count: int, workdir: Path) -> int:
     if not any(totals):
         raise RuntimeError(f"nothing counted in {main_thread}")
     return max(totals)
+
+
+def _instrument(pid: int, state: str) -> None:
+    """Switch callgrind's instrumentation of process `pid` on or off."""
+    subprocess.run(["callgrind_control", "-i", state, str(pid)], check=True, capture_output=True)
 
 
 def main() -> int:

@@ -303,6 +303,14 @@ def clear_briefings(engine: Engine) -> None:
         c.execute(text("delete from outbox where kind = 'briefing'"))
 
 
+def runtime_and_heads(engine: Engine) -> tuple[Runtime, list[str]]:
+    """The product's runtime at the bench's "now", and the leaf grids whose heads report."""
+    runtime = Runtime(engine, FixedClock(NOW), build_policy(load_settings(environ={})))
+    with engine.connect() as c:
+        heads = [code for (code,) in c.execute(text("select code from grid where level = 5"))]
+    return runtime, heads
+
+
 def measure(url: str, count: int, runs: int, reports: int) -> Figures:
     engine = make_engine(url)
     figures = Figures()
@@ -310,9 +318,7 @@ def measure(url: str, count: int, runs: int, reports: int) -> Figures:
         figures.seed_s = seed(engine, count)
     else:
         migrate(engine)  # a kept database gets any newer migration
-    runtime = Runtime(engine, FixedClock(NOW), build_policy(load_settings(environ={})))
-    with engine.connect() as c:
-        heads = [code for (code,) in c.execute(text("select code from grid where level = 5"))]
+    runtime, heads = runtime_and_heads(engine)
     escalation.sweep(runtime)  # anything a kept database left due
     figures.idle_ms = median_of(runs, lambda _: timed(lambda: escalation.sweep(runtime))) * 1000
 
