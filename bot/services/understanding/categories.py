@@ -201,17 +201,25 @@ OTHER_NAMES = frozenset({"其他", "其它"})
 def index_for(categories: tuple[Category, ...]) -> CategoryIndex:
     """The index of a deployment's categories, built once. The same tuple comes with every
     message: it is known by identity first, without hashing its categories again."""
-    last = _last_index
-    if last is not None and last.categories is categories:
-        return last
-    return _index_for(categories)
+    last = _last
+    if last is not None and last[0] is categories:
+        return last[1]
+    return _remember(categories)
 
 
-_last_index: CategoryIndex | None = None
+# The tuple last asked for (by identity) and its index. Kept apart from the index's own
+# tuple: an equal tuple found in the cache has another identity, and keyed by the index's
+# the fast path missed at every message (17 comparisons of categories each time).
+_last: tuple[tuple[Category, ...], CategoryIndex] | None = None
+
+
+def _remember(categories: tuple[Category, ...]) -> CategoryIndex:
+    global _last
+    index = _index_for(categories)
+    _last = (categories, index)
+    return index
 
 
 @lru_cache(maxsize=8)
 def _index_for(categories: tuple[Category, ...]) -> CategoryIndex:
-    global _last_index
-    _last_index = CategoryIndex(categories)
-    return _last_index
+    return CategoryIndex(categories)

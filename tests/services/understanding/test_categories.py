@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.understanding.categories import Category, CategoryFileError, load_categories
+from bot.services.understanding.categories import (
+    Category,
+    CategoryFileError,
+    index_for,
+    load_categories,
+)
 from config.settings import DEFAULT_CATEGORIES
 
 
@@ -36,3 +41,24 @@ def test_a_bad_categories_file_is_refused(tmp_path: Path, text: str, expected: s
     path.write_text(text, encoding="utf-8")
     with pytest.raises(CategoryFileError, match=expected):
         load_categories(path)
+
+
+class _Counted(tuple):  # type: ignore[type-arg]
+    """A tuple that counts how often it is hashed (what a cache look-up costs)."""
+
+    hashed = 0
+
+    def __hash__(self) -> int:
+        type(self).hashed += 1
+        return super().__hash__()
+
+
+def test_the_categories_index_is_found_by_identity_at_each_message() -> None:
+    categories = load_categories(DEFAULT_CATEGORIES)
+    first = index_for(tuple(categories))
+    again = _Counted(categories)  # equal to the first tuple, another object
+    assert index_for(again) is first
+    hashed = _Counted.hashed
+    for _ in range(3):
+        assert index_for(again) is first
+    assert _Counted.hashed == hashed  # known by identity: not hashed again
