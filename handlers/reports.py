@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from bot.core.messages import Inbound, Reply
 from bot.services.intake.inbound import Along
+from bot.services.roster import lookup
 from bot.services.runtime import Runtime
 from bot.services.tickets import drafts, duplicates, ledger
 from bot.services.tickets import texts as ticket_texts
@@ -47,8 +48,8 @@ def in_passing(ctx: Context, passing: list[ParsedReport], body: str) -> list[Rep
     body = _LEADING_AT.sub("", body)  # 「@马建国 东关街38号饭店油烟直排」: the place starts after
     told = drafts.waiting(ctx.session, ctx.origin, window, drafts.PASSING)
     if told is not None:
-        known = {p.category for p in read_reports(told, ctx.runtime.policy.categories) or []}
-        if any(p.category not in known for p in passing):  # another problem: kept with it
+        known = read_reports(told, ctx.runtime.policy.categories) or []
+        if any(not _told_before(p, known) for p in passing):  # another problem: kept with it
             drafts.append(ctx.session, ctx.origin, _FILED + body, window, drafts.PASSING)
         return []  # asked already (the same problem told again is not kept twice)
     drafts.keep(ctx.session, ctx.origin, _FILED + body, drafts.PASSING)
@@ -64,6 +65,15 @@ def in_passing(ctx: Context, passing: list[ParsedReport], body: str) -> list[Rep
     return [Reply(text, mentions=(ctx.origin.actor.person_id,))]  # the teller answers
 
 
+def _told_before(problem: ParsedReport, known: list[ParsedReport]) -> bool:
+    """The same problem as one told a moment ago: its category, at the same place (another
+    place is another problem: 「3号楼锅炉房」 after 「东关社区锅炉房」)."""
+    return any(
+        k.category == problem.category and duplicates.told_again(k.location, problem.location)
+        for k in known
+    )
+
+
 _LEADING_AT = re.compile(r"^\s*(?:@\S+\s*)+")
 _REPORT_ALONE = re.compile(r"(?:@\S+\s*)*上报(?:一下)?[!！。.~\s]*")
 # How a problem told in passing is kept: as a report, one 【上报】 per message.
@@ -74,6 +84,8 @@ def file_passing(ctx: Context) -> list[Reply]:
     """「上报」 after the bot asked about a problem told in passing: file it (else chat)."""
     window = ctx.runtime.policy.evidence_window
     kept = drafts.take(ctx.session, ctx.origin, window, drafts.PASSING)
+    if kept is None and (teller := _told_by_member(ctx)) is not None:
+        ctx, kept = teller  # a head's 「上报」 files what their member told
     parsed = read_reports(kept, ctx.runtime.policy.categories) if kept else None
     if not parsed or kept is None:
         # 「上报」 alone, nothing asked about: how to write a report (请上报, 登记 are chat)
@@ -81,6 +93,31 @@ def file_passing(ctx: Context) -> list[Reply]:
             return []
         return [Reply(ticket_texts.HOW_TO_REPORT.format(template=REPORT_TEMPLATE))]
     return report(ctx, parsed, kept)
+
+
+def _told_by_member(ctx: Context) -> tuple[Context, str] | None:
+    """A head answering 「上报」 to the question the bot asked one member of the group: that
+    member's problem, filed as theirs, when the sender leads the member's grid or the
+    group's (or a grid above either). None when no one (or more than one) waits."""
+    session, sender = ctx.session, ctx.origin.actor.person_id
+    room = lookup.room_for_topic(session, ctx.origin.room_topic or "")
+    if room is None:
+        return None
+
+    def leads(grid_id: int | None) -> bool:
+        roles = lookup.roles_over(session, sender, grid_id) if grid_id is not None else []
+        return any(role in lookup.LEAD_ROLES for role, _ in roles)
+
+    def may(teller: int) -> bool:
+        home = lookup.home_grid(session, teller)
+        return leads(home.id if home is not None else None) or leads(room.grid_id)
+
+    window = ctx.runtime.policy.evidence_window
+    taken = drafts.take_for(session, ctx.origin, window, drafts.PASSING, may)
+    if taken is None:
+        return None
+    actor, text = taken
+    return replace(ctx, origin=replace(ctx.origin, actor=actor)), text
 
 
 def along(

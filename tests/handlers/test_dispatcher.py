@@ -142,7 +142,8 @@ def test_a_problem_told_in_passing_is_asked_about_once_and_filed_on_上报(bot: 
     # Told again before the answer: kept with the first, not asked about twice.
     assert bot.say("一村群", "巡查员辛", "还有西街菜市场门口有人烧垃圾") == []
     assert bot.say("一村群", "stranger", "东关街18号院有人烧煤炉子，烟很大") == []
-    [how] = bot.say("一村群", "片长庚", "上报")  # nothing of his waits: how to write one
+    # Nothing of his waits, and he heads no one who waits: how to write one.
+    [how] = bot.say("一村群", "巡查员卯", "上报")
     assert how.text.startswith("请把问题的类型和地点写在「上报」后面")
     [filed] = bot.say("一村群", "巡查员辛", "上报")
     assert filed.text.startswith("已登记 2 件工单")
@@ -151,6 +152,35 @@ def test_a_problem_told_in_passing_is_asked_about_once_and_filed_on_上报(bot: 
         ("露天焚烧垃圾", "西街菜市场门口"),
     ]
     assert bot.say("一村群", "巡查员辛", "登记") == []  # used up
+
+
+def test_the_same_kind_of_problem_at_another_place_is_another_problem(bot: Harness) -> None:
+    [asked] = bot.say("一村群", "巡查员辛", "东关社区锅炉房烟囱冒黑烟")
+    assert asked.text.startswith("要登记为工单吗？燃煤锅炉（东关社区锅炉房）")
+    assert bot.say("一村群", "巡查员辛", "还有3号楼锅炉房烟囱也冒黑烟") == []
+    assert bot.say("一村群", "巡查员辛", "就是东关社区锅炉房那个，还在冒黑烟") == []  # the first
+    [filed] = bot.say("一村群", "巡查员辛", "上报")
+    assert filed.text.startswith("已登记 2 件工单")
+    assert sorted(t["location"] for t in bot.tickets()) == ["3号楼锅炉房", "东关社区锅炉房"]
+
+
+def test_a_head_answering_上报_files_what_a_member_told(bot: Harness) -> None:
+    bot.say("一村群", "巡查员辛", "东关街洗车房污水直排，河里都黑了")
+    # Another patroller heads no one: how to write a report, and the question still waits.
+    [how] = bot.say("一村群", "巡查员卯", "上报")
+    assert how.text.startswith("请把问题的类型和地点写在「上报」后面")
+    [filed] = bot.say("一村群", "片长庚", "上报")  # the head of 巡查员辛's grid
+    assert filed.text.startswith("已登记工单")
+    [ticket] = bot.tickets()
+    assert (ticket["category"], ticket["location"]) == ("水污染", "东关街洗车房")
+    assert ticket["reporter"] == "巡查员辛"
+    [how] = bot.say("一村群", "巡查员辛", "上报")  # used up
+    assert how.text.startswith("请把问题的类型和地点")
+    # The head of the group's grid may answer too, for anyone of it.
+    bot.say("一村群", "巡查员卯", "村口有人烧秸秆，烟很大")
+    [filed] = bot.say("一村群", "村书记戊", "上报")
+    assert filed.text.startswith("已登记工单")
+    assert bot.tickets()[-1]["reporter"] == "巡查员卯"
 
 
 def test_answering_the_question_by_quote_or_to_the_bot_files_once(bot: Harness) -> None:

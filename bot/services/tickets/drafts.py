@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from bot.services.roster.lookup import Actor
 from bot.services.tickets.ledger import Origin
 from models.db import insert_ignore
-from models.tables import ReportDraft
+from models.tables import Person, ReportDraft
 
 PRIVATE = "private"
 
@@ -55,6 +57,34 @@ def take(session: Session, origin: Origin, window: timedelta, kind: str = "") ->
         return None
     session.delete(draft)
     return draft.text
+
+
+def take_for(
+    session: Session,
+    origin: Origin,
+    window: timedelta,
+    kind: str,
+    may: Callable[[int], bool],
+) -> tuple[Actor, str] | None:
+    """(teller, text) of the one draft of `kind` someone else has waiting in this group,
+    asked within `window`, if the sender `may` answer for them (by person id); it is used
+    up. None when there is none, or several (whose?)."""
+    if origin.room_topic is None:
+        return None
+    found = session.exec(
+        select(ReportDraft, Person.name)
+        .join(Person, col(Person.id) == ReportDraft.person_id)
+        .where(
+            ReportDraft.chat_key == _chat_key(origin, kind),
+            ReportDraft.person_id != origin.actor.person_id,
+            col(ReportDraft.asked_at) >= origin.at - window,
+        )
+    ).all()
+    if len(found) != 1 or not may(found[0][0].person_id):
+        return None
+    draft, name = found[0]
+    session.delete(draft)
+    return Actor(draft.person_id, name), draft.text
 
 
 def waiting(session: Session, origin: Origin, window: timedelta, kind: str) -> str | None:

@@ -63,6 +63,23 @@ def same_place(a: str, b: str) -> bool:
     return SequenceMatcher(None, x, y).ratio() >= SAME_PLACE
 
 
+def told_again(a: str | None, b: str | None) -> bool:
+    """Whether two places told in passing a few minutes apart are likely one problem's: no
+    place in one of them, `same_place`, the same house numbers (「东关街17号院」 and 「就是17号
+    院东头那户」), or, with no numbers in either, a common run of three characters or more
+    that is most of the shorter (「锅炉房那边」). When unsure they are two: a second ticket
+    is closed as a duplicate in a moment, a report merged away is lost."""
+    if not a or not b or same_place(a, b):
+        return True
+    (x, x_numbers, _), (y, y_numbers, _) = _place(a), _place(b)
+    if x_numbers or y_numbers:
+        return x_numbers == y_numbers
+    if not x or not y:
+        return True
+    run = SequenceMatcher(None, x, y, autojunk=False).find_longest_match().size
+    return run >= 3 and run >= 0.6 * min(len(x), len(y))
+
+
 def find_duplicate(
     session: Session,
     runtime: Runtime,

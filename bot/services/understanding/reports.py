@@ -499,7 +499,11 @@ def _read_item(body: str, folded: str, index: CategoryIndex) -> ParsedReport:
         found_free = index.find(free)  # the 类型 field named it; the free text words it so
         words = found_free.words if found_free is not None else None
     inside = bool(words and location and words in location)
-    if free is not None and (location is None or (inside and not ends_like_place(words))):
+    if free is not None and words and location and not inside:
+        location = _short_of(location, free, words)
+    if free is not None and (
+        location is None or (inside and not _names_a_place(location, words or ""))
+    ):
         # The category's own words are no place ("#上报 工地扬尘 照片见上图"), nor part of one
         # (「西街菜市场油烟扰民」 is at 西街菜市场; 「西街烧烤摊」 is a place).
         location = (
@@ -521,6 +525,31 @@ def _read_item(body: str, folded: str, index: CategoryIndex) -> ParsedReport:
         deadline_text=deadline,
         grid_text=grid,
     )
+
+
+def _names_a_place(location: str, words: str) -> bool:
+    """Whether the category's words are part of a place in it: a place word themselves
+    (烧烤摊) or with the character or two after them (学校锅炉|房). Not when that is all
+    the place says (「锅炉房烟囱冒黑烟，在东关社区」 is at 东关社区)."""
+    if ends_like_place(words):
+        return True
+    at = location.find(words)
+    end = at + len(words)
+    return at > 0 and any(
+        ends_like_place(location[at : end + n]) and location[end : end + n].strip()
+        for n in (1, 2)
+        if end + n <= len(location)
+    )
+
+
+def _short_of(location: str, free: str, words: str) -> str:
+    """The place cut where the category's words begin, when it ran into them: 「东关街洗车房
+    污水直排」 is at 东关街洗车房, not 东关街洗车房污水直."""
+    start, at = free.find(location), free.find(words)
+    if start < 0 or not start < at < start + len(location):
+        return location
+    before = _trim(free[start:at])
+    return before if before and looks_like_place(before) else location
 
 
 def _grid_and_rest(value: str | None) -> tuple[str | None, str | None]:

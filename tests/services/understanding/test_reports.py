@@ -453,6 +453,12 @@ def test_chat_is_not_a_command(text: str) -> None:
         ("#上报 西街烧烤摊 油烟 晚上扰民", "西街烧烤摊"),
         ("上报 村口小卖部门口有人烧垃圾", "村口小卖部门口"),
         ("#上报 村口小桥边粪水直排", "村口小桥边"),
+        # A category's word that is part of the place stays in it; one the place ran into
+        # does not.
+        ("上报 东关社区锅炉房烟囱冒黑烟", "东关社区锅炉房"),
+        ("上报 学校锅炉房冒黑烟", "学校锅炉房"),
+        ("上报 东关街洗车房污水直排", "东关街洗车房"),
+        ("上报 北石店村砖厂烟囱冒黑烟", "北石店村砖厂"),
     ],
 )
 def test_the_place_in_free_text_is_just_the_place(text: str, place: str) -> None:
