@@ -161,7 +161,7 @@ def test_the_same_kind_of_problem_at_another_place_is_another_problem(bot: Harne
     assert bot.say("一村群", "巡查员辛", "就是东关社区锅炉房那个，还在冒黑烟") == []  # the first
     [filed] = bot.say("一村群", "巡查员辛", "上报")
     assert filed.text.startswith("已登记 2 件工单")
-    assert sorted(t["location"] for t in bot.tickets()) == ["3号楼锅炉房", "东关社区锅炉房"]
+    assert sorted(str(t["location"]) for t in bot.tickets()) == ["3号楼锅炉房", "东关社区锅炉房"]
 
 
 def test_a_head_answering_上报_files_what_a_member_told(bot: Harness) -> None:

@@ -257,7 +257,9 @@ _NOT_A_CASE = re.compile(
     # coordination, hearsay, jokes and opinions about a problem, not a report of one
     r"因为|哈哈|玩笑|似的|知道|几点|真的|我.{0,6}去|你去|谁.{0,4}去|去看|看看|看一下|一趟|到现场|"
     r"在劝|去劝|一律|说了|城管|不归|邻村|应该|少了|群里|达标|基本没有|就剩|哪个|哪家|谁家|被抓|"
-    r"建议|讨论|记下来|消防|打电话|照片|要不要|是不是"
+    r"建议|讨论|记下来|消防|打电话|照片|要不要|是不是|已经?(?:开?走|跑)了|"
+    r"不是|能不能|政策|罚款|罚多少|多少钱|没人(?!管)|教育了|灭了|"
+    r"(?:明天|回头|晚点|待会|一会儿?|稍后|等会儿?)再?(?:上报|报)"
 )
 # What says a problem is there now: someone at it, smoke, a discharge, a heap left uncovered.
 _HAPPENING = re.compile(
@@ -267,8 +269,17 @@ _HAPPENING = re.compile(
     r"限期|限[一二三两\d]|前整改|内整改|请立即|请马上|立即处理|马上处理|没人管|没有?净化|无油烟净化|"
     r"露天|横流|积土|起灰|灰大|全是土|黑水|臭|一户|烧(?:蜂窝煤|煤球|炉子)|流动加油|黑加油"
 )
+# What says so only with a place named (「307国道路边烧秸秆」, 「赵村养猪场粪水往沟里排」): without
+# one, 「烧秸秆罚多少钱」 and 「刚才那个不是烧秸秆」 are talk about it.
+_HAPPENING_AT = re.compile(
+    r"烧(?!烤|饭|菜|水|香|开|得|的是|完了|坏)|焚烧|抛洒|撒土|往.{0,4}[排倒]|倒垃圾|[烟味灰尘]大|"
+    r"又出来|又开始|又冒|又烧|偷着|偷偷|几个人|有卖|给人加油|熔铝|熔铅|死鱼"
+)
 # A question about a case asks after it; one that tells of a new one says so (发现, 有人).
-_ASKS_AFTER = re.compile(r"吗|没有?[?？]?$|了没|呢|[?？]|咋|怎么|啥时候|谁")
+# 「烧稻草呢」「冒黑烟呢」 tell what is going on; 「那户呢」「咋还没处理」 ask after a case.
+_ASKS_AFTER = re.compile(
+    r"吗|没有?[?？]?$|了没|(?<![烧冒排倒卖着油烟])呢|[?？]|咋(?!回事|整)|怎么|啥时候|谁"
+)
 _TELLS = re.compile(r"发现|看到|看见")
 _PASSING_LIMIT = 200
 
@@ -321,11 +332,16 @@ def read_unmarked(body: str, categories: Sequence[Category]) -> list[ParsedRepor
     body, folded = _without_mentions(body)
     if len(folded) > _PASSING_LIMIT or _NOT_A_CASE.search(folded):
         return None
-    if _HAPPENING.search(folded) is None:
+    placed = _HAPPENING.search(folded) is None
+    if placed and _HAPPENING_AT.search(folded) is None:
         return None
     if _ASKS_AFTER.search(folded) and not _TELLS.search(folded):
         return None
-    reports = [r for r in _read_all(body, folded, index) if r.category is not None]
+    reports = [
+        r
+        for r in _read_all(body, folded, index)
+        if r.category is not None and (r.location or not placed)
+    ]
     return reports or None
 
 
@@ -636,7 +652,10 @@ def _positional_values(body: str, folded: str, index: CategoryIndex) -> dict[str
         if value is not None:
             values[field] = value
     location = values.get("location")
-    if location is not None and not looks_like_place(location):
+    if location is not None and looks_like_place(location) and _short_category(words):
+        # 「咋回事 二号桥底下又有死鱼了」: a loose first word, then a place that runs on.
+        values["location"] = find_place(location) or location
+    elif location is not None and not looks_like_place(location):
         # "#上报 油烟扰民 …": the second word is no place; read the rest as free text.
         free = _free_values(body[words[0].end() :])
         values["location"] = free.get("location", "") or ""

@@ -43,7 +43,7 @@ def test_a_bad_categories_file_is_refused(tmp_path: Path, text: str, expected: s
         load_categories(path)
 
 
-class _Counted(tuple):  # type: ignore[type-arg]
+class _Counted(tuple):
     """A tuple that counts how often it is hashed (what a cache look-up costs)."""
 
     hashed = 0

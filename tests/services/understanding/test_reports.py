@@ -592,3 +592,52 @@ def test_a_keyworded_message_that_reports_nothing_opens_no_ticket(
     ):
         meaning = understand(report_text, CATEGORIES, ROOT.grammar)
         assert meaning is not None and meaning.reports, report_text
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "place"),
+    [
+        # No 有人 and no smoke word: what is burning, and where, is enough.
+        ("307国道北石店段路边烧秸秆 烟把路都挡了", "秸秆焚烧", "307国道北石店段路边"),
+        ("村东头老王家门口烧玉米秆", "秸秆焚烧", "村东头老王家门口"),
+        ("前屯村口好几个人在那烧麦秆", "秸秆焚烧", "前屯村口"),
+        ("秸杆焚烧 刘村南地", "秸秆焚烧", "刘村南地"),
+        ("前进路中段渣土车抛洒", "渣土车", "前进路中段"),
+        ("赵村养猪场粪水直接往沟里排", "水污染", "赵村养猪场"),
+        ("中学门口那个炸串的油烟大", "餐饮油烟", "中学门口"),
+        ("幸福小区５号楼２单元门口有人烧纸壳子", "露天焚烧垃圾", "幸福小区５号楼２单元门口"),
+        # 呢 and 咋回事 tell here; they ask nothing.
+        ("城南砖厂烟囱冒黑烟呢[捂脸]", "燃煤锅炉", "城南砖厂"),
+        ("镇政府对面加油车在那给人加油呢", "黑加油站", "镇政府对面"),
+        ("咋回事 二号桥底下又有死鱼了 水发黑", "水污染", "二号桥底下"),
+        # Northern place names: 营, 庄, 集上, 开发区, 对过.
+        ("李家营有个卖煤的 拉了一车劣质煤在那卖", "劣质煤销售", "李家营"),
+        ("那个加油车又来了 在张庄集上", "黑加油站", "张庄集上"),
+        ("开发区那个小作坊又偷着熔铝了", "散乱污企业", "开发区"),
+        ("那啥 南街早市那有卖便宜煤的", "劣质煤销售", "南街早市"),
+    ],
+)
+def test_a_problem_told_in_passing_as_people_type_it(text: str, category: str, place: str) -> None:
+    meaning = understand(text, CATEGORIES, ROOT.grammar)
+    assert meaning is not None and meaning.passing, text
+    first = meaning.passing[0]
+    assert first.category is not None
+    assert (first.category.name, first.location) == (category, place)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "烧秸秆罚多少钱啊",
+        "今日无秸秆焚烧",
+        "俺们这块儿都改气了 没人烧煤了",
+        "刚才说的那个冒黑烟的车已经走了",
+        "那个火灭了 是烧的麦秸 已经教育了",
+        "刚才那个不是烧秸秆 是人家烧纸上坟",
+        "烧煤取暖的政策是啥 能不能烧兰炭",
+        "看到有烧秸秆的别光拍照 先劝灭再说",
+        "烧烤摊晚上又出来了，明天上报",
+    ],
+)
+def test_talk_about_a_problem_is_not_asked_about(text: str) -> None:
+    assert understand(text, CATEGORIES, ROOT.grammar) is None, text
