@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from bot.services import memory as directory
 from bot.services.roster import lookup
 from bot.services.tickets.ledger import TicketInfo
 from models.tables import Grid, Person
@@ -58,7 +59,25 @@ def lead_above(session: Session, grid_id: int, *, top_level: int | None = None) 
     """The nearest grid above `grid_id` that has a lead (or the nearest above at all).
 
     `top_level` (2 for 申诉) skips ahead to the nearest ancestor at that level or higher.
+    Read only: from the roster memory while the roster stays the same (every report to a
+    grid without a head asks it: two queries, a fifth of such a report's time).
     """
+    return directory.remembered(
+        session,
+        ("lead_above", grid_id, top_level),
+        lambda: _detached(_lead_above(session, grid_id, top_level)),
+    )
+
+
+def _detached(lead: Lead | None) -> Lead | None:
+    if lead is None:
+        return None
+    grid = directory.detached(lead.grid)
+    assert grid is not None
+    return Lead(grid, directory.detached(lead.person))
+
+
+def _lead_above(session: Session, grid_id: int, top_level: int | None) -> Lead | None:
     chain = lookup.ancestors_of(session, grid_id)
     if top_level is not None:
         chain = [g for g in chain if g.level <= top_level]

@@ -87,3 +87,28 @@ async def test_a_reply_mentions_the_head_as_the_roster_has_them_now(engine: Engi
         connection.execute(text("UPDATE person SET contact_id = 'wxid_new' WHERE name = '片长庚'"))
     other.dispose()
     assert await mentioned("一村3号楼") == ("wxid_new",)
+
+
+def test_the_head_above_a_grid_without_one_is_as_the_roster_has_them_now(engine: Engine) -> None:
+    """A report to a grid without a head tells the nearest head above (from memory, while
+    the roster stays the same): after a change, the new one."""
+    h = Harness.on(engine)
+
+    def told(n: int) -> tuple[str, ...]:
+        text = f"【问题上报】\n类型：散煤\n地点：二村{n}号楼\n描述：烧煤冒黑烟"
+        replies = h.say("二村群", "巡查员寅", text)
+        return tuple(name for reply in replies for name in reply.mentions)
+
+    assert "村书记丑" in told(1)
+    assert "村书记丑" in told(2)  # the second look-up is answered from memory
+    other = create_engine(engine.url.render_as_string(hide_password=False))
+    with other.begin() as connection:  # 二村's head is now 镇长子, written by someone else
+        connection.execute(
+            text(
+                "UPDATE membership SET person_id = (SELECT id FROM person WHERE name = '镇长子')"
+                " WHERE person_id = (SELECT id FROM person WHERE name = '村书记丑')"
+            )
+        )
+    other.dispose()
+    mentioned = told(3)
+    assert "镇长子" in mentioned and "村书记丑" not in mentioned
