@@ -510,6 +510,10 @@ def _read_item(body: str, folded: str, index: CategoryIndex) -> ParsedReport:
     location = values.get("location")
     if location is not None and not looks_like_place(location):
         location = location if len(location) >= 2 else None
+    if location is not None and spans and "category" not in values and category_text:
+        location, told = _place_then_problem(location, category_text)
+        if told:
+            values.setdefault("description", told)
     words = category_text
     if free is not None and words is not None and words not in free:
         found_free = index.find(free)  # the 类型 field named it; the free text words it so
@@ -541,6 +545,15 @@ def _read_item(body: str, folded: str, index: CategoryIndex) -> ParsedReport:
         deadline_text=deadline,
         grid_text=grid,
     )
+
+
+def _place_then_problem(location: str, words: str) -> tuple[str, str | None]:
+    """「地点：石桥村村口 农用车冒黑烟」 with no 类型 field: the place is what comes before the
+    blank, when the problem's words come after it; (place, what was told after it)."""
+    head, _, rest = location.partition(" ")
+    if rest and words in rest and looks_like_place(head):
+        return head, _trim(rest)
+    return location, None
 
 
 def _names_a_place(location: str, words: str) -> bool:
@@ -616,9 +629,13 @@ def _field_spans(folded: str, every: bool = False) -> tuple[tuple[str, int, int]
     pattern = _FIELD_SPACED if _STARTS_SPACED.match(folded) else _FIELD
     for match in pattern.finditer(folded):
         key = match.group("line_key") or match.group("inline_key")
-        if key in _LINE_ONLY and match.group("inline_key"):
-            continue
         field = _FIELD_KEYS[key]
+        if key in _LINE_ONLY and match.group("inline_key"):
+            # 「类型:油烟 地点:北关十字路口 问题:烧烤摊油烟大」: after a place field, a line of
+            # fields goes on; elsewhere 问题 and 情况 are words of the sentence.
+            if not any(seen == "location" for seen, _, _ in spans):
+                continue
+            field = "description"
         # A repeated key ("情况 严重" inside a description) is text of the field before it.
         if every or all(field != seen for seen, _, _ in spans):
             spans.append((field, match.start(), match.end()))

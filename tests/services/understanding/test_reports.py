@@ -459,6 +459,12 @@ def test_chat_is_not_a_command(text: str) -> None:
         ("上报 学校锅炉房冒黑烟", "学校锅炉房"),
         ("上报 东关街洗车房污水直排", "东关街洗车房"),
         ("上报 北石店村砖厂烟囱冒黑烟", "北石店村砖厂"),
+        ("上报 北环路边倾倒建筑垃圾", "北环路边"),
+        ("上报 李家营劣质煤销售点", "李家营"),
+        ("上报 一中对过澡堂子茶浴炉冒黑烟", "一中对过澡堂子"),
+        # a template line without 类型, and one that goes on after the place
+        ("【上报】地点：石桥村村口 农用车冒黑烟", "石桥村村口"),
+        ("类型:餐饮油烟 地点:北关十字路口 问题:烧烤摊油烟大", "北关十字路口"),
     ],
 )
 def test_the_place_in_free_text_is_just_the_place(text: str, place: str) -> None:
