@@ -183,6 +183,21 @@ def test_a_head_answering_上报_files_what_a_member_told(bot: Harness) -> None:
     assert bot.tickets()[-1]["reporter"] == "巡查员卯"
 
 
+def test_a_head_filing_a_members_problem_without_a_place_gets_the_member_asked(
+    bot: Harness,
+) -> None:
+    bot.say("一村群", "巡查员辛", "有人在烧秸秆，烟很大")
+    bot.say("一村群", "巡查员卯", "东关街18号门口有人烧垃圾，烟很大")
+    # Two wait, but 片长庚 heads only 巡查员辛's grid: his 「上报」 is for 辛.
+    [ask] = bot.say("一村群", "片长庚", "上报")
+    assert "请补充问题地点" in ask.text
+    assert ask.mentions == ("巡查员辛",)  # whose place it is to give
+    [filed] = bot.say("一村群", "巡查员辛", "村东头麦地")
+    assert filed.text.startswith("已登记工单")
+    [ticket] = bot.tickets()
+    assert (ticket["location"], ticket["reporter"]) == ("村东头麦地", "巡查员辛")
+
+
 def test_answering_the_question_by_quote_or_to_the_bot_files_once(bot: Harness) -> None:
     bot.say("一村群", "巡查员辛", "东关街17号院有一户还在烧煤炉子取暖，烟很大")
     # The same problem told again is kept once.

@@ -80,9 +80,10 @@ def take_for(
             col(ReportDraft.asked_at) >= origin.at - window,
         )
     ).all()
-    if len(found) != 1 or not may(found[0][0].person_id):
+    answerable = [(draft, name) for draft, name in found if may(draft.person_id)]
+    if len(answerable) != 1:
         return None
-    draft, name = found[0]
+    draft, name = answerable[0]
     session.delete(draft)
     return Actor(draft.person_id, name), draft.text
 

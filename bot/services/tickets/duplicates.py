@@ -65,19 +65,27 @@ def same_place(a: str, b: str) -> bool:
 
 def told_again(a: str | None, b: str | None) -> bool:
     """Whether two places told in passing a few minutes apart are likely one problem's: no
-    place in one of them, `same_place`, the same house numbers (「东关街17号院」 and 「就是17号
-    院东头那户」), or, with no numbers in either, a common run of three characters or more
-    that is most of the shorter (「锅炉房那边」). When unsure they are two: a second ticket
-    is closed as a duplicate in a moment, a report merged away is lost."""
-    if not a or not b or same_place(a, b):
+    place in one of them, the same place, or a run of three characters or more that is half
+    the shorter or more and begins one of them (「东关街17号院」 and 「就是17号院东头那户」,
+    「锅炉房那边」), and no house numbers or sides that disagree. 「李家营村口」 and 「张家营村口」,
+    「三号楼锅炉房」 and 「五号楼锅炉房」 differ where their names begin: two places. When
+    unsure they are two: a second ticket is closed as a duplicate in a moment, a report
+    merged away is lost."""
+    if not a or not b:
         return True
-    (x, x_numbers, _), (y, y_numbers, _) = _place(a), _place(b)
-    if x_numbers or y_numbers:
-        return x_numbers == y_numbers
-    if not x or not y:
+    (x, x_numbers, x_sides), (y, y_numbers, y_sides) = _place(a), _place(b)
+    if not x or not y or x == y:
         return True
-    run = SequenceMatcher(None, x, y, autojunk=False).find_longest_match().size
-    return run >= 3 and run >= 0.6 * min(len(x), len(y))
+    if (x_numbers and y_numbers and x_numbers != y_numbers) or (
+        x_sides and y_sides and x_sides != y_sides
+    ):
+        return False
+    match = SequenceMatcher(None, x, y, autojunk=False).find_longest_match()
+    return (
+        match.size >= 3
+        and match.size >= 0.5 * min(len(x), len(y))
+        and (match.a == 0 or match.b == 0)
+    )
 
 
 def find_duplicate(

@@ -258,7 +258,7 @@ _NOT_A_CASE = re.compile(
     r"因为|哈哈|玩笑|似的|知道|几点|真的|我.{0,6}去|你去|谁.{0,4}去|去看|看看|看一下|一趟|到现场|"
     r"在劝|去劝|一律|说了|城管|不归|邻村|应该|少了|群里|达标|基本没有|就剩|哪个|哪家|谁家|被抓|"
     r"建议|讨论|记下来|消防|打电话|照片|要不要|是不是|已经?(?:开?走|跑)了|"
-    r"不是|能不能|政策|罚款|罚多少|多少钱|没人(?!管)|教育了|灭了|"
+    r"能不能|政策|罚款|罚多少|多少钱|教育了|灭了|"
     r"(?:明天|回头|晚点|待会|一会儿?|稍后|等会儿?)再?(?:上报|报)"
 )
 # What says a problem is there now: someone at it, smoke, a discharge, a heap left uncovered.
@@ -272,8 +272,8 @@ _HAPPENING = re.compile(
 # What says so only with a place named (「307国道路边烧秸秆」, 「赵村养猪场粪水往沟里排」): without
 # one, 「烧秸秆罚多少钱」 and 「刚才那个不是烧秸秆」 are talk about it.
 _HAPPENING_AT = re.compile(
-    r"烧(?!烤|饭|菜|水|香|开|得|的是|完了|坏)|焚烧|抛洒|撒土|往.{0,4}[排倒]|倒垃圾|[烟味灰尘]大|"
-    r"又出来|又开始|又冒|又烧|偷着|偷偷|几个人|有卖|给人加油|熔铝|熔铅|死鱼"
+    r"烧(?!烤|饭|菜|水|香|开|得|的是|完了|坏)|焚烧|抛洒|撒土|往(?:沟|河|渠|塘|坑|地|田|外|路)里?[排倒冒]|"
+    r"[烟味灰尘]大|又出来|又开始|又冒|又烧|偷着|偷偷|有卖|给人加油|熔铝|熔铅|死鱼"
 )
 # A question about a case asks after it; one that tells of a new one says so (发现, 有人).
 # 「烧稻草呢」「冒黑烟呢」 tell what is going on; 「那户呢」「咋还没处理」 ask after a case.
@@ -550,9 +550,11 @@ def _read_item(body: str, folded: str, index: CategoryIndex) -> ParsedReport:
 def _place_then_problem(location: str, words: str) -> tuple[str, str | None]:
     """「地点：石桥村村口 农用车冒黑烟」 with no 类型 field: the place is what comes before the
     blank, when the problem's words come after it; (place, what was told after it)."""
-    head, _, rest = location.partition(" ")
-    if rest and words in rest and looks_like_place(head):
-        return head, _trim(rest)
+    at = location.find(words)
+    blank = location.rfind(" ", 0, at) if at > 0 else -1
+    head, rest = location[:blank], location[blank + 1 :]
+    if blank > 0 and looks_like_place(head):  # 「地点：东关街 12号院 锅炉冒黑烟」: 东关街 12号院
+        return _trim(head) or head, _trim(rest)
     return location, None
 
 
@@ -565,18 +567,22 @@ def _names_a_place(location: str, words: str) -> bool:
     at = location.find(words)
     end = at + len(words)
     return at > 0 and any(
-        ends_like_place(location[at : end + n]) and location[end : end + n].strip()
+        _BUILDING.fullmatch(location[end : end + n]) is not None
         for n in (1, 2)
         if end + n <= len(location)
     )
+
+
+# What makes a category's word a building or a stall: 锅炉|房, 洗车|房, 烧烤|摊子.
+_BUILDING = re.compile(r"[房摊店厂站间铺棚场池窑堂][子儿]?")
 
 
 def _short_of(location: str, free: str, words: str) -> str:
     """The place cut where the category's words begin, when it ran into them: 「东关街洗车房
     污水直排」 is at 东关街洗车房, not 东关街洗车房污水直."""
     start, at = free.find(location), free.find(words)
-    if start < 0 or not start < at < start + len(location):
-        return location
+    if start < 0 or not start < at < start + len(location) or ends_like_place(location):
+        return location  # 「幸福路工地扬尘严重」 is at 幸福路工地
     before = _trim(free[start:at])
     return before if before and looks_like_place(before) else location
 
@@ -631,9 +637,10 @@ def _field_spans(folded: str, every: bool = False) -> tuple[tuple[str, int, int]
         key = match.group("line_key") or match.group("inline_key")
         field = _FIELD_KEYS[key]
         if key in _LINE_ONLY and match.group("inline_key"):
-            # 「类型:油烟 地点:北关十字路口 问题:烧烤摊油烟大」: after a place field, a line of
-            # fields goes on; elsewhere 问题 and 情况 are words of the sentence.
-            if not any(seen == "location" for seen, _, _ in spans):
+            # 「类型:油烟 地点:北关十字路口 问题:烧烤摊油烟大」: after 类型 and 地点 fields a line
+            # of fields goes on; elsewhere 问题 and 情况 are words of the sentence.
+            seen_fields = {seen for seen, _, _ in spans}
+            if not {"location", "category"} <= seen_fields:  # 「地点:会议室 问题:…」 is a notice
                 continue
             field = "description"
         # A repeated key ("情况 严重" inside a description) is text of the field before it.
@@ -669,7 +676,12 @@ def _positional_values(body: str, folded: str, index: CategoryIndex) -> dict[str
         if value is not None:
             values[field] = value
     location = values.get("location")
-    if location is not None and looks_like_place(location) and _short_category(words):
+    if (
+        location is not None
+        and looks_like_place(location)
+        and index.exact(words[0].group()) is None
+        and _short_category(words)
+    ):
         # 「咋回事 二号桥底下又有死鱼了」: a loose first word, then a place that runs on.
         values["location"] = find_place(location) or location
     elif location is not None and not looks_like_place(location):

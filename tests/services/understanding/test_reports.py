@@ -465,6 +465,14 @@ def test_chat_is_not_a_command(text: str) -> None:
         # a template line without 类型, and one that goes on after the place
         ("【上报】地点：石桥村村口 农用车冒黑烟", "石桥村村口"),
         ("类型:餐饮油烟 地点:北关十字路口 问题:烧烤摊油烟大", "北关十字路口"),
+        ("【上报】地点：东关街 12号院 锅炉冒黑烟", "东关街 12号院"),
+        # what the review found those rules must not do
+        ("上报 烧烤摊 还在营业 东关街18号", "东关街18号"),  # 营业 is no village
+        ("#上报 油烟 东关街38号的饭店 油烟直排", "东关街38号的饭店"),
+        ("#上报 散煤 东关社区居民楼", "东关社区居民楼"),
+        ("上报 幸福路工地扬尘严重", "幸福路工地"),
+        ("上报 新华路渣土车抛洒到路口", "新华路"),
+        ("家家乐超市门口有人烧垃圾，上报", "家家乐超市门口"),
     ],
 )
 def test_the_place_in_free_text_is_just_the_place(text: str, place: str) -> None:
@@ -621,6 +629,10 @@ def test_a_keyworded_message_that_reports_nothing_opens_no_ticket(
         ("那个加油车又来了 在张庄集上", "黑加油站", "张庄集上"),
         ("开发区那个小作坊又偷着熔铝了", "散乱污企业", "开发区"),
         ("那啥 南街早市那有卖便宜煤的", "劣质煤销售", "南街早市"),
+        ("水库边上有人倒垃圾 一大堆", "露天焚烧垃圾", "水库边上"),
+        # 不是 and 没人 inside a report are no denial
+        ("北街那个锅炉房冒黑烟 不是第一次了", "燃煤锅炉", "北街"),
+        ("村口有人烧垃圾，没人看着", "露天焚烧垃圾", "村口"),
     ],
 )
 def test_a_problem_told_in_passing_as_people_type_it(text: str, category: str, place: str) -> None:
@@ -643,6 +655,12 @@ def test_a_problem_told_in_passing_as_people_type_it(text: str, category: str, p
         "烧煤取暖的政策是啥 能不能烧兰炭",
         "看到有烧秸秆的别光拍照 先劝灭再说",
         "烧烤摊晚上又出来了，明天上报",
+        "明天开会 时间:周三上午 地点:镇政府三楼会议室 问题:秸秆焚烧工作推进",
+        "地点：镇政府会议室 问题：各村散煤治理情况汇报",
+        "刚去楼下倒垃圾",
+        "工地上几个人在干活",
+        "幸福路工地验收往后排",
+        "村口有人收纸壳子",
     ],
 )
 def test_talk_about_a_problem_is_not_asked_about(text: str) -> None:
