@@ -106,7 +106,7 @@ def extend(ctx: Context, command: Command) -> list[Reply]:
     args=Args.CODE_NOTE,
     access=Access.VERIFIER,
     example="同意延期 112201",
-    phrases=("批准延期",),
+    phrases=("批准延期", "延期同意", "延期批准", "准予延期"),
 )
 def grant_extension(ctx: Context, command: Command) -> list[Reply]:
     """批准延期申请"""
@@ -121,7 +121,7 @@ def grant_extension(ctx: Context, command: Command) -> list[Reply]:
     args=Args.CODE_REASON,
     access=Access.VERIFIER,
     example="不同意延期 112201 可以按期完成",
-    phrases=("不批准延期", "驳回延期"),
+    phrases=("不批准延期", "驳回延期", "延期不同意", "延期驳回", "延期不批准"),
 )
 def refuse_extension(ctx: Context, command: Command) -> list[Reply]:
     """不批准延期申请"""
@@ -166,6 +166,7 @@ def _decide_pending(ctx: Context, command: Command, *, yes: bool) -> list[Reply]
 
 @router.command(
     "申诉",
+    "申述",  # as often typed
     args=Args.CODE_REASON,
     access=Access.OWN,
     example="申诉 112201 不属于本网格",
@@ -184,7 +185,7 @@ def appeal(ctx: Context, command: Command) -> list[Reply]:
     args=Args.CODE_NOTE,
     access=Access.LEADER,
     example="申诉通过 112201",
-    phrases=("同意申诉",),
+    phrases=("同意申诉", "申诉成立", "申诉有效"),
 )
 def uphold_appeal(ctx: Context, command: Command) -> list[Reply]:
     """申诉成立，按不予处置结案"""
@@ -199,7 +200,7 @@ def uphold_appeal(ctx: Context, command: Command) -> list[Reply]:
     args=Args.CODE_REASON,
     access=Access.LEADER,
     example="驳回申诉 112201 属于本网格范围",
-    phrases=("申诉驳回", "不同意申诉"),
+    phrases=("申诉驳回", "不同意申诉", "申诉不成立", "申诉无效", "不支持申诉"),
 )
 def reject_appeal(ctx: Context, command: Command) -> list[Reply]:
     """申诉不成立，继续处置"""
@@ -229,6 +230,7 @@ def supervise(ctx: Context, command: Command) -> list[Reply]:
     args=Args.CODE,
     access=Access.LEADER,
     example="取消督办 112201",
+    phrases=("督办取消", "撤销督办", "解除督办", "撤销挂牌"),
 )
 def unsupervise(ctx: Context, command: Command) -> list[Reply]:
     """结束督办"""

@@ -75,7 +75,11 @@ ROOT.include(
     help.router,
 )
 # 「收到」 (as heads answer an alert): a receipt when an alert waits for the group, else chat.
-ACKNOWLEDGED = re.compile(r"(?:@\S+\s*)*(?:已)?收到[了啦]?[!！。.，,~\s]*(?:\S{0,20})")
+# 「好的，收到」「东关社区收到」「[OK]收到」 too: a few words before it, emoji codes aside.
+ACKNOWLEDGED = re.compile(
+    r"(?:@\S+\s*)*(?:[^\s@,，]{1,8}[,，\s]*)?(?:已)?收到[了啦]?[!！。.，,~\s]*(?:\S{0,20})"
+)
+_EMOJI_CODE = re.compile(r"\[[^\[\]\s]{1,6}\]")
 # 「上报」 alone: files the problem the bot just asked about (「要登记为工单吗？」).
 FILE_IT = re.compile(
     r"(?:@\S+\s*)*(?:要|需要|请|确认|是的?[,，]?)?(?:上报|登记)(?:一下|吧|的)?[!！。.~\s]*"
@@ -100,7 +104,8 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
     meaning = understand(
         inbound.text, runtime.policy.categories, router.grammar, mentions_bot=inbound.mentions_bot
     )
-    text = inbound.text.strip()
+    # the message itself, a quoted alert set apart (「…」 then 收到 is a receipt)
+    text = _EMOJI_CODE.sub("", body_of(inbound.text)).strip()
     if (meaning is None or meaning.help) and ACKNOWLEDGED.fullmatch(text) and not ASKS.search(text):
         if meaning is None:
             return Route(alerts.acknowledge, tentative=True)

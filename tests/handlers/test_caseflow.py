@@ -244,6 +244,13 @@ def test_transfer_by_a_common_head_tells_both_groups(bot: Harness, engine: Engin
     assert "转办：一村一片 → 二村：地点属于二村" in query
 
 
+def test_transfer_written_as_a_sentence(bot: Harness) -> None:
+    code = bot.report("一村群", "巡查员辛")
+    [here, *_] = bot.say("区平台群", "区长甲", f"{code}转办到二村，地点属于二村")
+    assert "已转办给二村" in here.text
+    assert bot.tickets()[0]["grid"] == "D-T2-V2"
+
+
 # -- 退回 ------------------------------------------------------------------------------------
 
 

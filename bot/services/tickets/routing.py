@@ -8,6 +8,7 @@ own group with a mention.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from sqlalchemy import update
@@ -247,10 +248,16 @@ def hand_up(session: Session, runtime: Runtime, code: str, reason: str, origin: 
     return Outcome(moved, reply, (notice,))
 
 
+_TO_GRID = re.compile(r"^\s*(?:到|给|至|转到)\s*")
+_GRID_THEN_REASON = re.compile(r"[\s,，;；。]+")
+
+
 def transfer(session: Session, runtime: Runtime, code: str, text: str, origin: Origin) -> Outcome:
     """转办: a head over both grids (or an admin) moves a ticket to the right grid."""
     ticket = find(session, code)
-    words = text.split(maxsplit=1)
+    # 「转办 西关社区 位置不对」, also 「转办到西关社区，位置不对」
+    words = _GRID_THEN_REASON.split(_TO_GRID.sub("", text, count=1), maxsplit=1)
+    words = [w for w in words if w]
     usage = texts.TRANSFER_USAGE.format(code=ticket.code)
     if not words:
         raise UserError(usage)

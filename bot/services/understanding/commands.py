@@ -24,7 +24,7 @@ _ANY_CODE = re.compile(
 )
 _CODE_WORD = re.compile(r"工单|编号|单号")
 # Codes that open a note, one or more, parted by spaces, commas, 、 or 和.
-_MORE_CODES = re.compile(rf"(?:[\s,、和及]*(?:工单)?(?:{_ANY_CODE.pattern}))+[\s,、。.]*")
+_MORE_CODES = re.compile(rf"(?:[\s,、和及/／]*(?:工单)?(?:{_ANY_CODE.pattern}))+[\s,、。.]*")
 # Under a quoted bot message, a short reply may start with 收到 before the verb (收到，受理).
 _SHORT_REPLY = 20
 _QUESTION = re.compile(r"吗|？|\?|没有|了没|呢")
@@ -254,6 +254,10 @@ class Grammar:
         verb = self._verbs[match.group()]
         if not verb.takes_code or _negated(folded, match.start(), match.end()):
             return None
+        if folded[match.start() - 1 : match.start()] == "被" or folded[match.end() :].startswith(
+            ("的", "过")
+        ):
+            return None  # 「又被退回了」「昨天受理的」「已经整改过一次」 tell what happened to it
         if verb.leading_only:
             if after_code is None or folded[: after_code.start()].strip():
                 return None
@@ -328,13 +332,20 @@ def _is_phone(token: str) -> bool:
     return len(token) == 11 and token.isdigit() and token.startswith("1")
 
 
+# 「@网格通 112201 已处理完毕」: the mention is no part of what was done.
+_MENTION = re.compile(r"@[^\s@]+")
+_PARTICLES = re.compile(r"[了啦的呢吧啊哈。.!！~，,\s]*")
+
+
 def _note(text: str, cuts: list[tuple[int, int]], verb: Verb) -> str:
     """What the sender wrote besides the code and the verb; a phrase that says what was done
     (已处理, 已整改) is the note when nothing else is written."""
     kept = list(text)
     for start, end in cuts:
         kept[start:end] = " " * (end - start)
-    note = trim(_CODE_WORD.sub(" ", "".join(kept), count=1)) or ""
+    note = trim(_MENTION.sub(" ", _CODE_WORD.sub(" ", "".join(kept), count=1))) or ""
+    if _PARTICLES.fullmatch(note):  # 「112201已经拆除了」: the 了 says nothing
+        note = ""
     if not note and verb.word not in verb.command_words:
         note = verb.word
     return note

@@ -18,6 +18,7 @@ from bot.services.understanding.reports import (
     read_addressed,
     read_cleaned,
     read_unmarked,
+    says_nothing_found,
 )
 
 
@@ -55,6 +56,10 @@ def understand(
     reports = read_cleaned(cleaned.body, categories)
     if reports:
         return _reported(reports, cleaned.body, categories, grammar)
+    if says_nothing_found(cleaned.body, categories):  # 「上报一下，今日巡查无异常」
+        zero = grammar.read(ZERO_REPORT)
+        if zero is not None:
+            return Understood(command=replace(zero, note=cleaned.body))
     command = grammar.read(cleaned.body, cleaned.quoted)
     if command is not None:
         return Understood(command=command)

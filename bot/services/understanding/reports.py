@@ -306,6 +306,21 @@ _ABSENT = re.compile(
 )
 
 
+def says_nothing_found(body: str, categories: Sequence[Category]) -> bool:
+    """A report keyword and nothing found (「上报一下，今日巡查无异常」), no category named: the
+    day's zero report, which `read_cleaned` does not see (it reads problems)."""
+    folded = fold(body)
+    head = _report_head(folded)
+    if head is None and (later := _LATER_HEAD.search(folded)) is not None:
+        head = _report_head(folded[later.end() :])
+    # 报告 is an everyday word (「报告，吕匠村今日无火点」 tells the group): 上报 and the like only
+    return (
+        head is not None
+        and head.word != "报告"
+        and nothing_to_report(body, categories) == "nothing"
+    )
+
+
 def nothing_to_report(body: str, categories: Sequence[Category]) -> str | None:
     """A keyworded message that reports no problem: "nothing" for a zero report (无异常,
     未发现…), "done" for work done or progress (已完成, 均已整改), None for a real report.

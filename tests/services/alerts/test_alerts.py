@@ -153,3 +153,16 @@ def test_a_receipt_that_mentions_the_bot_counts_too(bot: Harness) -> None:
     assert ack.text == "一镇已确认收到橙色预警（镇长丙）。"
     [help_text] = bot.say_as("一镇群", "wx_t1_head", "镇长丙", "@网格通 收到", mentions_bot=True)
     assert help_text.text.startswith(HELP_HEADER)  # confirmed already: the bot answers with help
+
+
+def test_receipts_as_heads_type_them(bot: Harness) -> None:
+    bot.say("区平台群", "区长甲", ISSUE)
+    [ack] = bot.say("一镇群", "镇长丙", "好的，收到")
+    assert ack.text == "一镇已确认收到橙色预警（镇长丙）。"
+    [ack] = bot.say("一村群", "村书记戊", "一村收到[OK]")
+    assert ack.text.startswith("一村已确认收到")
+    # quoting the alert, then 收到
+    quoted = "「网格通：【橙色预警】…回复「收到」确认」\n- - - - - - - - - - - - - - -\n收到"
+    [ack] = bot.say("二村群", "村书记丑", quoted)
+    assert ack.text.startswith("二村已确认收到")
+    assert bot.say("二镇群", "镇长子", "我没收到") == []  # asks; receipts nothing

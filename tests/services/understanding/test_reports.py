@@ -665,3 +665,46 @@ def test_a_problem_told_in_passing_as_people_type_it(text: str, category: str, p
 )
 def test_talk_about_a_problem_is_not_asked_about(text: str) -> None:
     assert understand(text, CATEGORIES, ROOT.grammar) is None, text
+
+
+@pytest.mark.parametrize(
+    ("text", "verb", "code", "note"),
+    [
+        # the decision in words after the code: not the request it names first
+        ("120401 申诉不成立 继续处置", "reject_appeal", "120401", "继续处置"),
+        ("120401 申诉成立", "uphold_appeal", "120401", None),
+        ("120401 督办取消", "unsupervise", "120401", None),
+        ("120401 延期同意", "grant_extension", "120401", None),
+        ("申述 120401 不属于本网格", "appeal", "120401", "不属于本网格"),  # as often typed
+        ("120401已经拆除了", "resolve", "120401", "已经拆除"),
+        ("@网格通 120401 已处理完毕", "resolve", "120401", "已处理完毕"),
+        ("上报一下，今日巡查无异常", "zero_report", None, None),
+    ],
+)
+def test_commands_as_staff_type_them(
+    text: str, verb: str, code: str | None, note: str | None
+) -> None:
+    meaning = understand(text, CATEGORIES, ROOT.grammar, mentions_bot="@网格通" in text)
+    assert meaning is not None and meaning.command is not None, text
+    command = meaning.command
+    assert (command.verb, command.code) == (verb, code)
+    if note is not None:
+        assert command.note == note
+
+
+def test_codes_parted_by_a_slash_are_each_meant() -> None:
+    several = ROOT.grammar.parse("120401/120402已受理")
+    assert several is not None and several.verb == "accept"
+    assert (several.code, several.more) == ("120401", ("120402",))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "120401 已经整改过一次了，又被退回了",  # what happened to it, not a command
+        "120401 昨天受理的，今天就办结了，效率挺高",
+        "报告，吕匠村今日无火点",
+    ],
+)
+def test_what_happened_to_a_ticket_is_no_command(text: str) -> None:
+    assert understand(text, CATEGORIES, ROOT.grammar) is None, text
