@@ -106,7 +106,8 @@ def extend(ctx: Context, command: Command) -> list[Reply]:
     args=Args.CODE_NOTE,
     access=Access.VERIFIER,
     example="同意延期 112201",
-    phrases=("批准延期", "延期同意", "延期批准", "准予延期"),
+    phrases=("批准延期", "准予延期"),
+    decisions=("延期同意", "延期批准"),
 )
 def grant_extension(ctx: Context, command: Command) -> list[Reply]:
     """批准延期申请"""
@@ -121,7 +122,8 @@ def grant_extension(ctx: Context, command: Command) -> list[Reply]:
     args=Args.CODE_REASON,
     access=Access.VERIFIER,
     example="不同意延期 112201 可以按期完成",
-    phrases=("不批准延期", "驳回延期", "延期不同意", "延期驳回", "延期不批准"),
+    phrases=("不批准延期", "驳回延期"),
+    decisions=("延期不同意", "延期驳回", "延期不批准"),
 )
 def refuse_extension(ctx: Context, command: Command) -> list[Reply]:
     """不批准延期申请"""
@@ -185,7 +187,8 @@ def appeal(ctx: Context, command: Command) -> list[Reply]:
     args=Args.CODE_NOTE,
     access=Access.LEADER,
     example="申诉通过 112201",
-    phrases=("同意申诉", "申诉成立", "申诉有效"),
+    phrases=("同意申诉",),
+    decisions=("申诉成立", "申诉有效"),
 )
 def uphold_appeal(ctx: Context, command: Command) -> list[Reply]:
     """申诉成立，按不予处置结案"""
@@ -200,7 +203,8 @@ def uphold_appeal(ctx: Context, command: Command) -> list[Reply]:
     args=Args.CODE_REASON,
     access=Access.LEADER,
     example="驳回申诉 112201 属于本网格范围",
-    phrases=("申诉驳回", "不同意申诉", "申诉不成立", "申诉无效", "不支持申诉"),
+    phrases=("申诉驳回", "不同意申诉", "不支持申诉"),
+    decisions=("申诉不成立", "申诉无效"),
 )
 def reject_appeal(ctx: Context, command: Command) -> list[Reply]:
     """申诉不成立，继续处置"""
@@ -230,7 +234,7 @@ def supervise(ctx: Context, command: Command) -> list[Reply]:
     args=Args.CODE,
     access=Access.LEADER,
     example="取消督办 112201",
-    phrases=("督办取消", "撤销督办", "解除督办", "撤销挂牌"),
+    decisions=("督办取消", "撤销督办", "解除督办"),
 )
 def unsupervise(ctx: Context, command: Command) -> list[Reply]:
     """结束督办"""

@@ -80,6 +80,11 @@ ACKNOWLEDGED = re.compile(
     r"(?:@\S+\s*)*(?:[^\s@,，]{1,8}[,，\s]*)?(?:已)?收到[了啦]?[!！。.，,~\s]*(?:\S{0,20})"
 )
 _EMOJI_CODE = re.compile(r"\[[^\[\]\s]{1,6}\]")
+# 「未收到」「是否收到」「二村收到了吧」「请各村收到后回复」: no receipt.
+_NOT_A_RECEIPT = re.compile(
+    r"(?:未|不|没|否|谁|请|如果|各)[^收]{0,6}收到|收到了?(?:吗|么|否|吧|没|不|后|请)|收不收到|"
+    r"[吧么][!！。.~\s]*$"
+)
 # 「上报」 alone: files the problem the bot just asked about (「要登记为工单吗？」).
 FILE_IT = re.compile(
     r"(?:@\S+\s*)*(?:要|需要|请|确认|是的?[,，]?)?(?:上报|登记)(?:一下|吧|的)?[!！。.~\s]*"
@@ -106,7 +111,12 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
     )
     # the message itself, a quoted alert set apart (「…」 then 收到 is a receipt)
     text = _EMOJI_CODE.sub("", body_of(inbound.text)).strip()
-    if (meaning is None or meaning.help) and ACKNOWLEDGED.fullmatch(text) and not ASKS.search(text):
+    if (
+        (meaning is None or meaning.help)
+        and ACKNOWLEDGED.fullmatch(text)
+        and not ASKS.search(text)
+        and not _NOT_A_RECEIPT.search(text)
+    ):
         if meaning is None:
             return Route(alerts.acknowledge, tentative=True)
         # 「@网格通 收到」: the receipt, or help when no alert waits for it.

@@ -100,6 +100,8 @@ class CommandSpec:
     help: str
     handler: CommandHandler
     leading_only: bool = False
+    # Decisions written after the code (「112201 申诉不成立 …」): only there, as whole words.
+    decisions: tuple[str, ...] = ()
     # A long read (a report over a whole city): handled beside the message stream, not in it.
     slow: bool = False
 
@@ -130,13 +132,16 @@ class Router:
         access: Access,
         example: str,
         phrases: tuple[str, ...] = (),
+        decisions: tuple[str, ...] = (),
         leading_only: bool = False,
         slow: bool = False,
     ) -> Callable[[CommandHandler], CommandHandler]:
         """Declare a command; the first verb is the one help and usage show.
 
         `phrases` are other ways people say it (已处理, 查一下): they count only together with
-        a ticket code (written, or in a quoted bot message), never alone. A `slow` command
+        a ticket code (written, or in a quoted bot message), never alone. `decisions` are
+        ways of saying it right after the code that opens the message, as a whole word
+        (「112201 申诉不成立 继续处置」, not 「112201 申诉成立与否要等区里定」). A `slow` command
         only reads, at length (a 月报 over a whole province): the messages behind it do not
         wait for it (see `Dispatcher.handle_taking`).
         """
@@ -156,6 +161,7 @@ class Router:
                     help=doc.splitlines()[0].rstrip("。"),
                     handler=handler,
                     leading_only=leading_only,
+                    decisions=decisions,
                     slow=slow,
                 )
             )
@@ -193,13 +199,14 @@ class Router:
                 spec.name,
                 spec.args.takes_code,
                 command_words=spec.verbs,
-                leading_only=spec.args.ordered or spec.leading_only,
+                leading_only=spec.args.ordered or spec.leading_only or word in spec.decisions,
                 tail=spec.args.tail,
                 tail_needs_sep=spec.args.tail is _FREE_TAIL,
                 free=spec.args.free,
+                whole=word in spec.decisions,
             )
             for spec in self.commands
-            for word in (*spec.verbs, *spec.phrases)
+            for word in (*spec.verbs, *spec.phrases, *spec.decisions)
         ]
         words = [verb.word for verb in verbs]
         if len(set(words)) != len(words):

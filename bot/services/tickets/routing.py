@@ -252,12 +252,20 @@ _TO_GRID = re.compile(r"^\s*(?:到|给|至|转到)\s*")
 _GRID_THEN_REASON = re.compile(r"[\s,，;；。]+")
 
 
+def _grid_and_reason(session: Session, text: str) -> list[str]:
+    """「西关社区 位置不对」, or 「到西关社区，位置不对」 as a sentence: the grid as written first
+    (至善村 and 给水厂社区 begin with 至 and 给), then without its 到 and up to a comma."""
+    words = text.split(maxsplit=1)
+    if len(words) == 2 and lookup.grids_named(session, words[0], None):
+        return words
+    spoken = [w for w in _GRID_THEN_REASON.split(_TO_GRID.sub("", text, count=1), maxsplit=1) if w]
+    return spoken if len(spoken) == 2 else words
+
+
 def transfer(session: Session, runtime: Runtime, code: str, text: str, origin: Origin) -> Outcome:
     """转办: a head over both grids (or an admin) moves a ticket to the right grid."""
     ticket = find(session, code)
-    # 「转办 西关社区 位置不对」, also 「转办到西关社区，位置不对」
-    words = _GRID_THEN_REASON.split(_TO_GRID.sub("", text, count=1), maxsplit=1)
-    words = [w for w in words if w]
+    words = _grid_and_reason(session, text)
     usage = texts.TRANSFER_USAGE.format(code=ticket.code)
     if not words:
         raise UserError(usage)

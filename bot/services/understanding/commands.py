@@ -47,9 +47,11 @@ _NOT_AFTER = re.compile(r"\s*(?:不了|不好|不完|不动)")
 # 「什么时候能搞定」「争取明天整改到位」「周五前整改到位」「等他们弄完了」: a plan, not the deed.
 _NOT_YET_BEFORE = re.compile(
     r"(?:什么时候|啥时候|何时|多久|争取|尽快|尽早|抓紧|明天|明日|后天|下周|月底前|"
-    r"周[一二三四五六日天]前|\d+[号日]前|才能|才|能|要|会|将|准备|计划|需要|应该|得|等[^\s,]{0,4})\s*$"
+    r"周[一二三四五六日天]前|\d+[号日]前|才能|才|能|要|会|将|准备|计划|需要|应该|得|等[^\s,]{0,4}|"
+    # 「商户说已经整改了」「本来说已经取缔了」: someone's word for it, not the deed
+    r"说|听说|本来)\s*$"
 )
-_NOT_YET_AFTER = re.compile(r"\s*(?:一半|没有?|了?吗|了没|呢)")
+_NOT_YET_AFTER = re.compile(r"\s*(?:了?一半|了?一部分|没有?|了?吗|了?吧|了没|呢)")
 _NOT_DONE = re.compile(
     r"(?:没有?|未|尚未|无法|没法)能?\s*(?:处理|完成|整改|办|解决|处置|落实)"
     r"|(?:处理|完成|整改|解决|处置)不(?:了|好|完)"
@@ -73,6 +75,8 @@ class Verb:
     tail_needs_sep: bool = False
     # Text may follow without a code (交办 一村二片 散煤 …).
     free: bool = False
+    # Only as a whole word: the end, a blank or a mark after it (申诉不成立, not 申诉成立与否).
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -248,16 +252,22 @@ class Grammar:
         opens the message (「112204申请延期2天…」). With `statement_ok` False, a command word
         followed by 了 is a statement (「终于销号了」), not a command.
         """
-        match = next((m for m in self._anywhere.finditer(folded) if m.group() not in skip), None)
+        match = next(
+            (
+                m
+                for m in self._anywhere.finditer(folded)
+                if m.group() not in skip
+                and not _happened(folded, m, self._verbs[m.group()])
+                and not self._misplaced(folded, m, after_code)
+            ),
+            None,
+        )
         if match is None:
             return None
         verb = self._verbs[match.group()]
         if not verb.takes_code or _negated(folded, match.start(), match.end()):
             return None
-        if folded[match.start() - 1 : match.start()] == "被" or folded[match.end() :].startswith(
-            ("的", "过")
-        ):
-            return None  # 「又被退回了」「昨天受理的」「已经整改过一次」 tell what happened to it
+
         if verb.leading_only:
             if after_code is None or folded[: after_code.start()].strip():
                 return None
@@ -270,6 +280,19 @@ class Grammar:
         ):
             return None
         return verb, match.start(), match.end()
+
+    def _misplaced(
+        self, folded: str, match: re.Match[str], after_code: re.Match[str] | None
+    ) -> bool:
+        """A decision (申诉不成立) anywhere but right after the code that opens the message,
+        or not as a whole word: passed over, the next verb may be the command (「120401 上次
+        申诉无效，这次已经整改到位」 is resolved)."""
+        verb = self._verbs[match.group()]
+        if not verb.whole:
+            return False
+        if not _WHOLE_END.match(folded, match.end()):
+            return True
+        return after_code is None or bool(folded[after_code.end() : match.start()].strip(" ,，"))
 
     def _negated_anywhere(self, folded: str) -> bool:
         """A verb in the text is said not done (「还没完成」「处理不了」)."""
@@ -317,6 +340,23 @@ class Grammar:
         return Command(verb=verb.command, code=code, note=note, word=verb.word)
 
 
+def _happened(folded: str, match: re.Match[str], verb: Verb) -> bool:
+    """The words tell what happened to the ticket, not what is done now: 「又被退回了」, 「昨天
+    受理的」 (a command's own word before 的), 「已经整改过一次」. The next verb may still be
+    one (「120401 被退回后已整改」)."""
+    before = folded[match.start() - 1 : match.start()]
+    after = folded[match.end() :]
+    return (
+        before == "被"
+        or (match.group() in verb.command_words and after.startswith("的"))
+        or _AGAIN.match(after) is not None
+    )
+
+
+_AGAIN = re.compile(r"过[一两二三几\d]次")
+_WHOLE_END = re.compile(r"$|[\s,，。.;；!！、:：]")
+
+
 def _negated(folded: str, start: int, end: int) -> bool:
     """The words at `start:end` are said not done: 未完成, 还没处理, 处理不了; or not yet:
     什么时候能搞定, 争取明天整改到位, 等他们弄完了, 已经拆了一半, 搞定没有."""
@@ -333,7 +373,8 @@ def _is_phone(token: str) -> bool:
 
 
 # 「@网格通 112201 已处理完毕」: the mention is no part of what was done.
-_MENTION = re.compile(r"@[^\s@]+")
+# WeChat ends a mention with a blank (U+2005): 「@李站长请核查」 written without one is text.
+_MENTION = re.compile(r"@[^\s@]+\s")
 _PARTICLES = re.compile(r"[了啦的呢吧啊哈。.!！~，,\s]*")
 
 

@@ -56,13 +56,13 @@ def understand(
     reports = read_cleaned(cleaned.body, categories)
     if reports:
         return _reported(reports, cleaned.body, categories, grammar)
+    command = grammar.read(cleaned.body, cleaned.quoted)
+    if command is not None:  # 「上报一下，120401已整改，复查无异常」 is the ticket's
+        return Understood(command=command)
     if says_nothing_found(cleaned.body, categories):  # 「上报一下，今日巡查无异常」
         zero = grammar.read(ZERO_REPORT)
         if zero is not None:
             return Understood(command=replace(zero, note=cleaned.body))
-    command = grammar.read(cleaned.body, cleaned.quoted)
-    if command is not None:
-        return Understood(command=command)
     if not mentions_bot:
         passing = read_unmarked(cleaned.body, categories)
         return Understood(passing=tuple(passing)) if passing else None

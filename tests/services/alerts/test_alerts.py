@@ -165,4 +165,7 @@ def test_receipts_as_heads_type_them(bot: Harness) -> None:
     quoted = "「网格通：【橙色预警】…回复「收到」确认」\n- - - - - - - - - - - - - - -\n收到"
     [ack] = bot.say("二村群", "村书记丑", quoted)
     assert ack.text.startswith("二村已确认收到")
-    assert bot.say("二镇群", "镇长子", "我没收到") == []  # asks; receipts nothing
+    for asked in ("我没收到", "是否收到", "二镇收到了吧", "请各村收到后回复", "未收到"):
+        assert bot.say("二镇群", "镇长子", asked) == [], asked  # asks or says no: no receipt
+    [ack, *_] = bot.say("二镇群", "镇长子", "收到，请各村落实")  # the last: the tally too
+    assert ack.text.startswith("二镇已确认收到")

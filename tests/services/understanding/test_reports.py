@@ -679,6 +679,14 @@ def test_talk_about_a_problem_is_not_asked_about(text: str) -> None:
         ("120401已经拆除了", "resolve", "120401", "已经拆除"),
         ("@网格通 120401 已处理完毕", "resolve", "120401", "已处理完毕"),
         ("上报一下，今日巡查无异常", "zero_report", None, None),
+        ("撤销督办 120401", "unsupervise", "120401", None),
+        # what happened to it first, then what is done now
+        ("120401 被退回后已整改", "resolve", "120401", None),
+        ("受理的工单 120401 已办结", "resolve", "120401", None),
+        ("120401 已清理的很干净", "resolve", "120401", None),
+        ("120401 办结过程见照片", "resolve", "120401", None),
+        ("120401 上次申诉无效，这次已经整改到位", "resolve", "120401", None),
+        ("上报一下，120401已整改，复查无异常", "resolve", "120401", None),
     ],
 )
 def test_commands_as_staff_type_them(
@@ -702,9 +710,22 @@ def test_codes_parted_by_a_slash_are_each_meant() -> None:
     "text",
     [
         "120401 已经整改过一次了，又被退回了",  # what happened to it, not a command
-        "120401 昨天受理的，今天就办结了，效率挺高",
         "报告，吕匠村今日无火点",
+        # decisions only right after the code, as whole words
+        "120401 申诉成立与否要等区里定",
+        "120401 如果申诉不成立就继续整改",
+        "120401 延期同意书已上传",
+        "120401 撤销督办要走什么流程",
+        # someone's word for it, or half done
+        "120401 商户说已经整改了但现场还有油烟",
     ],
 )
 def test_what_happened_to_a_ticket_is_no_command(text: str) -> None:
     assert understand(text, CATEGORIES, ROOT.grammar) is None, text
+
+
+def test_half_done_is_no_resolution() -> None:
+    """「120401 已经清理了一半」 gets the ticket's status, not 办结."""
+    meaning = understand("120401 已经清理了一半", CATEGORIES, ROOT.grammar)
+    assert meaning is not None and meaning.command is not None
+    assert meaning.command.verb == "query"
