@@ -51,7 +51,7 @@ _NOT_YET_BEFORE = re.compile(
     # 「商户说已经整改了」「本来说已经取缔了」: someone's word for it, not the deed
     r"说|听说|本来)\s*$"
 )
-_NOT_YET_AFTER = re.compile(r"\s*(?:了?一半|了?一部分|没有?|了?吗|了?吧|了没|呢)")
+_NOT_YET_AFTER = re.compile(r"\s*(?:了?一半|了?一部分|没有?|了?吗|了吧|了没|呢)")
 _NOT_DONE = re.compile(
     r"(?:没有?|未|尚未|无法|没法)能?\s*(?:处理|完成|整改|办|解决|处置|落实)"
     r"|(?:处理|完成|整改|解决|处置)不(?:了|好|完)"

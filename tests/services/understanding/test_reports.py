@@ -687,6 +687,7 @@ def test_talk_about_a_problem_is_not_asked_about(text: str) -> None:
         ("120401 办结过程见照片", "resolve", "120401", None),
         ("120401 上次申诉无效，这次已经整改到位", "resolve", "120401", None),
         ("上报一下，120401已整改，复查无异常", "resolve", "120401", None),
+        ("120401现场看过了没问题，销号吧", "close", "120401", None),  # 吧 suggests here
     ],
 )
 def test_commands_as_staff_type_them(
