@@ -273,12 +273,15 @@ _HAPPENING = re.compile(
 # one, 「烧秸秆罚多少钱」 and 「刚才那个不是烧秸秆」 are talk about it.
 _HAPPENING_AT = re.compile(
     r"烧(?!烤|饭|菜|水|香|开|得|的是|完了|坏)|焚烧|抛洒|撒土|往(?:沟|河|渠|塘|坑|地|田|外|路)里?[排倒冒]|"
-    r"[烟味灰尘]大|又出来|又开始|又冒|又烧|偷着|偷偷|有卖|给人加油|熔铝|熔铅|死鱼"
+    r"[烟味灰尘]大|又出来|又开始|又冒|又烧|偷着|偷偷|有卖|给人加油|熔铝|熔铅|死鱼|"
+    r"渗|倒了|没洒水|没有?喷淋|尘土飞扬|带泥|又开了|又开张"
 )
 # A question about a case asks after it; one that tells of a new one says so (发现, 有人).
-# 「烧稻草呢」「冒黑烟呢」 tell what is going on; 「那户呢」「咋还没处理」 ask after a case.
+# 「烧稻草呢」「冒黑烟呢」 tell what is going on; 「那户呢」「处理的呢」「咋还没处理」 ask after
+# a case.
 _ASKS_AFTER = re.compile(
-    r"吗|没有?[?？]?$|了没|(?<![烧冒排倒卖着油烟])呢|[?？]|咋(?!回事|整)|怎么|啥时候|谁"
+    r"吗|没有?[?？]?$|了没|(?:那|这|个|户|家|们|样|况|度|果|的)呢|呢[?？]|[?？]|咋(?!回事|整)|怎么|"
+    r"啥时候|谁"
 )
 _TELLS = re.compile(r"发现|看到|看见")
 _PASSING_LIMIT = 200
