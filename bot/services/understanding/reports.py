@@ -155,6 +155,7 @@ _DEADLINE = re.compile(
     r"|(?:\d{1,3}|[一二两三四五六七八九十]{1,3})[^\S\n]*个?(?:工作日|小时|天|日|周|星期)(?:之内|以内|内)"
     r"|(?:今天|今日|明天|明日|后天|今晚|明晚)(?:上午|中午|下午|晚上)?"
     r"(?:(?:\d{1,2}|[一二两三四五六七八九十]{1,3})[点时](?:半|\d{1,2}分?)?)?(?:之前|以前|前)"
+    r"|(?:今天|今日|明天|明日)(?:之内|以内|内)"
     r"|(?:本周|这周|本月底|月底|本月|(?:下|本|这)?(?:周|星期)[一二三四五六日天])(?:之前|以前|前|之内|以内|内)"
     r"|(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\d{1,2}|[一二三四五六七八九十]{1,3})[日号]"
     r"(?:\d{1,2}[点时])?(?:之前|以前|前)"
@@ -290,12 +291,14 @@ _PASSING_LIMIT = 200
 # 「上报一下，杏花村今日无秸秆焚烧」「…巡查完毕，无异常」: nothing was found (a zero report).
 _NOTHING_FOUND = re.compile(
     r"无异常|未发现|没有?发现|一切正常|均正常|情况正常|值守正常|巡查正常|未见|没见"
-    r"|(?:今日|今天|本周|全村|全天|均)无|无(?:秸秆|焚烧|烧|散煤|火点|问题|冒烟)"
+    r"|(?:今日|今天|本周|全村|全天|均)无|无(?:秸秆|焚烧|烧|散煤|火点|问题|冒烟|返烧)"
+    r"|零报告|都正常|没有?烧[^,，;；。\s]{0,6}的"
 )
 # 「散煤清零工作已经完成」「均已整改」「台账已经报了」: work done or a report of progress.
 _WORK_DONE = re.compile(
     r"已完成|已经完成|完成了|均已整改|都已整改|全部整改|已经报了|已报|统一上报|进度|进展|台账|"
-    r"劝导.{0,6}\d+家|拆除.{0,6}\d+台|共计?(?:劝导|拆除|查处|清理)"
+    r"劝导.{0,6}\d+家|拆除.{0,6}\d+台|共计?(?:劝导|拆除|查处|清理)|"
+    r"处理完了|全部熄灭|清理完毕|安装到位|均已落实|劝阻.{0,6}\d+起"
 )
 # What still says a problem is there, whatever else the message says.
 _STILL_THERE = re.compile(
@@ -305,7 +308,7 @@ _STILL_THERE = re.compile(
 # 「无秸秆焚烧」「未发现烧垃圾的」「未见苫盖」: what follows is said not to be there.
 _ABSENT = re.compile(
     r"(?:均无|全无|无|未发现|没有?发现|未见|没见|没有)[^,;。.!\s]{0,12}"
-    r"|[^,;。.!\s]{0,12}(?:均正常|情况正常|值守正常|巡查正常|一切正常|无异常)"
+    r"|[^,;。.!\s]{0,12}(?:均正常|都正常|情况正常|值守正常|巡查正常|一切正常|无异常)"
 )
 
 
@@ -444,7 +447,7 @@ def _item_cuts(body: str, folded: str) -> list[int]:
         if parts:
             return [count.end(), *(count.end() + m.end() for m in parts)]
     if len(marks) < 2:
-        return []
+        return _template_cuts(folded)
     spans = [(field, start) for field, start, _ in _field_spans(folded, every=True)]
     categories = [start for field, start in spans if field == "category"]
     if spans and len(categories) < 2:
@@ -453,6 +456,25 @@ def _item_cuts(body: str, folded: str) -> list[int]:
         firsts = [start for start in categories[1:]]
         return [max((m.start() for m in marks if m.start() <= s), default=s) for s in firsts]
     return [m.start() for m in marks]
+
+
+def _template_cuts(folded: str) -> list[int]:
+    """Templates one after another without numbers (类型… 地点… 描述… then 类型… again): a
+    new problem starts where a field of the one before comes again. Else the second
+    problem went into the first one's last field, without a word."""
+    spans = _field_spans(folded, every=True)
+    if sum(field == "category" for field, _, _ in spans) < 2 and (
+        sum(field == "location" for field, _, _ in spans) < 2
+    ):
+        return []
+    cuts: list[int] = []
+    seen: set[str] = set()
+    for field, start, _ in spans:
+        if field in seen:
+            cuts.append(start)
+            seen = set()
+        seen.add(field)
+    return cuts
 
 
 # 「…有人烧垃圾，还有西街烧烤摊油烟很大」: a second problem run on after 还有 / 另外 / 此外.

@@ -739,3 +739,43 @@ def test_half_done_is_no_resolution() -> None:
     meaning = understand("120401 已经清理了一半", CATEGORIES, ROOT.grammar)
     assert meaning is not None and meaning.command is not None
     assert meaning.command.verb == "query"
+
+
+def test_templates_one_after_another_are_each_a_problem() -> None:
+    """Two 类型/地点 templates in one message, without numbers: two tickets, not one with the
+    second inside the first one's last field."""
+    text = (
+        "【问题上报】\n类型：散煤\n地点：前进村一组张三家\n描述：烧煤取暖\n\n"
+        "类型：秸秆焚烧\n地点：前进村北头\n描述：地头烧秸秆"
+    )
+    reports = read_reports(text, CATEGORIES)
+    assert reports is not None
+    assert [(r.category.name if r.category else None, r.location) for r in reports] == [
+        ("散煤", "前进村一组张三家"),
+        ("秸秆焚烧", "前进村北头"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "verb"),
+    [
+        ("#上报 今日零报告", "zero_report"),
+        ("上报一下 今天东关街巡查两遍 没有烧煤的 也没有烧垃圾的", "zero_report"),
+        ("上报，东关社区煤改电入户核查完成，无返烧", "zero_report"),
+        ("上报，昨天上报的东关街烧垃圾那个已经处理完了", None),
+        ("上报 本周累计巡查12次，劝阻焚烧秸秆2起，已全部熄灭", None),
+        ("上报 已按要求对沿河路段垃圾清理完毕", None),
+    ],
+)
+def test_zero_reports_and_progress_as_staff_write_them(text: str, verb: str | None) -> None:
+    meaning = understand(text, CATEGORIES, ROOT.grammar)
+    if verb is None:
+        assert meaning is None, text
+    else:
+        assert meaning is not None and meaning.command is not None, text
+        assert meaning.command.verb == verb
+
+
+def test_a_deadline_within_the_day() -> None:
+    parsed = parse_report("上报 东关街有人烧垃圾，今天之内处理", CATEGORIES)
+    assert parsed is not None and parsed.deadline_text == "今天之内"
