@@ -779,3 +779,23 @@ def test_zero_reports_and_progress_as_staff_write_them(text: str, verb: str | No
 def test_a_deadline_within_the_day() -> None:
     parsed = parse_report("上报 东关街有人烧垃圾，今天之内处理", CATEGORIES)
     assert parsed is not None and parsed.deadline_text == "今天之内"
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "place"),
+    [
+        # the longer everyday word decides between two categories' words
+        (
+            "【问题上报】南环路与建设路交叉口工地没有苫盖，扬尘严重",
+            "工地扬尘",
+            "南环路与建设路交叉口工地",
+        ),
+        ("上报：朝阳路与建设路路口有大货车未密闭撒漏沙石", "渣土车", "朝阳路与建设路路口"),
+        ("上报：新民路东段路边有人摆摊卖蜂窝煤", "劣质煤销售", "新民路东段路边"),
+        ("上报 南郊养殖小区死猪扔到河里了", "水污染", "南郊养殖小区"),
+    ],
+)
+def test_which_category_when_two_are_named(text: str, category: str, place: str) -> None:
+    parsed = parse_report(text, CATEGORIES)
+    assert parsed is not None and parsed.category is not None
+    assert (parsed.category.name, parsed.location) == (category, place)
