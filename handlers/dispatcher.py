@@ -75,11 +75,11 @@ ROOT.include(
     help.router,
 )
 # 「收到」 (as heads answer an alert): a receipt when an alert waits for the group, else chat.
-# 「好的，收到」「东关社区收到」「[OK]收到」 too: a few words before it, emoji codes aside.
+# 「好的，收到」「东关社区收到」「[OK]收到」 too: a few words before it (`body_of` drops the
+# emoji codes).
 ACKNOWLEDGED = re.compile(
     r"(?:@\S+\s*)*(?:[^\s@,，]{1,8}[,，\s]*)?(?:已)?收到[了啦]?[!！。.，,~\s]*(?:\S{0,20})"
 )
-_EMOJI_CODE = re.compile(r"\[[^\[\]\s]{1,6}\]")
 # 「未收到」「是否收到」「二村收到了吧」「请各村收到后回复」: no receipt.
 _NOT_A_RECEIPT = re.compile(
     r"(?:未|不|没|否|谁|请|如果|各)[^收]{0,6}收到|收到了?(?:吗|么|否|吧|没|不|后|请)|收不收到|"
@@ -109,23 +109,23 @@ def route(inbound: Inbound, runtime: Runtime, router: Router = ROOT) -> Route | 
     meaning = understand(
         inbound.text, runtime.policy.categories, router.grammar, mentions_bot=inbound.mentions_bot
     )
-    # the message itself, a quoted alert set apart (「…」 then 收到 is a receipt)
-    text = _EMOJI_CODE.sub("", body_of(inbound.text)).strip()
-    if (
-        (meaning is None or meaning.help)
-        and ACKNOWLEDGED.fullmatch(text)
-        and not ASKS.search(text)
-        and not _NOT_A_RECEIPT.search(text)
-    ):
-        if meaning is None:
-            return Route(alerts.acknowledge, tentative=True)
-        # 「@网格通 收到」: the receipt, or help when no alert waits for it.
-        return Route(lambda ctx: alerts.acknowledge(ctx) or help.show_help(ctx, HELP_COMMAND))
-    if (meaning is None or meaning.help) and FILE_IT.fullmatch(body_of(inbound.text).strip()):
-        # the answer to 「要登记为工单吗？」 (quoting it, or @网格通 上报), else chat or help
-        if meaning is None:
-            return Route(reports.file_passing, tentative=True)
-        return Route(lambda ctx: reports.file_passing(ctx) or help.show_help(ctx, HELP_COMMAND))
+    if meaning is None or meaning.help:
+        # the message as read: a quote set apart (「…」 then 收到 is a receipt), emoji codes out
+        text = body_of(inbound.text).strip()
+        if (
+            ACKNOWLEDGED.fullmatch(text)
+            and not ASKS.search(text)
+            and not _NOT_A_RECEIPT.search(text)
+        ):
+            if meaning is None:
+                return Route(alerts.acknowledge, tentative=True)
+            # 「@网格通 收到」: the receipt, or help when no alert waits for it.
+            return Route(lambda ctx: alerts.acknowledge(ctx) or help.show_help(ctx, HELP_COMMAND))
+        if FILE_IT.fullmatch(text):
+            # the answer to 「要登记为工单吗？」 (quoting it, or @网格通 上报), else chat or help
+            if meaning is None:
+                return Route(reports.file_passing, tentative=True)
+            return Route(lambda ctx: reports.file_passing(ctx) or help.show_help(ctx, HELP_COMMAND))
     if meaning is None:
         code = router.grammar.lone_code(inbound.text)
         if looks_like_place(inbound.text) and len(inbound.text) <= PLACE_REPLY_LIMIT:

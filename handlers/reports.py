@@ -84,9 +84,9 @@ def file_passing(ctx: Context) -> list[Reply]:
     """「上报」 after the bot asked about a problem told in passing: file it (else chat)."""
     window = ctx.runtime.policy.evidence_window
     kept = drafts.take(ctx.session, ctx.origin, window, drafts.PASSING)
-    for_member = False
-    if kept is None and (teller := _told_by_member(ctx)) is not None:
-        (ctx, kept), for_member = teller, True  # a head's 「上报」 files what their member told
+    teller = _told_by_member(ctx) if kept is None else None
+    if teller is not None:
+        ctx, kept = teller  # a head's 「上报」 files what their member told
     parsed = read_reports(kept, ctx.runtime.policy.categories) if kept else None
     if not parsed or kept is None:
         # 「上报」 alone, nothing asked about: how to write a report (请上报, 登记 are chat)
@@ -94,7 +94,7 @@ def file_passing(ctx: Context) -> list[Reply]:
             return []
         return [Reply(ticket_texts.HOW_TO_REPORT.format(template=REPORT_TEMPLATE))]
     replies = report(ctx, parsed, kept)
-    if for_member:  # a place still missing is the teller's to give: they are asked
+    if teller is not None:  # a place still missing is the teller's to give: they are asked
         teller_id = ctx.origin.actor.person_id
         replies = [
             r if r.mentions or r.room_topic else replace(r, mentions=(teller_id,)) for r in replies

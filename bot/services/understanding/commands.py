@@ -267,11 +267,10 @@ class Grammar:
         verb = self._verbs[match.group()]
         if not verb.takes_code or _negated(folded, match.start(), match.end()):
             return None
-
         if verb.leading_only:
             if after_code is None or folded[: after_code.start()].strip():
                 return None
-            if folded[after_code.end() : match.start()].strip(" ,，"):
+            if not _right_after(folded, after_code, match.start()):
                 return None
         if (
             not statement_ok
@@ -292,7 +291,7 @@ class Grammar:
             return False
         if not _WHOLE_END.match(folded, match.end()):
             return True
-        return after_code is None or bool(folded[after_code.end() : match.start()].strip(" ,，"))
+        return after_code is None or not _right_after(folded, after_code, match.start())
 
     def _negated_anywhere(self, folded: str) -> bool:
         """A verb in the text is said not done (「还没完成」「处理不了」)."""
@@ -338,6 +337,11 @@ class Grammar:
         if code is None and note and not (head.group("tag") or ":" in sep or verb.free):
             return None
         return Command(verb=verb.command, code=code, note=note, word=verb.word)
+
+
+def _right_after(folded: str, code: re.Match[str], start: int) -> bool:
+    """Whether `start` comes right after the code, nothing but blanks and commas between."""
+    return not folded[code.end() : start].strip(" ,，")
 
 
 def _happened(folded: str, match: re.Match[str], verb: Verb) -> bool:

@@ -190,10 +190,8 @@ def read_cleaned(body: str, categories: Sequence[Category]) -> list[ParsedReport
     """`read_reports` on a message already cleaned (`_text.clean`), without its quote."""
     index = index_for(tuple(categories))
     folded = fold(body)
-    head = _report_head(folded)
-    if head is None and (later := _LATER_HEAD.search(folded)) is not None:
-        body, folded = body[later.end() :], folded[later.end() :]
-        head = _report_head(folded)
+    head, skipped = _keyword(folded)
+    body, folded = body[skipped:], folded[skipped:]
     if head is not None:
         start = head.start
         several = _SEVERAL.search(folded, 0, head.start)
@@ -315,10 +313,7 @@ _ABSENT = re.compile(
 def says_nothing_found(body: str, categories: Sequence[Category]) -> bool:
     """A report keyword and nothing found (「上报一下，今日巡查无异常」), no category named: the
     day's zero report, which `read_cleaned` does not see (it reads problems)."""
-    folded = fold(body)
-    head = _report_head(folded)
-    if head is None and (later := _LATER_HEAD.search(folded)) is not None:
-        head = _report_head(folded[later.end() :])
+    head, _ = _keyword(fold(body))
     # 报告 is an everyday word (「报告，吕匠村今日无火点」 tells the group): 上报 and the like only
     return (
         head is not None
@@ -380,6 +375,15 @@ def _worth_reading(
         or any(r.category is not None or r.location for r in reports)
         or _PROBLEM_WORDS.search(folded) is not None
     )
+
+
+def _keyword(folded: str) -> tuple[_Head | None, int]:
+    """The report keyword the text opens with, else the one a later line opens with
+    (「[捂脸]又有烧垃圾的\n#上报 …」), and where the text is read from then."""
+    head = _report_head(folded)
+    if head is None and (later := _LATER_HEAD.search(folded)) is not None:
+        return _report_head(folded[later.end() :]), later.end()
+    return head, 0
 
 
 def _report_head(folded: str) -> _Head | None:
